@@ -1,0 +1,61 @@
+# Archer's commands (ARCHITECTURE §3). `make dev` runs the product locally; `make test` runs everything CI runs.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: dev test lint types pytest web-install web-build web-test e2e demo eval bench migrate seed install clean
+
+$(STAMP): requirements.txt requirements-dev.txt $(wildcard voice/requirements.txt)
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+dev: install web-build
+	$(PY) -m devhost
+
+test: install lint types pytest web-test
+
+lint: install
+	$(VENV)/bin/ruff check .
+
+types: install
+	$(VENV)/bin/mypy shared
+
+# The whole Python suite, browser end-to-end tests included (they need the built web UI).
+pytest: install web-build
+	$(VENV)/bin/pytest -q
+
+# The admin web app (web/), once it exists.
+web-install:
+	@if [ -f web/package.json ]; then cd web && { [ -d node_modules ] && [ node_modules -nt package-lock.json ] || npm ci --no-audit --no-fund; }; fi
+
+web-build: web-install
+	@if [ -f web/package.json ]; then cd web && npm run --silent build; fi
+
+web-test: web-install
+	@if [ -f web/package.json ]; then cd web && npm run --silent test; fi
+
+e2e: install web-build
+	$(VENV)/bin/pytest -q -m e2e
+
+demo: install
+	$(PY) -m shared.agent.demo
+
+eval: install
+	$(PY) -m tests.scenarios.eval
+
+bench: install
+	@for b in bench/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+migrate: install
+	$(PY) -m shared.db.migrate upgrade head
+
+seed: install
+	$(PY) -m shared.db.seed
+
+clean:
+	rm -rf $(VENV) .local web/node_modules web/dist

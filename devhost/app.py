@@ -1,0 +1,58 @@
+"""Composes the local product on one ASGI app: /api → Function app HTTP, voice websockets, / → admin UI."""
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+from typing import Any
+
+from starlette.responses import FileResponse, PlainTextResponse
+from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from functions.app import create_app
+
+WEB_DIST = Path(__file__).resolve().parent.parent / "web" / "dist"
+VOICE_PATHS = ("/twilio/", "/sim", "/live", "/healthz")
+
+
+def _voice_app() -> ASGIApp | None:
+    """The voice service's ASGI app, when the voice package provides one."""
+    try:
+        module = importlib.import_module("voice.app")
+    except ModuleNotFoundError:
+        return None
+    factory: Any = getattr(module, "create_app", None)
+    return factory() if factory else None
+
+
+class _SpaFiles(StaticFiles):
+    """Static files with the single-page-app fallback: unknown paths serve index.html."""
+
+    async def get_response(self, path: str, scope: Scope) -> Any:
+        response = await super().get_response(path, scope)
+        if response.status_code == 404:
+            return FileResponse(Path(str(self.directory)) / "index.html")
+        return response
+
+
+def build_app() -> ASGIApp:
+    api = create_app()
+    voice = _voice_app()
+    web: ASGIApp
+    if (WEB_DIST / "index.html").exists():
+        web = _SpaFiles(directory=WEB_DIST, html=True)
+    else:
+        web = PlainTextResponse("Archer: the admin UI is not built (web/dist missing); the API is at /api/docs")
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        path: str = scope.get("path", "")
+        if scope["type"] == "lifespan":
+            await api(scope, receive, send)
+        elif path.startswith("/api"):
+            await api(scope, receive, send)
+        elif voice is not None and (path.startswith(VOICE_PATHS) or scope["type"] == "websocket"):
+            await voice(scope, receive, send)
+        elif scope["type"] == "http":
+            await web(scope, receive, send)
+
+    return app

@@ -1,0 +1,29 @@
+"""Builds the one ASGI app the Function app serves (and the dev host mounts): routers under /api."""
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from functions.api import health
+from functions.deps import close_pool
+from shared.settings import get_settings
+from shared.telemetry.logging import configure_logging
+from shared.version import VERSION
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    yield
+    await close_pool(app)
+
+
+def create_app() -> FastAPI:
+    """The HTTP app. Settings are validated here, so a bad value stops start-up with one clear line."""
+    settings = get_settings()
+    configure_logging(settings.log_level)
+    app = FastAPI(title="Archer API", version=VERSION, openapi_url="/api/openapi.json", docs_url="/api/docs",
+                  redoc_url=None, lifespan=_lifespan)
+    app.include_router(health.router)
+    return app

@@ -1,0 +1,39 @@
+"""FastAPI dependencies shared by the routers: the database connection (pool opened lazily, once per app)."""
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+from fastapi import FastAPI, Request
+from psycopg import AsyncConnection
+from psycopg_pool import AsyncConnectionPool
+
+from shared.db.pool import open_pool
+
+_pool_lock = asyncio.Lock()
+
+
+async def get_pool(app: FastAPI) -> AsyncConnectionPool:
+    """The app's pool, opened on first use: the Functions host may not run ASGI lifespan events."""
+    pool: AsyncConnectionPool | None = getattr(app.state, "pool", None)
+    if pool is None:
+        async with _pool_lock:
+            pool = getattr(app.state, "pool", None)
+            if pool is None:
+                pool = await open_pool(wait=False)
+                app.state.pool = pool
+    return pool
+
+
+async def close_pool(app: FastAPI) -> None:
+    pool: AsyncConnectionPool | None = getattr(app.state, "pool", None)
+    if pool is not None:
+        await pool.close()
+        app.state.pool = None
+
+
+async def db_conn(request: Request) -> AsyncIterator[AsyncConnection]:
+    """A pooled connection for one request; committed when the handler returns, rolled back on error."""
+    pool = await get_pool(request.app)
+    async with pool.connection() as conn:
+        yield conn

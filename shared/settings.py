@@ -1,0 +1,209 @@
+"""Archer's configuration: every environment variable of ARCHITECTURE §4, typed and validated once.
+
+Secrets may be resolved lazily from Key Vault when KEY_VAULT_URL is set; nothing touches the network otherwise.
+"""
+from __future__ import annotations
+
+import functools
+import threading
+from typing import Literal
+from urllib.parse import urlsplit
+
+import phonenumbers
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Secret settings and the Key Vault secret name each one is read from when not set directly.
+KEY_VAULT_SECRET_NAMES: dict[str, str] = {
+    "twilio_auth_token": "twilio-auth-token",
+    "cartesia_api_key": "cartesia-api-key",
+    "openai_api_key": "openai-api-key",
+}
+
+
+class SettingsError(Exception):
+    """A setting is missing or malformed; the message is one line naming the setting."""
+
+
+def _check_url(value: str | None, name: str, schemes: tuple[str, ...]) -> str | None:
+    if value is None or value == "":
+        return None
+    parts = urlsplit(value)
+    if parts.scheme not in schemes or not (parts.netloc or parts.query):
+        raise ValueError(f"{name} must be a {'/'.join(schemes)} URL, got {value[:40]!r}")
+    return value.rstrip("/") if parts.scheme.startswith(("http", "ws")) else value
+
+
+def _check_e164(value: str | None) -> str | None:
+    if value is None or value == "":
+        return None
+    try:
+        parsed = phonenumbers.parse(value, None)
+    except phonenumbers.NumberParseException as exc:
+        raise ValueError(f"not an E.164 phone number ({exc})") from None
+    if not phonenumbers.is_valid_number(parsed):
+        raise ValueError("not a valid E.164 phone number")
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+class Settings(BaseSettings):
+    """Typed view of the environment. Field names map to the upper-case variables of ARCHITECTURE §4."""
+
+    model_config = SettingsConfigDict(case_sensitive=False, extra="ignore", populate_by_name=True)
+
+    archer_env: Literal["local", "test", "production"] = "local"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    database_url: str | None = None
+    redis_url: str | None = None
+    public_base_url: str | None = None
+    voice_ws_url: str | None = None
+
+    twilio_account_sid: str | None = None
+    twilio_auth_token: SecretStr | None = None
+    twilio_from_number: str | None = None
+    twilio_api_base: str | None = None
+    human_transfer_number: str | None = None
+
+    cartesia_api_key: SecretStr | None = None
+    cartesia_base_url: str = "https://api.cartesia.ai"
+    cartesia_tts_model: str = "sonic-2"
+    cartesia_stt_model: str = "ink-2"
+    cartesia_voice_id: str | None = None
+
+    openai_api_key: SecretStr | None = None
+    openai_base_url: str | None = None
+    openai_model: str = "gpt-4o-mini"
+    azure_openai_endpoint: str | None = None
+    azure_openai_deployment: str | None = None
+    azure_openai_api_version: str = "2024-10-21"
+    agent_brain: Literal["llm", "rules"] | None = None
+
+    auth_mode: Literal["dev", "jwt"] = "jwt"
+    auth_issuer: str | None = None
+    auth_audience: str | None = None
+    auth_jwks_url: str | None = None
+
+    key_vault_url: str | None = None
+    applicationinsights_connection_string: SecretStr | None = None
+
+    bank_name: str = "Northwind Bank"
+    callback_number: str = "+18005550100"
+    db_pool_max_size: int = Field(default=10, ge=1, le=200)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _blank_means_unset(cls, data: object) -> object:
+        # local.settings.json and app settings carry "" for settings that are not configured.
+        if isinstance(data, dict):
+            return {k: v for k, v in data.items() if v != ""}
+        return data
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, v: str | None) -> str | None:
+        return _check_url(v, "DATABASE_URL", ("postgresql", "postgres"))
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url(cls, v: str | None) -> str | None:
+        return _check_url(v, "REDIS_URL", ("redis", "rediss", "unix"))
+
+    @field_validator("public_base_url", "twilio_api_base", "openai_base_url", "azure_openai_endpoint",
+                     "auth_issuer", "auth_jwks_url", "key_vault_url", "cartesia_base_url")
+    @classmethod
+    def _http_url(cls, v: str | None, info: ValidationInfo) -> str | None:
+        return _check_url(v, str(info.field_name).upper(), ("http", "https"))
+
+    @field_validator("voice_ws_url")
+    @classmethod
+    def _ws_url(cls, v: str | None) -> str | None:
+        return _check_url(v, "VOICE_WS_URL", ("ws", "wss"))
+
+    @field_validator("twilio_from_number", "human_transfer_number", "callback_number")
+    @classmethod
+    def _phone(cls, v: str | None) -> str | None:
+        return _check_e164(v)
+
+    @field_validator("twilio_account_sid")
+    @classmethod
+    def _account_sid(cls, v: str | None) -> str | None:
+        if v and not (v.startswith("AC") and len(v) == 34):
+            raise ValueError("TWILIO_ACCOUNT_SID must look like AC followed by 32 hex characters")
+        return v or None
+
+    @model_validator(mode="after")
+    def _dev_auth_never_in_production(self) -> Settings:
+        if self.auth_mode == "dev" and self.is_production:
+            raise ValueError("AUTH_MODE=dev is refused when ARCHER_ENV=production or Azure settings are present")
+        return self
+
+    @property
+    def is_production(self) -> bool:
+        """True in Azure: explicitly, or when Azure-only settings say we are deployed."""
+        return self.archer_env == "production" or bool(self.key_vault_url)
+
+    @property
+    def brain(self) -> Literal["llm", "rules"]:
+        """The conversation brain: explicit AGENT_BRAIN, else `llm` when an LLM is configured."""
+        if self.agent_brain:
+            return self.agent_brain
+        has_llm = self.secret("openai_api_key") is not None or bool(self.azure_openai_endpoint)
+        return "llm" if has_llm else "rules"
+
+    @property
+    def cartesia_ws_url(self) -> str:
+        """Websocket base derived from CARTESIA_BASE_URL (https→wss, http→ws)."""
+        parts = urlsplit(self.cartesia_base_url)
+        scheme = "wss" if parts.scheme == "https" else "ws"
+        return f"{scheme}://{parts.netloc}{parts.path}".rstrip("/")
+
+    def secret(self, name: str) -> str | None:
+        """A secret's value: from the environment, else (when KEY_VAULT_URL is set) from Key Vault, cached."""
+        value = getattr(self, name)
+        if isinstance(value, SecretStr):
+            return value.get_secret_value()
+        if value is not None:
+            return str(value)
+        if self.key_vault_url and name in KEY_VAULT_SECRET_NAMES:
+            return _key_vault_secret(self.key_vault_url, KEY_VAULT_SECRET_NAMES[name])
+        return None
+
+
+_kv_lock = threading.Lock()
+
+
+@functools.cache
+def _key_vault_secret(vault_url: str, secret_name: str) -> str | None:
+    """Read one secret with the managed identity; imported lazily to keep cold start lean."""
+    with _kv_lock:
+        from azure.core.exceptions import ResourceNotFoundError
+        from azure.identity import DefaultAzureCredential
+        from azure.keyvault.secrets import SecretClient
+
+        client = SecretClient(vault_url=vault_url, credential=DefaultAzureCredential())
+        try:
+            return client.get_secret(secret_name).value
+        except ResourceNotFoundError:
+            return None
+
+
+def _first_error_line(exc: ValidationError) -> str:
+    err = exc.errors()[0]
+    field = str(err["loc"][0]).upper() if err["loc"] else "settings"
+    msg = str(err["msg"]).removeprefix("Value error, ")
+    return f"invalid setting {field}: {msg}"
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read and validate the environment; raise SettingsError with one line naming the bad setting."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        raise SettingsError(_first_error_line(exc)) from None
+
+
+@functools.cache
+def get_settings() -> Settings:
+    """The process-wide settings, validated on first use."""
+    return load_settings()

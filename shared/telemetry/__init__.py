@@ -1,0 +1,1 @@
+"""Logging and metrics: structured JSON logs without PII; OpenTelemetry export when configured."""

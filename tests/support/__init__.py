@@ -1,0 +1,1 @@
+"""Test infrastructure: real PostgreSQL and Redis servers for the suite (loopback, env, or embedded)."""
