@@ -43,7 +43,7 @@ param cpu string = '1.0'
 param memory string = '2Gi'
 
 @description('Seconds a replica being replaced keeps serving: calls in progress drain instead of being cut.')
-@minValue(30)
+@minValue(300)
 @maxValue(600)
 param terminationGracePeriodSeconds int = 600
 
