@@ -17,12 +17,11 @@ param staticWebAppLocation string = 'eastus2'
 @description('Object id of the person or pipeline running the deployment; gets Key Vault Secrets Officer so it can set the secret values. Empty to skip.')
 param principalId string = ''
 
-@description('Principal type of principalId.')
-@allowed([
-  'User'
-  'ServicePrincipal'
-])
+@description('Principal type of principalId: User or ServicePrincipal.')
 param principalType string = 'User'
+
+@description('Entra name of principalId (user principal name, or the service principal display name); with principalId it becomes a PostgreSQL Entra admin so migrations can run. Empty to skip.')
+param principalName string = ''
 
 @description('Name of the resource group to create; empty uses rg-<environmentName>.')
 param resourceGroupName string = ''
@@ -284,6 +283,9 @@ module postgres 'modules/postgres.bicep' = {
     highAvailabilityMode: postgresHighAvailability
     adminPrincipalId: identity.outputs.principalId
     adminPrincipalName: identity.outputs.name
+    deployerPrincipalId: principalId
+    deployerPrincipalName: principalName
+    deployerPrincipalType: principalType
   }
 }
 
@@ -429,6 +431,7 @@ output AZURE_CONTAINER_APP_NAME string = containerApps.outputs.appName
 output AZURE_CONTAINER_APPS_ENVIRONMENT_NAME string = containerApps.outputs.environmentName
 output AZURE_STATIC_WEB_APP_NAME string = staticWebApp.outputs.name
 output AZURE_KEY_VAULT_NAME string = keyVault.outputs.name
+output POSTGRES_SERVER_NAME string = postgres.outputs.name
 output POSTGRES_HOST string = postgres.outputs.fqdn
 output POSTGRES_DATABASE string = postgres.outputs.databaseName
 output POSTGRES_USER string = identity.outputs.name

@@ -7,7 +7,8 @@ param environmentName = readEnvironmentVariable('AZURE_ENV_NAME', 'archer')
 param location = readEnvironmentVariable('AZURE_LOCATION', 'eastus2')
 param staticWebAppLocation = readEnvironmentVariable('ARCHER_STATIC_WEB_APP_LOCATION', 'eastus2')
 param principalId = readEnvironmentVariable('AZURE_PRINCIPAL_ID', '')
-param principalType = 'User'
+param principalType = readEnvironmentVariable('AZURE_PRINCIPAL_TYPE', 'User')
+param principalName = readEnvironmentVariable('AZURE_PRINCIPAL_NAME', '')
 
 // Set by azd after the first deploy of the voice service; empty means the placeholder image.
 param voiceImage = readEnvironmentVariable('SERVICE_VOICE_IMAGE_NAME', '')

@@ -52,6 +52,15 @@ param adminPrincipalId string
 @description('Display name of that identity; it is the PostgreSQL role name.')
 param adminPrincipalName string
 
+@description('Object id of the deployer (user or pipeline) made a second Entra administrator to run migrations; empty to skip.')
+param deployerPrincipalId string = ''
+
+@description('Entra name of the deployer (UPN or service principal display name).')
+param deployerPrincipalName string = ''
+
+@description('Deployer principal type: User or ServicePrincipal.')
+param deployerPrincipalType string = 'User'
+
 @description('Application database name.')
 param databaseName string = 'archer'
 
@@ -98,6 +107,19 @@ resource admin 'Microsoft.DBforPostgreSQL/flexibleServers/administrators@2024-08
   }
 }
 
+resource deployerAdmin 'Microsoft.DBforPostgreSQL/flexibleServers/administrators@2024-08-01' = if (!empty(deployerPrincipalId) && !empty(deployerPrincipalName)) {
+  parent: server
+  name: deployerPrincipalId
+  properties: {
+    principalType: deployerPrincipalType
+    principalName: deployerPrincipalName
+    tenantId: tenant().tenantId
+  }
+  dependsOn: [
+    admin
+  ]
+}
+
 // 0.0.0.0 - 0.0.0.0 admits Azure services only (the Function app and Container App have no fixed egress IP).
 resource allowAzure 'Microsoft.DBforPostgreSQL/flexibleServers/firewallRules@2024-08-01' = {
   parent: server
@@ -108,6 +130,7 @@ resource allowAzure 'Microsoft.DBforPostgreSQL/flexibleServers/firewallRules@202
   }
   dependsOn: [
     admin
+    deployerAdmin
   ]
 }
 

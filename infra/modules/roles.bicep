@@ -24,11 +24,7 @@ param redisDatabaseName string = 'default'
 @description('Object id of the deployer (user or pipeline); empty to skip its Key Vault role.')
 param deployerPrincipalId string = ''
 
-@description('Principal type of the deployer.')
-@allowed([
-  'User'
-  'ServicePrincipal'
-])
+@description('Principal type of the deployer: User or ServicePrincipal.')
 param deployerPrincipalType string = 'User'
 
 // Built-in role definition ids (identical in every Azure cloud).
