@@ -706,7 +706,12 @@ def check_azure_yaml(root: Path) -> list[str]:
     if (services.get("api") or {}).get("language") != "python":
         problems.append("azure.yaml: api is not python")
     hook = json.dumps((data.get("hooks") or {}).get("postprovision"))
-    if "shared.db.migrate" not in hook:
+    # The hook may run the migration command itself or through a script in the repository.
+    for script in re.findall(r"[\w./-]+\.sh", hook):
+        if (root / script).exists():
+            code = [ln for ln in (root / script).read_text().splitlines() if not ln.lstrip().startswith("#")]
+            hook += "\n".join(code)
+    if "-m shared.db.migrate" not in hook:
         problems.append("azure.yaml: postprovision hook does not run the migrations")
     if (data.get("infra") or {}).get("path", "infra") != "infra":
         problems.append("azure.yaml: infra path is not infra")
