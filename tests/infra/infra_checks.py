@@ -14,16 +14,40 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from lark.exceptions import LarkError
 from pycep import BicepParser
 
 # ARCHITECTURE section 4: every setting the deployables read.
 SETTINGS = (
-    "DATABASE_URL", "REDIS_URL", "PUBLIC_BASE_URL", "VOICE_WS_URL", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN",
-    "TWILIO_FROM_NUMBER", "TWILIO_API_BASE", "HUMAN_TRANSFER_NUMBER", "CARTESIA_API_KEY", "CARTESIA_BASE_URL",
-    "CARTESIA_TTS_MODEL", "CARTESIA_STT_MODEL", "CARTESIA_VOICE_ID", "OPENAI_API_KEY", "OPENAI_BASE_URL",
-    "OPENAI_MODEL", "AZURE_OPENAI_ENDPOINT", "AZURE_OPENAI_DEPLOYMENT", "AZURE_OPENAI_API_VERSION", "AGENT_BRAIN",
-    "AUTH_ISSUER", "AUTH_AUDIENCE", "AUTH_JWKS_URL", "AUTH_MODE", "KEY_VAULT_URL",
-    "APPLICATIONINSIGHTS_CONNECTION_STRING", "BANK_NAME", "CALLBACK_NUMBER",
+    "DATABASE_URL",
+    "REDIS_URL",
+    "PUBLIC_BASE_URL",
+    "VOICE_WS_URL",
+    "TWILIO_ACCOUNT_SID",
+    "TWILIO_AUTH_TOKEN",
+    "TWILIO_FROM_NUMBER",
+    "TWILIO_API_BASE",
+    "HUMAN_TRANSFER_NUMBER",
+    "CARTESIA_API_KEY",
+    "CARTESIA_BASE_URL",
+    "CARTESIA_TTS_MODEL",
+    "CARTESIA_STT_MODEL",
+    "CARTESIA_VOICE_ID",
+    "OPENAI_API_KEY",
+    "OPENAI_BASE_URL",
+    "OPENAI_MODEL",
+    "AZURE_OPENAI_ENDPOINT",
+    "AZURE_OPENAI_DEPLOYMENT",
+    "AZURE_OPENAI_API_VERSION",
+    "AGENT_BRAIN",
+    "AUTH_ISSUER",
+    "AUTH_AUDIENCE",
+    "AUTH_JWKS_URL",
+    "AUTH_MODE",
+    "KEY_VAULT_URL",
+    "APPLICATIONINSIGHTS_CONNECTION_STRING",
+    "BANK_NAME",
+    "CALLBACK_NUMBER",
 )
 AZURE_ONLY_SETTINGS = ("ARCHER_ENV", "AZURE_CLIENT_ID")
 SECRET_SETTINGS = ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "CARTESIA_API_KEY", "OPENAI_API_KEY")
@@ -32,11 +56,22 @@ FUNCTION_APP_SETTINGS = SETTINGS + AZURE_ONLY_SETTINGS
 VOICE_APP_SETTINGS = tuple(s for s in FUNCTION_APP_SETTINGS if s != "VOICE_WS_URL")
 # Settings whose value must come from another resource's output, not a literal.
 WIRED_FROM_OUTPUTS = (
-    "DATABASE_URL", "REDIS_URL", "KEY_VAULT_URL", "APPLICATIONINSIGHTS_CONNECTION_STRING", "AZURE_CLIENT_ID",
+    "DATABASE_URL",
+    "REDIS_URL",
+    "KEY_VAULT_URL",
+    "APPLICATIONINSIGHTS_CONNECTION_STRING",
+    "AZURE_CLIENT_ID",
 )
 MAIN_OUTPUTS = (
-    "PUBLIC_BASE_URL", "VOICE_WS_URL", "KEY_VAULT_URL", "DATABASE_URL", "REDIS_URL",
-    "APPLICATIONINSIGHTS_CONNECTION_STRING", "AZURE_CLIENT_ID", "POSTGRES_HOST", "REDIS_HOST",
+    "PUBLIC_BASE_URL",
+    "VOICE_WS_URL",
+    "KEY_VAULT_URL",
+    "DATABASE_URL",
+    "REDIS_URL",
+    "APPLICATIONINSIGHTS_CONNECTION_STRING",
+    "AZURE_CLIENT_ID",
+    "POSTGRES_HOST",
+    "REDIS_HOST",
 )
 
 REQUIRED_RESOURCE_TYPES = (
@@ -60,8 +95,17 @@ REQUIRED_RESOURCE_TYPES = (
     "Microsoft.Authorization/roleAssignments",
 )
 REQUIRED_MODULES = (
-    "monitoring", "identity", "keyvault", "storage", "functionapp", "containerapps", "registry", "postgres",
-    "redis", "staticwebapp", "roles",
+    "monitoring",
+    "identity",
+    "keyvault",
+    "storage",
+    "functionapp",
+    "containerapps",
+    "registry",
+    "postgres",
+    "redis",
+    "staticwebapp",
+    "roles",
 )
 # Built-in role definition ids the app identity needs.
 REQUIRED_ROLE_IDS = {
@@ -125,7 +169,9 @@ def _resources(tpl: Template, type_suffix: str) -> list[Template]:
         rtype = res.get("type", "")
         if res.get("existing"):
             continue
-        if rtype.lower() == type_suffix.lower() or rtype.lower().endswith("/" + type_suffix.split("/")[-1].lower()):
+        if rtype.lower() == type_suffix.lower() or rtype.lower().endswith(
+            "/" + type_suffix.split("/")[-1].lower()
+        ):
             found.append(res)
     return found
 
@@ -274,7 +320,7 @@ def check_bicep_parses(root: Path) -> list[str]:
     for path in files:
         try:
             parse(path)
-        except Exception as exc:  # pycep raises lark errors of several kinds
+        except (LarkError, ValueError) as exc:  # syntax errors, unbalanced ''' strings
             problems.append(f"{path.relative_to(root)}: does not parse: {str(exc).splitlines()[0][:200]}")
     return problems
 
@@ -316,7 +362,11 @@ def check_resource_kinds(root: Path) -> list[str]:
         types |= {t.lower() for t in _resource_types(parse(path))}
         text += path.read_text()
     problems = [f"no resource of type {t}" for t in REQUIRED_RESOURCE_TYPES if t.lower() not in types]
-    problems += [f"role '{role}' ({rid}) is never assigned" for role, rid in REQUIRED_ROLE_IDS.items() if rid not in text]
+    problems += [
+        f"role '{role}' ({rid}) is never assigned"
+        for role, rid in REQUIRED_ROLE_IDS.items()
+        if rid not in text
+    ]
     return problems
 
 
@@ -333,8 +383,13 @@ def check_naming_and_tags(root: Path) -> list[str]:
     main = _load(root, "main.bicep")
     problems = []
     token = json.dumps(main.get("variables", {}).get("resourceToken", {}))
-    if not all(f in token for f in ("unique_string", "to_lower", "subscription", "environmentName", "location")):
-        problems.append("main.bicep: resourceToken is not toLower(uniqueString(subscription().id, environmentName, location))")
+    if not all(
+        f in token for f in ("unique_string", "to_lower", "subscription", "environmentName", "location")
+    ):
+        problems.append(
+            "main.bicep: resourceToken is not "
+            "toLower(uniqueString(subscription().id, environmentName, location))"
+        )
     text = "".join(p.read_text() for p in bicep_files(root))
     if "'azd-env-name'" not in text:
         problems.append("no azd-env-name tag")
@@ -345,11 +400,14 @@ def check_naming_and_tags(root: Path) -> list[str]:
 
 
 # A parameter whose name ends like this holds a credential (voiceKeyVaultSecretsSet, a flag, does not).
-SECRET_NAME = re.compile(r"(password|passwd|secret|secrets|token|apikey|api_key|key|sid|connectionstring|credentials?)$", re.I)
+SECRET_NAME = re.compile(
+    r"(password|passwd|secret|secrets|token|apikey|api_key|key|sid|connectionstring|credentials?)$",
+    re.IGNORECASE,
+)
 SECRET_VALUE_PATTERNS = (
-    re.compile(r"AccountKey=", re.I),
-    re.compile(r"SharedAccessSignature|sig=[A-Za-z0-9%]{20,}", re.I),
-    re.compile(r"password\s*=", re.I),
+    re.compile(r"AccountKey=", re.IGNORECASE),
+    re.compile(r"SharedAccessSignature|sig=[A-Za-z0-9%]{20,}", re.IGNORECASE),
+    re.compile(r"password\s*=", re.IGNORECASE),
     re.compile(r"\bsk-[A-Za-z0-9_-]{16,}"),
     re.compile(r"\bAC[0-9a-f]{32}\b"),
     re.compile(r"\b[0-9a-f]{32}\b"),
@@ -368,7 +426,9 @@ def check_no_secrets_in_param_files(root: Path) -> list[str]:
             if match:
                 name, value = match.groups()
                 # Drop the variable names read from the environment; what is left are the literal values.
-                literals = re.sub(r"readEnvironmentVariable\('[^']*'", "readEnvironmentVariable(", value.strip())
+                literals = re.sub(
+                    r"readEnvironmentVariable\('[^']*'", "readEnvironmentVariable(", value.strip()
+                )
                 if SECRET_NAME.search(name) and re.search(r"'[^']+'", literals):
                     problems.append(f"{where}: secret-like param '{name}' is given a literal value")
             for pattern in SECRET_VALUE_PATTERNS:
@@ -418,8 +478,11 @@ def check_keyvault(root: Path) -> list[str]:
 
 def check_postgres(root: Path) -> list[str]:
     tpl = _load(root, "modules/postgres.bicep")
-    servers = [r for r in tpl.get("resources", {}).values()
-               if r["type"].lower() == "microsoft.dbforpostgresql/flexibleservers" and not r.get("existing")]
+    servers = [
+        r
+        for r in tpl.get("resources", {}).values()
+        if r["type"].lower() == "microsoft.dbforpostgresql/flexibleservers" and not r.get("existing")
+    ]
     if not servers:
         return ["postgres.bicep: no Flexible Server"]
     props = _config(servers[0]).get("properties", {})
@@ -437,7 +500,11 @@ def check_postgres(root: Path) -> list[str]:
     admins = [r for r in tpl.get("resources", {}).values() if r["type"].lower().endswith("/administrators")]
     if not admins or _get(_config(admins[0]), "properties", "principalType") != "ServicePrincipal":
         problems.append("PostgreSQL: the managed identity is not the Entra administrator")
-    dbs = [r for r in tpl.get("resources", {}).values() if r["type"].lower().endswith("flexibleservers/databases")]
+    dbs = [
+        r
+        for r in tpl.get("resources", {}).values()
+        if r["type"].lower().endswith("flexibleservers/databases")
+    ]
     if not dbs or _resolve(tpl, _config(dbs[0]).get("name")) != "archer":
         problems.append("PostgreSQL: no database 'archer'")
     return problems
@@ -450,7 +517,11 @@ def check_redis(root: Path) -> list[str]:
         problems.append("redis.bicep: no Microsoft.Cache/redisEnterprise (Azure Managed Redis)")
     if [r for r in tpl.get("resources", {}).values() if r["type"] == "Microsoft.Cache/redis"]:
         problems.append("redis.bicep: uses retiring Azure Cache for Redis (Microsoft.Cache/redis)")
-    dbs = [r for r in tpl.get("resources", {}).values() if r["type"] == "Microsoft.Cache/redisEnterprise/databases"]
+    dbs = [
+        r
+        for r in tpl.get("resources", {}).values()
+        if r["type"] == "Microsoft.Cache/redisEnterprise/databases"
+    ]
     if not dbs or _get(_config(dbs[0]), "properties", "accessKeysAuthentication") != "Disabled":
         problems.append("Redis: database access keys are not disabled (Entra only)")
     return problems
@@ -459,7 +530,9 @@ def check_redis(root: Path) -> list[str]:
 def check_function_storage_identity(root: Path) -> list[str]:
     problems = []
     storage = _load(root, "modules/storage.bicep")
-    accounts = [r for r in storage.get("resources", {}).values() if r["type"] == "Microsoft.Storage/storageAccounts"]
+    accounts = [
+        r for r in storage.get("resources", {}).values() if r["type"] == "Microsoft.Storage/storageAccounts"
+    ]
     if not accounts or _get(_config(accounts[0]), "properties", "allowSharedKeyAccess") is not False:
         problems.append("Storage: allowSharedKeyAccess is not false")
     func = _load(root, "modules/functionapp.bicep")
@@ -479,16 +552,23 @@ def check_function_storage_identity(root: Path) -> list[str]:
         problems.append("Function app: plan is not Flex Consumption FC1")
     settings = _get(props, "siteConfig", "appSettings")
     names = _setting_names(func, settings)
-    for required in ("AzureWebJobsStorage__accountName", "AzureWebJobsStorage__credential",
-                     "AzureWebJobsStorage__clientId"):
+    for required in (
+        "AzureWebJobsStorage__accountName",
+        "AzureWebJobsStorage__credential",
+        "AzureWebJobsStorage__clientId",
+    ):
         if required not in names:
             problems.append(f"Function app: no {required} setting")
-    for forbidden in ("AzureWebJobsStorage", "WEBSITE_CONTENTAZUREFILECONNECTIONSTRING", "DEPLOYMENT_STORAGE_CONNECTION_STRING"):
+    for forbidden in (
+        "AzureWebJobsStorage",
+        "WEBSITE_CONTENTAZUREFILECONNECTIONSTRING",
+        "DEPLOYMENT_STORAGE_CONNECTION_STRING",
+    ):
         if forbidden in names:
             problems.append(f"Function app: {forbidden} connection-string setting present")
     for path in bicep_files(root):
         text = path.read_text()
-        if re.search(r"AccountKey|storage\w*\.listKeys\(|DefaultEndpointsProtocol", text, re.I):
+        if re.search(r"AccountKey|storage\w*\.listKeys\(|DefaultEndpointsProtocol", text, re.IGNORECASE):
             problems.append(f"{path.relative_to(root)}: storage account key / connection string used")
     return problems
 
@@ -519,21 +599,29 @@ def check_voice_app(root: Path) -> list[str]:
     containers = _get(props, "template", "containers") or [{}]
     probes = _resolve(tpl, containers[0].get("probes")) or []
     kinds = {
-        p.get("type", "").lower() for p in probes
+        p.get("type", "").lower()
+        for p in probes
         if isinstance(p, dict) and _get(p, "httpGet", "path") == "/healthz"
     }
     for kind in ("liveness", "readiness"):
         if kind not in kinds:
             problems.append(f"voice: no {kind} probe on /healthz")
     secrets_expr = _get(props, "configuration", "secrets")
-    secrets = [s for node in _walk(secrets_expr) if isinstance(node, str) for s in (_resolve(tpl, node),)
-               if isinstance(s, list)] + ([secrets_expr] if isinstance(secrets_expr, list) else [])
+    secrets = [
+        s
+        for node in _walk(secrets_expr)
+        if isinstance(node, str)
+        for s in (_resolve(tpl, node),)
+        if isinstance(s, list)
+    ] + ([secrets_expr] if isinstance(secrets_expr, list) else [])
     entries = [e for group in secrets for e in group if isinstance(e, dict)]
     if not entries:
         problems.append("voice: no Key Vault-backed secrets")
     for entry in entries:
         if "value" in entry or not entry.get("keyVaultUrl") or not entry.get("identity"):
-            problems.append(f"voice: secret {entry.get('name')} is not a Key Vault reference through the identity")
+            problems.append(
+                f"voice: secret {entry.get('name')} is not a Key Vault reference through the identity"
+            )
     if not _get(props, "configuration", "registries"):
         problems.append("voice: no registry pulled through the identity")
     # main.bicep must not override the floor with something lower.
@@ -546,7 +634,7 @@ def check_voice_app(root: Path) -> list[str]:
 
 
 def check_settings_wiring(root: Path) -> list[str]:
-    """Every section-4 setting reaches the Function app and the voice app, wired from outputs where it must."""
+    """Every section-4 setting reaches the Function app and the voice app, wired from outputs if it must."""
     main = _load(root, "main.bicep")
     problems = []
     for module_file, site_type, required in (
@@ -567,7 +655,7 @@ def check_settings_wiring(root: Path) -> list[str]:
                 names |= _setting_names(tpl, container.get("env"))
         passed = _module_params(main, module_file)
         for marker in [n for n in names if n.startswith("<param:")]:
-            param = marker[len("<param:"):-1]
+            param = marker[len("<param:") : -1]
             values = _object_keys(main, passed.get(param))
             names |= set(values)
             for setting in WIRED_FROM_OUTPUTS:
@@ -613,7 +701,7 @@ def _uses(node: Any) -> list[str]:
 def load_workflow(root: Path, name: str) -> dict[str, Any]:
     data = yaml.safe_load((root / ".github" / "workflows" / name).read_text())
     if not isinstance(data, dict):
-        raise ValueError(f"{name} is not a mapping")
+        raise TypeError(f"{name} is not a mapping")
     # PyYAML reads the bare key `on` as boolean True.
     if True in data:
         data["on"] = data.pop(True)
@@ -625,7 +713,7 @@ def check_workflow_pins(root: Path) -> list[str]:
     for name in ("ci.yml", "deploy.yml"):
         try:
             workflow = load_workflow(root, name)
-        except (OSError, yaml.YAMLError, ValueError) as exc:
+        except (OSError, yaml.YAMLError, TypeError) as exc:
             problems.append(f"{name}: does not load: {exc}")
             continue
         uses = _uses(workflow)
@@ -656,8 +744,12 @@ def check_ci_workflow(root: Path) -> list[str]:
             problems.append(f"ci.yml: no {service} service container")
     text = _step_text(wf)
     for needle, what in (
-        ("actions/setup-python", "Python set-up"), ("make test", "make test"), ("npm run build", "web build"),
-        ("az bicep build", "Bicep build"), ("bicep lint", "Bicep lint"), ("actions/setup-node", "Node set-up"),
+        ("actions/setup-python", "Python set-up"),
+        ("make test", "make test"),
+        ("npm run build", "web build"),
+        ("az bicep build", "Bicep build"),
+        ("bicep lint", "Bicep lint"),
+        ("actions/setup-node", "Node set-up"),
     ):
         if needle not in text:
             problems.append(f"ci.yml: no {what}")
@@ -678,15 +770,23 @@ def check_deploy_workflow(root: Path) -> list[str]:
     if not any("production" in json.dumps(e) for e in envs):
         problems.append("deploy.yml: no job runs in the production environment")
     uses = [u.split("@")[0].lower() for u in _uses(wf)]
-    for action in ("azure/login", "azure/bicep-deploy", "azure/functions-action",
-                   "azure/container-apps-deploy-action", "azure/static-web-apps-deploy"):
+    for action in (
+        "azure/login",
+        "azure/bicep-deploy",
+        "azure/functions-action",
+        "azure/container-apps-deploy-action",
+        "azure/static-web-apps-deploy",
+    ):
         if action not in uses:
             problems.append(f"deploy.yml: does not use {action}")
     text = _step_text(wf)
     for needle, what in (
-        ("what-if", "what-if on pull requests"), ("flexconsumption", "Flex Consumption sku"),
-        ("remote-build", "remote build"), ("shared.db.migrate", "migrations"),
-        ("/api/v1/health", "API smoke test"), ("/healthz", "voice smoke test"),
+        ("what-if", "what-if on pull requests"),
+        ("flexconsumption", "Flex Consumption sku"),
+        ("remote-build", "remote build"),
+        ("shared.db.migrate", "migrations"),
+        ("/api/v1/health", "API smoke test"),
+        ("/healthz", "voice smoke test"),
     ):
         if needle not in text:
             problems.append(f"deploy.yml: no {what}")
@@ -719,9 +819,23 @@ def check_azure_yaml(root: Path) -> list[str]:
 
 
 ALL_CHECKS = (
-    check_bicep_parses, check_module_params, check_modules_present, check_resource_kinds,
-    check_parameters_described, check_naming_and_tags, check_no_secrets_in_param_files,
-    check_no_secret_values_in_templates, check_keyvault, check_postgres, check_redis,
-    check_function_storage_identity, check_function_key_vault_references, check_voice_app,
-    check_settings_wiring, check_workflow_pins, check_ci_workflow, check_deploy_workflow, check_azure_yaml,
+    check_bicep_parses,
+    check_module_params,
+    check_modules_present,
+    check_resource_kinds,
+    check_parameters_described,
+    check_naming_and_tags,
+    check_no_secrets_in_param_files,
+    check_no_secret_values_in_templates,
+    check_keyvault,
+    check_postgres,
+    check_redis,
+    check_function_storage_identity,
+    check_function_key_vault_references,
+    check_voice_app,
+    check_settings_wiring,
+    check_workflow_pins,
+    check_ci_workflow,
+    check_deploy_workflow,
+    check_azure_yaml,
 )

@@ -8,9 +8,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-import pytest
-
 import infra_checks as checks
+import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -29,7 +29,7 @@ def edit(path: Path, old: str, new: str, count: int = 1) -> None:
 
 
 def sub(path: Path, pattern: str, new: str) -> None:
-    text, n = re.subn(pattern, new, path.read_text(), count=1, flags=re.M | re.S)
+    text, n = re.subn(pattern, new, path.read_text(), count=1, flags=re.MULTILINE | re.DOTALL)
     assert n == 1, f"fixture drifted: {pattern!r} not in {path.name}"
     path.write_text(text)
 
@@ -45,7 +45,11 @@ def test_the_unbroken_copy_passes(copy: Path) -> None:
 
 
 def test_module_param_no_longer_declared(copy: Path) -> None:
-    sub(copy / "infra/modules/redis.bicep", r"^@description\('High availability.*?\n(@allowed.*?\]\n)?param highAvailability[^\n]*\n", "")
+    sub(
+        copy / "infra/modules/redis.bicep",
+        r"^@description\('High availability.*?\n(@allowed.*?\]\n)?param highAvailability[^\n]*\n",
+        "",
+    )
     assert any("highAvailability" in p for p in failures(checks.check_module_params, copy))
 
 
@@ -67,7 +71,11 @@ def test_voice_min_replicas_zero(copy: Path) -> None:
 
 def test_voice_min_replicas_parameter_allows_zero(copy: Path) -> None:
     sub(copy / "infra/main.bicep", r"(param voiceMinReplicas[^\n]*\n)", r"\1")
-    edit(copy / "infra/main.bicep", "@minValue(1)\nparam voiceMinReplicas int = 1", "@minValue(0)\nparam voiceMinReplicas int = 0")
+    edit(
+        copy / "infra/main.bicep",
+        "@minValue(1)\nparam voiceMinReplicas int = 1",
+        "@minValue(0)\nparam voiceMinReplicas int = 0",
+    )
     assert any("minReplicas" in p for p in failures(checks.check_voice_app, copy))
 
 
@@ -81,15 +89,22 @@ def test_voice_ingress_internal_or_tcp(copy: Path) -> None:
 def test_voice_probes_and_grace_removed(copy: Path) -> None:
     path = copy / "infra/modules/containerapps.bicep"
     edit(path, "path: '/healthz'", "path: '/'", count=2)
-    edit(path, "terminationGracePeriodSeconds: terminationGracePeriodSeconds", "terminationGracePeriodSeconds: 30")
+    edit(
+        path,
+        "terminationGracePeriodSeconds: terminationGracePeriodSeconds",
+        "terminationGracePeriodSeconds: 30",
+    )
     problems = failures(checks.check_voice_app, copy)
     assert any("liveness" in p for p in problems) and any("terminationGrace" in p for p in problems)
 
 
 def test_voice_secret_with_inline_value(copy: Path) -> None:
-    edit(copy / "infra/modules/containerapps.bicep",
-         "    keyVaultUrl: '${keyVaultUri}secrets/${secretNames.TWILIO_AUTH_TOKEN}'\n    identity: identityId\n",
-         "    value: 'inline'\n")
+    edit(
+        copy / "infra/modules/containerapps.bicep",
+        "    keyVaultUrl: '${keyVaultUri}secrets/${secretNames.TWILIO_AUTH_TOKEN}'\n"
+        "    identity: identityId\n",
+        "    value: 'inline'\n",
+    )
     assert any("twilio-auth-token" in p for p in failures(checks.check_voice_app, copy))
 
 
@@ -100,14 +115,22 @@ def test_postgres_password_auth_on(copy: Path) -> None:
 
 def test_storage_shared_keys_and_connection_string(copy: Path) -> None:
     edit(copy / "infra/modules/storage.bicep", "allowSharedKeyAccess: false", "allowSharedKeyAccess: true")
-    edit(copy / "infra/modules/functionapp.bicep", "name: 'AzureWebJobsStorage__accountName'", "name: 'AzureWebJobsStorage'")
+    edit(
+        copy / "infra/modules/functionapp.bicep",
+        "name: 'AzureWebJobsStorage__accountName'",
+        "name: 'AzureWebJobsStorage'",
+    )
     problems = failures(checks.check_function_storage_identity, copy)
     assert any("allowSharedKeyAccess" in p for p in problems)
     assert any("AzureWebJobsStorage__accountName" in p for p in problems)
 
 
 def test_function_deployment_storage_by_connection_string(copy: Path) -> None:
-    edit(copy / "infra/modules/functionapp.bicep", "type: 'UserAssignedIdentity'", "type: 'StorageAccountConnectionString'")
+    edit(
+        copy / "infra/modules/functionapp.bicep",
+        "type: 'UserAssignedIdentity'",
+        "type: 'StorageAccountConnectionString'",
+    )
     assert any("deployment storage" in p for p in failures(checks.check_function_storage_identity, copy))
 
 
@@ -136,19 +159,30 @@ def test_setting_hardcoded_instead_of_output(copy: Path) -> None:
 
 
 def test_function_secret_not_a_key_vault_reference(copy: Path) -> None:
-    sub(copy / "infra/modules/functionapp.bicep",
-        r"name: 'OPENAI_API_KEY'\n    value: '@Microsoft\.KeyVault\([^\n]*\n", "name: 'OPENAI_API_KEY'\n    value: ''\n")
+    sub(
+        copy / "infra/modules/functionapp.bicep",
+        r"name: 'OPENAI_API_KEY'\n    value: '@Microsoft\.KeyVault\([^\n]*\n",
+        "name: 'OPENAI_API_KEY'\n    value: ''\n",
+    )
     assert any("OPENAI_API_KEY" in p for p in failures(checks.check_function_key_vault_references, copy))
 
 
 def test_resource_kind_missing(copy: Path) -> None:
-    edit(copy / "infra/modules/redis.bicep", "Microsoft.Cache/redisEnterprise@2025-07-01' = {", "Microsoft.Cache/redis@2024-11-01' = {")
+    edit(
+        copy / "infra/modules/redis.bicep",
+        "Microsoft.Cache/redisEnterprise@2025-07-01' = {",
+        "Microsoft.Cache/redis@2024-11-01' = {",
+    )
     assert any("redisEnterprise" in p for p in failures(checks.check_resource_kinds, copy))
     assert failures(checks.check_redis, copy)
 
 
 def test_role_assignment_missing(copy: Path) -> None:
-    edit(copy / "infra/modules/roles.bicep", "7f951dda-4ed3-4680-a7ca-43fe172d538d", "00000000-0000-0000-0000-000000000000")
+    edit(
+        copy / "infra/modules/roles.bicep",
+        "7f951dda-4ed3-4680-a7ca-43fe172d538d",
+        "00000000-0000-0000-0000-000000000000",
+    )
     assert any("AcrPull" in p for p in failures(checks.check_resource_kinds, copy))
 
 
