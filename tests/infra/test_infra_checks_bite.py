@@ -70,7 +70,6 @@ def test_voice_min_replicas_zero(copy: Path) -> None:
 
 
 def test_voice_min_replicas_parameter_allows_zero(copy: Path) -> None:
-    sub(copy / "infra/main.bicep", r"(param voiceMinReplicas[^\n]*\n)", r"\1")
     edit(
         copy / "infra/main.bicep",
         "@minValue(1)\nparam voiceMinReplicas int = 1",
