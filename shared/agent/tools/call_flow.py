@@ -36,5 +36,5 @@ async def end_call(ctx: ToolContext, reason: str) -> dict[str, Any]:
     ctx.state.ended = True
     ctx.state.end_reason = reason[:100]
     if ctx.state.outcome is None:
-        ctx.state.outcome = "completed_no_arrangement"
+        ctx.state.outcome = "refused" if reason == "refused" else "completed_no_arrangement"
     return {"ending": True}

@@ -20,18 +20,18 @@ def payment_link(template: str, *, arrangement_id: str, amount: Decimal, referen
 def _arrangement_for(ctx: ToolContext, amount: Decimal, method: str) -> arrangements.NewArrangement:
     customer, policy = ctx.require_customer(), ctx.require_policy()
     today = ctx.clock().date()
-    common = {"customer_id": customer.id, "call_id": ctx.call_id, "payment_method": method}
     plan = ctx.state.last_plan
     if plan and amount in {Decimal(plan["total"]), Decimal(plan["down_payment"]), Decimal(plan["instalment"])}:
         return arrangements.NewArrangement(
+            customer_id=customer.id, call_id=ctx.call_id, payment_method=method,
             kind="plan", total_amount=Decimal(plan["total"]), down_payment=Decimal(plan["down_payment"]),
             months=int(plan["months"]), instalment_amount=Decimal(plan["instalment"]),
-            schedule=tuple(plan["schedule"]), first_due_date=today, **common)
-    if amount == customer.balance:
-        return arrangements.NewArrangement(kind="full", total_amount=amount, first_due_date=today, **common)
+            schedule=tuple(plan["schedule"]), first_due_date=today)
     band = band_for(customer.balance, policy)
-    if band.floor <= amount < customer.balance:
-        return arrangements.NewArrangement(kind="settlement", total_amount=amount, first_due_date=today, **common)
+    if amount == customer.balance or band.floor <= amount < customer.balance:
+        kind = "full" if amount == customer.balance else "settlement"
+        return arrangements.NewArrangement(customer_id=customer.id, call_id=ctx.call_id, payment_method=method,
+                                           kind=kind, total_amount=amount, first_due_date=today)
     raise ToolRefused("the amount does not match the balance, an accepted settlement or the quoted plan",
                       balance=str(customer.balance))
 
