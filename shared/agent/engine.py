@@ -169,7 +169,7 @@ class Engine:
         self.state.turn += 1
         if self.state.ended:
             self._persist_outcome()
-            if self.state.outcome == "transferred":
+            if self.state.end_reason == "transferred":
                 yield TransferCall(self.state.end_reason or "transferred", self.settings.human_transfer_number)
             else:
                 yield EndCall(self.state.end_reason or "completed")
@@ -272,7 +272,7 @@ class Engine:
             self._dtmf += digit
         if digit == "#" or len(self._dtmf) >= 9:
             digits, self._dtmf = self._dtmf, ""
-            async for ev in self._user_turn(" ".join(digits)):
+            async for ev in self._user_turn(digits):
                 yield ev
 
     async def _silence(self) -> AsyncIterator[EngineEvent]:
@@ -319,7 +319,8 @@ class Engine:
                 yield ev
             self._finish("completed_no_arrangement", "third_party")
             return
-        if lang.is_yes(text):
+        named = self.customer is not None and self.customer.first_name.lower() in text.lower()
+        if lang.is_yes(text) or named:
             self.state.right_party = True
             self.state.phase = "verify"
             if any(ch.isdigit() for ch in normalize_numbers(text)):
