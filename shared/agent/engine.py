@@ -390,11 +390,12 @@ class Engine:
                                 "it's reviewed. Would you like me to transfer you to a specialist?"):
                 yield ev
         elif intent_.HUMAN_REQUEST in found:
+            await self._apply_direct(intent_.HUMAN_REQUEST, found[intent_.HUMAN_REQUEST].evidence)
             async for ev in self._to_human("caller asked for a person",
                                            "Of course. I'm transferring you to a member of our team now."):
                 yield ev
         elif intent_.ROBOT_QUESTION in found:
-            self._record_event("intent", "intent_robot_question", {"answered": True})
+            await self._apply_direct(intent_.ROBOT_QUESTION, found[intent_.ROBOT_QUESTION].evidence)
             for ev in self._say(f"Yes, I'm an automated AI assistant calling on behalf of {self.settings.bank_name}. "
                                 "I can transfer you to a person if you prefer."):
                 yield ev
@@ -557,7 +558,7 @@ class Engine:
             if self.customer is not None:
                 try:
                     async with self._connection() as conn:
-                        first = await cp.is_first_conversation(conn, self.customer.id, self.call_id)
+                        first = await cp.is_first_conversation(conn, self.customer.id)
                 except _DB_ERRORS:
                     first = True          # the full notice is never wrong
             kind = cp.Disclosure.MINI_MIRANDA_FIRST if first else cp.Disclosure.MINI_MIRANDA_SUBSEQUENT

@@ -33,7 +33,7 @@ from shared.agent.events import (
     UserUtterance,
 )
 from shared.agent.session import start_session
-from shared.db import arrangements, calls, callbacks, compliance_records, customers
+from shared.db import arrangements, callbacks, calls, compliance_records, customers
 from shared.settings import Settings
 
 SCENARIO_DIR = Path(__file__).resolve().parent
