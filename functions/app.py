@@ -6,6 +6,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from functions import twilio
 from functions.api import health
 from functions.deps import close_pool
 from shared.settings import get_settings
@@ -26,4 +27,5 @@ def create_app() -> FastAPI:
     app = FastAPI(title="Archer API", version=VERSION, openapi_url="/api/openapi.json", docs_url="/api/docs",
                   redoc_url=None, lifespan=_lifespan)
     app.include_router(health.router)
+    app.include_router(twilio.router)
     return app
