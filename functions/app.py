@@ -7,8 +7,10 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from functions import twilio
-from functions.api import health
+from functions.api import auth, health
 from functions.deps import close_pool
+from functions.limits import BodySizeLimitMiddleware
+from functions.problems import install_problem_handlers
 from shared.settings import get_settings
 from shared.telemetry.logging import configure_logging
 from shared.version import VERSION
@@ -17,6 +19,9 @@ from shared.version import VERSION
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     yield
+    limiter = getattr(app.state, "rate_limiter", None)
+    if limiter is not None:
+        await limiter.close()
     await close_pool(app)
 
 
@@ -26,6 +31,9 @@ def create_app() -> FastAPI:
     configure_logging(settings.log_level)
     app = FastAPI(title="Archer API", version=VERSION, openapi_url="/api/openapi.json", docs_url="/api/docs",
                   redoc_url=None, lifespan=_lifespan)
+    install_problem_handlers(app)
+    app.add_middleware(BodySizeLimitMiddleware)
     app.include_router(health.router)
     app.include_router(twilio.router)
+    app.include_router(auth.router)
     return app
