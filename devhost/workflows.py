@@ -78,7 +78,10 @@ class LocalTask:
 
     @property
     def result(self) -> Any:
-        return self.future.result() if self.future.done() and not self.future.cancelled() else None
+        """The value, or the exception for a failed task (as the Durable SDK exposes a task_any winner)."""
+        if not self.future.done() or self.future.cancelled():
+            return None
+        return self.future.exception() or self.future.result()
 
     def cancel(self) -> None:
         if self.runner is not None:
@@ -105,6 +108,7 @@ class _Instance:
     custom_status: Any = None
     runner: asyncio.Task[Any] | None = None
     output: Any = None
+    error: Exception | None = None
     generation: int = 0
 
     @property
@@ -257,6 +261,8 @@ class LocalDriver:
         instance = self.instances[instance_id]
         assert instance.runner is not None
         await asyncio.shield(instance.runner)
+        if instance.error is not None:
+            raise RuntimeError(f"orchestration {instance_id} failed: {instance.error}")
         return instance.output
 
     # ---- tasks
@@ -292,13 +298,17 @@ class LocalDriver:
         def start(task: LocalTask) -> None:
             async def wrapped() -> None:
                 try:
-                    task.future.set_result(await body())
+                    value = await body()
                 except asyncio.CancelledError:
                     if not task.future.done():
                         task.future.cancel()
                     raise
                 except Exception as exc:
-                    task.future.set_exception(exc)
+                    if not task.future.done():
+                        task.future.set_exception(exc)
+                else:
+                    if not task.future.done():
+                        task.future.set_result(value)
             task.runner = asyncio.get_running_loop().create_task(wrapped())
         return LocalTask(start)
 
@@ -325,8 +335,9 @@ class LocalDriver:
                 instance.output = await self._drive(fn(context), context)
             except asyncio.CancelledError:
                 raise
-            except Exception:
+            except Exception as exc:
                 log.exception("orchestration %s failed", instance.instance_id)
+                instance.error = exc
                 return
             if not context.continued:
                 return

@@ -162,8 +162,9 @@ def _target_input(campaign: dict[str, Any], campaign_id: str, target: dict[str, 
             "retry_delay_minutes": campaign["retry_delay_minutes"], "tactic_id": campaign.get("tactic_id")}
 
 
-def _tally(state: dict[str, Any], result: dict[str, Any] | None) -> None:
-    key = (result or {}).get("status", "unknown")
+def _tally(state: dict[str, Any], result: Any) -> None:
+    """Count a finished target; a failed sub-orchestration surfaces as an exception result."""
+    key = result.get("status", "unknown") if isinstance(result, dict) else "failed"
     state["counts"][key] = state["counts"].get(key, 0) + 1
 
 
@@ -223,7 +224,8 @@ def campaign_target_orchestrator(context: Any) -> Orchestration:
     dial: dict[str, Any] = {"dialed": False}
     if gate["allowed"]:
         dial = yield context.call_activity_with_retry(names.ACT_TARGET_DIAL, DIAL_RETRY,
-                                                      {**ref, "tactic_id": params.get("tactic_id")})
+                                                      {**ref, "attempt": params["attempt"],
+                                                       "tactic_id": params.get("tactic_id")})
         if not dial["dialed"]:
             gate = dial
     if dial["dialed"]:
