@@ -374,3 +374,27 @@ class LocalDriver:
             return [await c.future for c in yielded.children]
         yielded.ensure_started()
         return await yielded.future
+
+
+def attach_local_driver(app: Any) -> None:
+    """Give the dev host's FastAPI app a LocalDriver as `app.state.workflow_starter`, started with the app's
+    lifespan (re-arming pending work from the database) and stopped before the pool closes."""
+    from contextlib import asynccontextmanager
+
+    from functions.deps import get_pool
+
+    original = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(asgi_app: Any) -> Any:
+        async with original(asgi_app) as state:
+            driver = LocalDriver(await get_pool(app))
+            app.state.workflow_starter = driver
+            armed = await driver.start()
+            log.info("local workflow driver started (dev only): re-armed %s", armed)
+            try:
+                yield state
+            finally:
+                await driver.stop()
+
+    app.router.lifespan_context = lifespan
