@@ -113,7 +113,7 @@ class RunResult:
     customer_id: uuid.UUID
     events: list[EngineEvent]
     engine: Engine
-    call_control: RecordingCallControl
+    call_control: Any
     workflows: RecordingWorkflows
     db: dict[str, Any] = field(default_factory=dict)
 
@@ -128,6 +128,15 @@ class RunResult:
     @property
     def tools(self) -> list[ToolEvent]:
         return [e for e in self.events if isinstance(e, ToolEvent)]
+
+
+def _twilio_control(pool: AsyncConnectionPool, settings: Settings) -> Any:
+    """The production CallControl (real twilio SDK) when Twilio is configured — in tests, the Twilio fake."""
+    if not settings.twilio_account_sid:
+        return RecordingCallControl()
+    from shared.telephony.twilio_call_control import TwilioCallControl
+
+    return TwilioCallControl(pool, settings)
 
 
 def _input(turn: dict[str, Any]) -> Any:
@@ -146,7 +155,7 @@ async def run_scenario(pool: AsyncConnectionPool, sc: Scenario, *, settings: Set
                        call_control: Any | None = None, advisor: Any | None = None,
                        on_turn: Callable[[int, Engine], Any] | None = None) -> RunResult:
     """Play the scenario through start_session() and read the database back."""
-    control = call_control or RecordingCallControl()
+    control = call_control if call_control is not None else _twilio_control(pool, settings)
     workflows = RecordingWorkflows()
     async with pool.connection() as conn:
         customer = await customers.find_by_phone(conn, sc.customer)
@@ -165,6 +174,8 @@ async def run_scenario(pool: AsyncConnectionPool, sc: Scenario, *, settings: Set
         for item in _input(turn):
             events.extend([ev async for ev in engine.handle(item)])
     await engine.close()
+    if hasattr(control, "aclose"):
+        await control.aclose()
     result = RunResult(sc, call.id, customer.id, events, engine, control, workflows)
     result.db = await read_back(pool, call.id, customer.id)
     return result
@@ -183,6 +194,9 @@ async def read_back(pool: AsyncConnectionPool, call_id: uuid.UUID, customer_id: 
             "arrangements": await arrangements.list_for_customer(conn, customer_id),
             "callbacks": await callbacks.list_callbacks(conn, customer_id=customer_id),
             "dnc": await compliance_records.is_dnc(conn, customer.phone),
+            "messages": await (await conn.execute(
+                "SELECT phone, body, status, message_sid FROM messages WHERE call_id = %s ORDER BY id",
+                (call_id,))).fetchall(),
         }
 
 
@@ -303,8 +317,12 @@ def _check_db(exp: dict[str, Any], db: dict[str, Any], result: RunResult) -> lis
     for code in want.get("events", []):
         if code not in codes:
             fails.append(f"compliance event {code} missing (have {sorted(codes)})")
-    if "sms" in want and len(result.call_control.sms) != want["sms"]:
-        fails.append(f"sms sent {len(result.call_control.sms)} != {want['sms']}")
+    if "sms" in want:
+        sent = [m for m in db["messages"] if m[2] != "failed"]
+        if len(sent) != want["sms"]:
+            fails.append(f"sms recorded {len(sent)} != {want['sms']}")
+        if any("/arrangements/" not in m[1] for m in sent):
+            fails.append("sms without the payment link")
     # every transcript entry persisted exactly once, in order
     persisted = [(t.speaker, t.text, t.interrupted) for t in db["transcript"]]
     if persisted != result.engine.transcript:

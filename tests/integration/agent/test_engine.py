@@ -236,3 +236,27 @@ async def test_barge_in_stores_only_what_the_caller_heard(fresh_db: AsyncConnect
     assert (transcript[0].speaker, transcript[0].text, transcript[0].interrupted) == (
         "agent", "Hello, this is Alex", True)
     assert transcript[1].speaker == "caller" and not transcript[2].interrupted
+
+
+async def test_transfer_on_a_live_call_redirects_it_to_the_human_line(
+        fresh_db: AsyncConnectionPool, rules_settings: Settings, twilio_fake: Any) -> None:
+    from shared.telephony.twilio_call_control import TwilioCallControl
+
+    live = twilio_fake.add_inbound_call(from_=MARIA, to="+18005550198")
+    async with fresh_db.connection() as conn:
+        customer = await customers.find_by_phone(conn, MARIA)
+        assert customer is not None
+        call = await calls.create_call(conn, calls.NewCall(direction="outbound", call_type="manual",
+                                                           customer_id=customer.id, call_sid=live.sid,
+                                                           status="in-progress"))
+    started = CallStarted(call.id, customer.id, "stern")
+    control = TwilioCallControl(fresh_db, rules_settings)
+    engine = await start_session(fresh_db, started, settings=rules_settings, call_control=control,
+                                 workflows=RecordingWorkflows(), brain=RulesBrain(), clock=lambda: NOW)
+    _ = [ev async for ev in engine.handle(started)]
+    turn = await say(engine, "I want to talk to a real person.")
+    await engine.close()
+    await control.aclose()
+    assert type(turn[-1]).__name__ == "TransferCall"
+    updates = [u for sid, u in twilio_fake.call_updates if sid == live.sid]
+    assert len(updates) == 1 and "<Dial" in updates[0]["Twiml"] and "+18005550199" in updates[0]["Twiml"]
