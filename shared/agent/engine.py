@@ -595,7 +595,7 @@ class Engine:
                 result, error = {"ok": False, "error": "temporarily unavailable, try again shortly"}, "unavailable"
         result = json.loads(json.dumps(result, default=str))
         duration = (time.perf_counter() - t0) * 1000
-        masked = mask_mapping(args or {"raw": call.raw_arguments[:200]})
+        masked = mask_mapping(args if args is not None else {"raw": call.raw_arguments[:200]})
         seq = self._toolseq
         self._toolseq += 1
         success = error is None
