@@ -260,3 +260,64 @@ async def test_transfer_on_a_live_call_redirects_it_to_the_human_line(
     assert type(turn[-1]).__name__ == "TransferCall"
     updates = [u for sid, u in twilio_fake.call_updates if sid == live.sid]
     assert len(updates) == 1 and "<Dial" in updates[0]["Twiml"] and "+18005550199" in updates[0]["Twiml"]
+
+
+async def test_a_first_token_timeout_is_retried_once_before_falling_back(
+        fresh_db: AsyncConnectionPool, llm_settings: Settings, openai_fake: OpenAIFake) -> None:
+    openai_fake.push(Reply(hang=True), *VERIFY, Reply(text="Thank you, you're verified."))
+    engine, _ = await llm_engine(fresh_db, llm_settings)
+    await say(engine, "Yes.")
+    turn = await say(engine, "4821 and 10001")
+    assert not engine.fell_back and engine.state.verified
+    assert "Thank you, you're verified." in spoken(turn)
+    await engine.close()
+
+
+async def test_llm_settlement_advice_is_clamped_to_the_policy_floor(
+        fresh_db: AsyncConnectionPool, llm_settings: Settings, openai_fake: OpenAIFake) -> None:
+    from shared.agent.brains.llm import LlmAdvisor
+
+    openai_fake.advice = {"counter_offer": 100.0, "talking_point": "Offer them a hundred."}
+    openai_fake.push(*VERIFY, Reply(text="What would you like to do?"),
+                     Reply(tool_calls=[("negotiation_guidance", json.dumps({"customer_offer": 600}))]),
+                     Reply(text="The lowest one-time settlement I can offer is $875.00."))
+    client, model = make_client(llm_settings)
+    engine, _ = await llm_engine(fresh_db, llm_settings, advisor=LlmAdvisor(client, model, 2.0))
+    await say(engine, "Yes.")
+    await say(engine, "4821 and 10001")
+    turn = await say(engine, "I can give you six hundred.")
+    guidance = next(e for e in turn if isinstance(e, ToolEvent) and e.name == "negotiation_guidance")
+    assert guidance.result["decision"] == "counter"
+    assert guidance.result["amount"] == "875.00" and guidance.result["advice_clamped"] is True
+    assert "The lowest one-time settlement I can offer is $875.00." in spoken(turn)
+    advice_requests = [r for r in openai_fake.requests if r.get("response_format")]
+    assert advice_requests and advice_requests[0]["response_format"]["type"] == "json_schema"
+    await engine.close()
+
+
+async def test_a_repeated_payment_call_records_one_arrangement_and_sends_one_sms(
+        fresh_db: AsyncConnectionPool, llm_settings: Settings, openai_fake: OpenAIFake, twilio_fake: Any) -> None:
+    from shared.telephony.twilio_call_control import TwilioCallControl
+
+    pay = ("process_payment", json.dumps({"amount": "1250.00", "payment_method": "sms_link"}))
+    openai_fake.push(*VERIFY, Reply(text="Your balance is $1,250.00."), Reply(tool_calls=[pay, pay]),
+                     Reply(text="Done. I've texted you the link for $1,250.00."))
+    started, customer = await new_call(fresh_db)
+    control = TwilioCallControl(fresh_db, llm_settings)
+    client, model = make_client(llm_settings)
+    engine = await start_session(fresh_db, started, settings=llm_settings, call_control=control,
+                                 workflows=RecordingWorkflows(), brain=LlmBrain(llm_settings, client=client,
+                                                                                model=model), clock=lambda: NOW)
+    _ = [ev async for ev in engine.handle(started)]
+    await say(engine, "Yes.")
+    await say(engine, "4821 and 10001")
+    sent_before = len(twilio_fake.messages)
+    turn = await say(engine, "Pay it all, text me.")
+    results = [e.result for e in turn if isinstance(e, ToolEvent) and e.name == "process_payment"]
+    assert [r["already_recorded"] for r in results] == [False, True]
+    assert results[0]["arrangement_id"] == results[1]["arrangement_id"]
+    assert len(twilio_fake.messages) == sent_before + 1
+    await engine.close()
+    await control.aclose()
+    async with fresh_db.connection() as conn:
+        assert len(await arrangements.list_for_customer(conn, customer.id)) == 1
