@@ -164,8 +164,7 @@ class Engine:
             yield out
         timing.total_ms = (time.perf_counter() - t0) * 1000
         timing.llm_ttft_ms = getattr(self.brain, "last_ttft_ms", None) if self.brain.name == "llm" else None
-        self.timings.append(timing)
-        self._persist_timing(timing)
+        self.timings.append(timing)             # in memory only: the transport owns turn_metrics rows
         self.state.turn += 1
         if self.state.ended:
             self._persist_outcome()
@@ -619,11 +618,6 @@ class Engine:
             fields.update(status="completed", ended_at=datetime.now(UTC))
         if fields:
             self.persist.submit("call outcome", lambda conn: _update_call_fields(conn, self.call_id, fields))
-
-    def _persist_timing(self, t: TurnTiming) -> None:
-        m = calls.TurnMetrics(call_id=self.call_id, turn=t.turn, llm_ttft_ms=t.llm_ttft_ms,
-                              first_sentence_ms=t.first_speech_ms)
-        self.persist.submit(f"turn {t.turn}", lambda conn: calls.record_turn_metrics(conn, m))
 
 
 async def _update_call_fields(conn: AsyncConnection, call_id: uuid.UUID, fields: dict[str, Any]) -> None:
