@@ -50,7 +50,7 @@ Gate = Callable[..., Awaitable[GateDecision]]
 
 
 class DialNotConfiguredError(Exception):
-    """TWILIO_FROM_NUMBER or PUBLIC_BASE_URL is missing: Twilio could not call back."""
+    """Twilio credentials, TWILIO_FROM_NUMBER or PUBLIC_BASE_URL are missing: nothing can be dialled."""
 
 
 @dataclass(frozen=True)
@@ -129,8 +129,10 @@ class Dialer:
     async def dial(self, conn: AsyncConnection, req: DialRequest, *, now: datetime) -> DialResult:
         """Gate, record, dial. A denial returns the decision and places nothing."""
         from_number, base = self.settings.twilio_from_number, self.settings.public_base_url
-        if not from_number or not base:
-            raise DialNotConfiguredError("TWILIO_FROM_NUMBER and PUBLIC_BASE_URL are required to dial")
+        if not from_number or not base or not self.settings.twilio_account_sid \
+                or not self.settings.secret("twilio_auth_token"):
+            raise DialNotConfiguredError("TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_FROM_NUMBER and "
+                                         "PUBLIC_BASE_URL are required to dial")
         decision, attempt_id = await self._decide(conn, req, now)
         if not decision.allowed:
             return DialResult(decision)

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
 
+import pytest
 from psycopg import AsyncConnection
 
 from shared.db import calls as calls_repo
@@ -167,3 +168,16 @@ async def test_workflow_entry_dials_through_the_process_dialer(api: Api, seeded:
     late = await dialer.dial(seeded, maria, now=api.clock(), purpose="collection", source="campaign")
     assert (late.dialed, late.reason_code, late.call_id) == (False, "outside_calling_hours", None)
     assert late.next_allowed_at is not None
+
+
+async def test_unconfigured_telephony_is_503_and_records_nothing(api: Api, seeded: AsyncConnection,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    from shared.settings import get_settings
+
+    maria = await customer_id(seeded, MARIA)
+    monkeypatch.delenv("TWILIO_AUTH_TOKEN")
+    get_settings.cache_clear()
+    api.app.state.dialer = None
+    response = await api.initiate(customer_id=str(maria))
+    assert response.status_code == 503
+    assert await attempts_for_customer(seeded, maria) == [] and api.fake.requests == []
