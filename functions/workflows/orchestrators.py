@@ -120,7 +120,8 @@ def campaign_orchestrator(context: Any) -> Orchestration:
                 instance_id = _target_instance(cid, target)
                 running[instance_id] = context.call_sub_orchestrator(
                     names.TARGET_ORCHESTRATOR, _target_input(campaign, cid, target), instance_id)
-                state["last_start"] = _iso(context.current_utc_datetime)
+                state["last_start"] = _iso(policy.advance(_at(state["last_start"]), context.current_utc_datetime,
+                                                          campaign["calls_per_minute"]))
                 state["cursor"] = max(state["cursor"], target["id"])
                 state["dispatched"] += 1
                 continue
