@@ -5,6 +5,7 @@ The default implementation calls the pre-dial gate (`shared.compliance.predial`)
 """
 from __future__ import annotations
 
+import importlib
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -42,8 +43,9 @@ class ComplianceDialing:
 
     async def gate(self, conn: AsyncConnection, customer_id: uuid.UUID, *, now: datetime, purpose: str,
                    source: str) -> GateResult:
-        from shared.compliance import predial
         from shared.db import customers
+
+        predial: Any = importlib.import_module("shared.compliance.predial")
 
         customer = await customers.get_customer(conn, customer_id)
         decision: Any = await predial.check(conn, customer, now=now, purpose=purpose, source=source,
@@ -53,8 +55,7 @@ class ComplianceDialing:
     async def dial(self, conn: AsyncConnection, customer_id: uuid.UUID, *, now: datetime, purpose: str,
                    source: str, campaign_id: uuid.UUID | None = None, callback_id: uuid.UUID | None = None,
                    tactic_id: int | None = None) -> DialResult:
-        from shared.telephony import dialer
-
+        dialer: Any = importlib.import_module("shared.telephony.dialer")
         result: Any = await dialer.dial(conn, customer_id, now=now, purpose=purpose, source=source,
                                         campaign_id=campaign_id, callback_id=callback_id, tactic_id=tactic_id)
         return DialResult(bool(result.dialed), result.call_id, str(result.reason_code),

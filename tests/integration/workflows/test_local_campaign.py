@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from psycopg import AsyncConnection
 from psycopg_pool import AsyncConnectionPool
 
 from devhost.workflows import LocalDriver, ScaledClock
@@ -22,11 +23,11 @@ SCALE = 3600.0  # one virtual hour per real second
 FROM = "+12125550199"
 
 
-async def _customers(conn: object, n: int) -> list[object]:
+async def _customers(conn: AsyncConnection, n: int) -> list[customers.Customer]:
     made = []
     for i in range(n):
         zone = "Pacific/Honolulu" if i % 5 == 4 else "America/New_York"
-        made.append(await customers.create_customer(conn, customers.NewCustomer(  # type: ignore[arg-type]
+        made.append(await customers.create_customer(conn, customers.NewCustomer(
             first_name="Test", last_name=f"Target{i}", phone=f"+1212555{100 + i:04d}", account_last_4="1234",
             postal_code="10001", balance=Decimal("100.00"), days_overdue=30, timezone=zone,
             consent_source="account_application")))
@@ -77,18 +78,19 @@ def _max_overlap(intervals: list[tuple[datetime, datetime]]) -> int:
 
 
 async def test_fifty_target_campaign_runs_to_final_dispositions_within_cap_window_and_caps(
-        pool: AsyncConnectionPool, conn: object) -> None:
+        pool: AsyncConnectionPool, conn: AsyncConnection) -> None:
     people = await _customers(conn, 50)
     capped = people[:2]  # already called 7 times this week: the cap clears two virtual hours in
     for person in capped:
         for k in range(7):
             await compliance_records.record_attempt(
-                conn, customer_id=person.id, phone=person.phone, purpose="collection", source="manual",  # type: ignore[arg-type,attr-defined]
-                decision="allow", reason_code="allowed", decided_at=START - timedelta(days=7) + timedelta(hours=2, minutes=k))
-    campaign = await campaigns.create_campaign(conn, name="Fifty", tactic_id=None, customer_filter={},  # type: ignore[arg-type]
+                conn, customer_id=person.id, phone=person.phone, purpose="collection", source="manual",
+                decision="allow", reason_code="allowed",
+                decided_at=START - timedelta(days=7) + timedelta(hours=2, minutes=k))
+    campaign = await campaigns.create_campaign(conn, name="Fifty", tactic_id=None, customer_filter={},
                                                max_concurrency=5, calls_per_minute=600, max_attempts=3,
                                                retry_delay_minutes=30)
-    await campaigns.add_targets(conn, campaign.id, [p.id for p in people])  # type: ignore[arg-type,attr-defined]
+    await campaigns.add_targets(conn, campaign.id, [p.id for p in people])
 
     with TwilioFake() as fake:
         settings = load_settings(twilio_account_sid=fake.account_sid, twilio_auth_token=fake.auth_token,
@@ -108,8 +110,8 @@ async def test_fifty_target_campaign_runs_to_final_dispositions_within_cap_windo
             await clients.aclose()
 
     assert output["status"] == "completed"
-    assert (await campaigns.get_campaign(conn, campaign.id)).status == "completed"  # type: ignore[arg-type]
-    targets = await campaigns.page_targets(conn, campaign.id, limit=100,  # type: ignore[arg-type]
+    assert (await campaigns.get_campaign(conn, campaign.id)).status == "completed"
+    targets = await campaigns.page_targets(conn, campaign.id, limit=100,
                                            statuses=("pending", "in_progress", "retry_wait", "done", "skipped"))
     assert len(targets) == 50
     assert all(t.status == "done" and t.disposition for t in targets), {t.status for t in targets}
@@ -122,17 +124,17 @@ async def test_fifty_target_campaign_runs_to_final_dispositions_within_cap_windo
     assert len(fake.calls) == sum(t.attempts for t in targets)
 
     # no dial outside the customer's window, none over the 7-in-7 cap
-    zones = {p.id: ZoneInfo(p.timezone) for p in people}  # type: ignore[attr-defined]
+    zones = {p.id: ZoneInfo(p.timezone) for p in people}
     for person in people:
-        attempts = [a for a in await compliance_records.attempts_for_customer(conn, person.id)  # type: ignore[arg-type,attr-defined]
+        attempts = [a for a in await compliance_records.attempts_for_customer(conn, person.id)
                     if a.decision == "allow"]
         for a in attempts:
             if a.source == "campaign":
-                local = a.decided_at.astimezone(zones[person.id]).time()  # type: ignore[attr-defined]
-                assert local.hour >= 8 and local.hour < 21, (person.timezone, a.decided_at)  # type: ignore[attr-defined]
+                local = a.decided_at.astimezone(zones[person.id]).time()
+                assert local.hour >= 8 and local.hour < 21, (person.timezone, a.decided_at)
             window = [b for b in attempts if a.decided_at - timedelta(days=7) < b.decided_at <= a.decided_at]
             assert len(window) <= 7
-    honolulu = [p for p in people if p.timezone == "Pacific/Honolulu"]  # type: ignore[attr-defined]
-    deferred = await compliance_records.attempts_for_customer(conn, honolulu[0].id)  # type: ignore[attr-defined]
+    honolulu = [p for p in people if p.timezone == "Pacific/Honolulu"]
+    deferred = await compliance_records.attempts_for_customer(conn, honolulu[0].id)
     assert min(a.decided_at for a in deferred if a.decision == "allow") >= START + timedelta(hours=4)
     assert policy.campaign_instance_id(campaign.id) == instance

@@ -1,6 +1,7 @@
 """The campaign and per-target orchestrators through the real azure.durable_functions replay."""
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -47,7 +48,7 @@ def test_fan_out_never_exceeds_the_cap_and_keeps_the_pace() -> None:
         peak = max(peak, len(host.subs()))
         assert len(host.subs()) <= CAMPAIGN["max_concurrency"]
         _step(host)
-    for seq, name, inp in host.scheduled_log:
+    for seq, name, _inp in host.scheduled_log:
         if name == names.TARGET_ORCHESTRATOR:
             starts.append(seq)
     assert peak == 3
@@ -67,7 +68,7 @@ def test_pacing_spaces_dial_starts_by_the_calls_per_minute() -> None:
             times += [host.now] * (len(subs) - seen)
             seen = len(subs)
         _step(host)
-    gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(times)]
     assert min(gaps) >= timedelta(seconds=30)
 
 
