@@ -83,6 +83,7 @@ class Settings(BaseSettings):
     auth_issuer: str | None = None
     auth_audience: str | None = None
     auth_jwks_url: str | None = None
+    api_rate_limit_per_minute: int = Field(default=600, ge=1, le=1_000_000)
 
     key_vault_url: str | None = None
     applicationinsights_connection_string: SecretStr | None = None
