@@ -72,8 +72,7 @@ def callback_orchestrator(context: Any) -> Orchestration:
         if not gate.get("active", True):
             return {"status": "inactive"}
         if gate["allowed"]:
-            dial = yield context.call_activity_with_retry(names.ACT_CALLBACK_DIAL, DIAL_RETRY,
-                                                          {"callback_id": callback_id})
+            dial = yield from _dial(context, names.ACT_CALLBACK_DIAL, {"callback_id": callback_id})
             if dial["dialed"]:
                 break
             gate = dial
@@ -95,6 +94,15 @@ def callback_orchestrator(context: Any) -> Orchestration:
     result = _event(outcome) if winner is outcome else {"status": None, "outcome": None}
     final = (result or {}).get("outcome") or (result or {}).get("status") or "no_outcome"
     return (yield from _finish_callback(context, callback_id, "completed", final, call_id=dial["call_id"]))
+
+
+def _dial(context: Any, activity: str, params: dict[str, Any]) -> Generator[Any, Any, dict[str, Any]]:
+    """The dial activity with retry options; when every retry failed, a final 'dial_failed' (nothing placed)."""
+    try:
+        result: dict[str, Any] = yield context.call_activity_with_retry(activity, DIAL_RETRY, params)
+    except Exception:
+        return {"dialed": False, "call_id": None, "reason_code": "dial_failed", "next_allowed_at": None}
+    return result
 
 
 def _reason(payload: Any) -> str:
@@ -245,9 +253,8 @@ def campaign_target_orchestrator(context: Any) -> Orchestration:
     gate = yield context.call_activity(names.ACT_TARGET_GATE, ref)
     dial: dict[str, Any] = {"dialed": False}
     if gate["allowed"]:
-        dial = yield context.call_activity_with_retry(names.ACT_TARGET_DIAL, DIAL_RETRY,
-                                                      {**ref, "attempt": params["attempt"],
-                                                       "tactic_id": params.get("tactic_id")})
+        dial = yield from _dial(context, names.ACT_TARGET_DIAL, {**ref, "attempt": params["attempt"],
+                                                                 "tactic_id": params.get("tactic_id")})
         if not dial["dialed"]:
             gate = dial
     if dial["dialed"]:

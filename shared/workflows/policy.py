@@ -13,7 +13,7 @@ FAILED_STATUSES = frozenset({"failed", "canceled"})
 # Outcomes that end collection on this account: never retry, whatever the attempt count.
 STOPPING_OUTCOMES = frozenset({"cease_requested", "attorney", "bankruptcy", "disputed", "wrong_party"})
 CALLBACK_MAX_DEFERRALS = 14
-OUTCOME_TIMEOUT = timedelta(minutes=30)
+OUTCOME_TIMEOUT = timedelta(hours=2)  # a live call plus the status callback; long calls run ~1 h
 DIAL_RETRY_FIRST_INTERVAL_MS = 5_000
 DIAL_RETRY_MAX_ATTEMPTS = 3
 
