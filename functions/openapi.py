@@ -26,7 +26,7 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
                        description="Archer admin REST API. Errors are RFC 9457 problem details "
                                    "(application/problem+json).")
     for path, item in spec.get("paths", {}).items():
-        for method, op in item.items():
+        for op in item.values():
             responses = op.setdefault("responses", {})
             for status, description in _COMMON.items():
                 _add(responses, status, description)

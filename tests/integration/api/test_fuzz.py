@@ -13,8 +13,12 @@ import uvicorn
 from hypothesis import HealthCheck, given, settings
 from psycopg import AsyncConnection
 from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import (content_type_conformance, response_headers_conformance,
-                                               response_schema_conformance, status_code_conformance)
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
 from tests.fakes.workflow_starter import RecordingStarter
 from tests.support.servers import free_port
