@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from psycopg import AsyncConnection
 from psycopg.rows import class_row
@@ -168,12 +168,15 @@ async def search_via_index(conn: AsyncConnection, text: str, limit: int) -> bool
     return matches <= probes * 10
 
 
-async def list_calls(conn: AsyncConnection, f: CallFilter, *, limit: int, cursor: str | None = None
-                     ) -> tuple[list[CallRow], str | None]:
+async def list_calls(conn: AsyncConnection, f: CallFilter, *, limit: int, cursor: str | None = None,
+                     text_plan: Literal["auto", "index", "probe"] = "auto") -> tuple[list[CallRow], str | None]:
     """One page, newest first, and the cursor of the next page (None at the end)."""
     after = decode_cursor(cursor) if cursor else None
     await conn.execute(f"SET LOCAL statement_timeout = {LIST_TIMEOUT_MS}")
-    via_index = bool(f.text) and await search_via_index(conn, str(f.text), limit)
+    if text_plan == "auto":
+        via_index = bool(f.text) and await search_via_index(conn, str(f.text), limit)
+    else:
+        via_index = text_plan == "index"
     sql, params = _query(f, after, text_via_index=via_index)
     async with conn.cursor(row_factory=class_row(CallRow)) as cur:
         await cur.execute(f"{sql} LIMIT %s", [*params, limit + 1])

@@ -84,3 +84,25 @@ async def test_export_streams_csv_matching_filters(client: httpx.AsyncClient, to
     rows = list(csv.DictReader(io.StringIO(r.text)))
     assert len(rows) == 2 and {row["outcome"] for row in rows} == {"promise_to_pay"}
     assert rows[0]["to_number"] == "+1******0142"
+
+
+async def test_both_search_plans_return_the_same_pages(conn: AsyncConnection) -> None:
+    from shared.admin.call_search import CallFilter, list_calls
+
+    cust = await factories.customer(conn)
+    base = datetime(2026, 10, 1, tzinfo=UTC)
+    for i in range(30):
+        line = "I will set up a payment plan" if i % 3 == 0 else "I cannot talk now"
+        await factories.call(conn, customer_id=cust.id, started_at=base + timedelta(hours=i), lines=("Hello", line))
+    pages: dict[str, list[list[str]]] = {}
+    for plan in ("index", "probe"):
+        cursor, got = None, []
+        while True:
+            rows, cursor = await list_calls(conn, CallFilter(text="payment plan", status="completed"), limit=4,
+                                            cursor=cursor, text_plan=plan)  # type: ignore[arg-type]
+            got.append([str(r.id) for r in rows])
+            if cursor is None:
+                break
+        pages[plan] = got
+    assert pages["index"] == pages["probe"]
+    assert sum(len(p) for p in pages["index"]) == 10

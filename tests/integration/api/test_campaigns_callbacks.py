@@ -87,3 +87,6 @@ async def test_cancel_callback(client: httpx.AsyncClient, tokens: dict[str, str]
     assert starter.calls == [("cancel_callback", str(cb.id), "customer paid")]
     again = await client.post(f"/api/v1/callbacks/{cb.id}/cancel", headers=bearer(tokens["supervisor"]))
     assert again.status_code == 409
+    cur = await conn.execute("SELECT action, actor, before->>'status', after->>'status' FROM audit_log "
+                             "WHERE resource_type = 'callback'")
+    assert await cur.fetchall() == [("cancel", "supervisor-1", "scheduled", "cancelled")]

@@ -26,6 +26,8 @@ async def test_dnc_add_list_remove(client: httpx.AsyncClient, tokens: dict[str, 
     assert await cur.fetchall() == [("dnc_added", True), ("dnc_removed", True)]
     bad = await client.post("/api/v1/compliance/dnc", json={"phone": "12"}, headers=admin)
     assert bad.status_code == 422
+    cur = await seeded.execute("SELECT action FROM audit_log WHERE resource_type = 'dnc_entry' ORDER BY id")
+    assert [r[0] for r in await cur.fetchall()] == ["create", "delete"]
 
 
 async def test_policy_replace_is_audited(client: httpx.AsyncClient, tokens: dict[str, str],

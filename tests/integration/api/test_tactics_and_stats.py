@@ -35,6 +35,11 @@ async def test_tactic_changes_make_versions_and_are_admin_only(client: httpx.Asy
     assert bad.status_code == 422
     assert (await client.post("/api/v1/tactics", json={"name": "calm_plan_first", "config": CONFIG},
                               headers=admin)).status_code == 409
+    assert (await client.delete(f"/api/v1/tactics/{tid}", headers=admin)).status_code == 204
+    cur = await conn.execute("SELECT action, before->>'version', after->>'version' FROM audit_log "
+                             "WHERE resource_type = 'tactic' ORDER BY id")
+    assert await cur.fetchall() == [("create", None, "1"), ("update", "1", "2"), ("update", "2", "2"),
+                                    ("deactivate", "2", "2")]
 
 
 async def test_performance_by_period_and_version(client: httpx.AsyncClient, tokens: dict[str, str],
