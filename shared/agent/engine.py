@@ -290,7 +290,9 @@ class Engine:
         self.conversation.user(text)
         matches = cp.detect_intents(text)
         for m in matches:
-            self.notices.append(ComplianceNotice(f"intent_{m.intent.value}", {"evidence": m.evidence}))
+            notice = ComplianceNotice(f"intent_{m.intent.value}", {"evidence": mask_text(m.evidence)})
+            self.notices.append(notice)
+            yield notice
         if self.state.awaiting == "dispute_transfer":
             async for ev in self._dispute_followup(text):
                 yield ev
@@ -403,7 +405,6 @@ class Engine:
         elif intent_.HARDSHIP in found and verified and not self.state.hardship:
             self.state.hardship = True
             await self._apply_direct(intent_.HARDSHIP, found[intent_.HARDSHIP].evidence)
-            yield ComplianceNotice("intent_hardship")
             async for ev in self._brain_turn(text, preset=[("get_customer_options", {})]):
                 yield ev
 
@@ -490,8 +491,14 @@ class Engine:
                                 yield ev
                     else:
                         calls_requested.append(out)
-            except BrainUnavailable as exc:
-                log.warning("brain %s unavailable (%s): falling back to rules", self.brain.name, exc,
+            except Exception as exc:  # BrainUnavailable, or any bug in a brain: the call must go on
+                if self.brain is self.rules:
+                    log.exception("rules brain failed", extra={"call_id": str(self.call_id)})
+                    for ev in self._speak("I'm sorry, could you say that again?"):
+                        yield ev
+                    return
+                log.warning("brain %s unavailable (%s): falling back to rules", self.brain.name,
+                            type(exc).__name__ if not isinstance(exc, BrainUnavailable) else exc,
                             extra={"call_id": str(self.call_id)})
                 self.brain = self.rules
                 self.fell_back = True
@@ -592,6 +599,9 @@ class Engine:
             except _DB_ERRORS as exc:
                 log.warning("tool %s failed: %s", call.name, type(exc).__name__, extra={"call_id": str(self.call_id)})
                 result, error = {"ok": False, "error": "temporarily unavailable, try again shortly"}, "unavailable"
+            except Exception:  # a bug must not end the call: the model is told, the log has the trace
+                log.exception("tool %s crashed", call.name, extra={"call_id": str(self.call_id)})
+                result, error = {"ok": False, "error": "internal error; do not retry this tool"}, "internal_error"
         result = json.loads(json.dumps(result, default=str))
         duration = (time.perf_counter() - t0) * 1000
         masked = mask_mapping(args if args is not None else {"raw": call.raw_arguments[:200]})
