@@ -480,7 +480,8 @@ class Engine:
             steps += 1
             turn = self._turn_input(user_text if steps == 1 and not outcomes else None, outcomes)
             buffer = SentenceBuffer()
-            spoken: list[str] = []
+            spoken: list[str] = []                # what the brain produced (replayed by the harness)
+            said: list[str] = []                  # what the caller heard after the guard (the model's history)
             calls_requested: list[ToolCallRequest] = []
             try:
                 async for out in self.brain.step(turn):
@@ -488,6 +489,7 @@ class Engine:
                         spoken.append(out.text)
                         for sentence in buffer.feed(out.text):
                             for ev in self._speak(sentence):
+                                said.extend([ev.text] if isinstance(ev, AgentSpeech) else [])
                                 yield ev
                     else:
                         calls_requested.append(out)
@@ -511,11 +513,12 @@ class Engine:
             rest = buffer.flush()
             if rest:
                 for ev in self._speak(rest):
+                    said.extend([ev.text] if isinstance(ev, AgentSpeech) else [])
                     yield ev
             self.steps.append(BrainStep(self.brain.name, "".join(spoken), [
                 {"id": c.call_id, "name": c.name, "arguments": c.arguments if c.arguments is not None else c.raw_arguments}
                 for c in calls_requested]))
-            self.conversation.assistant("".join(spoken), [
+            self.conversation.assistant(" ".join(said), [
                 {"id": c.call_id, "type": "function", "function": {"name": c.name, "arguments": c.raw_arguments or
                                                                    json.dumps(c.arguments or {})}}
                 for c in calls_requested] or None)

@@ -152,6 +152,10 @@ async def test_llm_reply_with_a_wrong_balance_is_corrected_from_the_record(
     assert "$2,500.00" not in said
     assert "To be precise, the balance on your account is $1,250.00." in said
     assert any(isinstance(e, ComplianceNotice) and e.event == "guard_block" for e in turn)
+    openai_fake.push(Reply(text="Okay."))
+    await say(engine, "Hmm.")
+    history = json.dumps([r for r in openai_fake.requests if r.get("stream")][-1]["messages"])
+    assert "$1,250.00" in history and "$2,500.00" not in history   # the model sees what was actually said
     await engine.close()
     async with fresh_db.connection() as conn:
         events = await compliance_records.events_for_call(conn, engine.call_id)
