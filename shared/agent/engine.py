@@ -53,6 +53,7 @@ from shared.agent.sentences import SentenceBuffer
 from shared.agent.state import CallState
 from shared.agent.tools import TOOLS, ToolRefused
 from shared.agent.tools.context import NegotiationAdvisor, ToolContext
+from shared.compliance.disclosures import spoken_number
 from shared.db import calls, compliance_records
 from shared.db.customers import Customer
 from shared.db.errors import DomainError
@@ -578,7 +579,7 @@ class Engine:
                 conn, self.call_id, verified=True, conversation_at=now))
         elif outcome.result.get("end_call") or (not outcome.success and "exhausted" in str(outcome.result)):
             for ev in self._say("I'm sorry, I wasn't able to verify the account details, so I can't continue this "
-                                f"call. Please call us back at {_spoken(self.settings.callback_number)}. Goodbye."):
+                                f"call. Please call us back at {spoken_number(self.settings.callback_number)}. Goodbye."):
                 yield ev
             self._finish("verification_failed", "verification_failed")
 
@@ -635,8 +636,3 @@ class Engine:
 
 async def _update_call_fields(conn: AsyncConnection, call_id: uuid.UUID, fields: dict[str, Any]) -> None:
     await calls.update_call(conn, call_id, **fields)
-
-
-def _spoken(e164: str) -> str:
-    digits = "".join(ch for ch in e164 if ch.isdigit())[-10:]
-    return f"{digits[:3]}-{digits[3:6]}-{digits[6:]}" if len(digits) == 10 else e164

@@ -11,6 +11,7 @@ from shared.agent.brains import language as lang
 from shared.agent.brains.base import StepOutput, TextDelta, ToolCallRequest, ToolOutcome, TurnInput
 from shared.agent.numbers import find_last4, find_postal_code, format_money, normalize_numbers
 from shared.agent.timeparse import UnparsableTime, parse_when
+from shared.compliance.disclosures import spoken_number
 
 
 def _money(value: Any) -> str:
@@ -283,7 +284,7 @@ class RulesBrain:
         name = turn.customer.first_name if turn.customer else ""
         if reason == "refused":
             line = (f"I understand. If you change your mind, please call us at "
-                    f"{_spoken(turn.callback_number)}. Goodbye.")
+                    f"{spoken_number(turn.callback_number)}. Goodbye.")
         else:
             line = f"Thank you for your time today{', ' + name if name else ''}. Goodbye."
         return [TextDelta(line), self._call("end_call", reason=reason)]
@@ -308,8 +309,3 @@ def _has_time(text: str) -> bool:
     except UnparsableTime:
         return False
     return True
-
-
-def _spoken(e164: str) -> str:
-    digits = re.sub(r"\D", "", e164)[-10:]
-    return f"{digits[:3]}-{digits[3:6]}-{digits[6:]}" if len(digits) == 10 else e164

@@ -325,3 +325,20 @@ async def test_a_repeated_payment_call_records_one_arrangement_and_sends_one_sms
     await control.aclose()
     async with fresh_db.connection() as conn:
         assert len(await arrangements.list_for_customer(conn, customer.id)) == 1
+
+
+async def test_tools_that_need_verification_refuse_before_it(
+        fresh_db: AsyncConnectionPool, llm_settings: Settings, openai_fake: OpenAIFake) -> None:
+    openai_fake.push(Reply(tool_calls=[("get_customer_options", "{}"),
+                                       ("process_payment", json.dumps({"amount": "1250.00",
+                                                                       "payment_method": "sms_link"}))]),
+                     Reply(text="First, I need the last four digits of your account and your ZIP code."))
+    engine, _ = await llm_engine(fresh_db, llm_settings)
+    await say(engine, "Yes.")
+    turn = await say(engine, "Just tell me what I owe and take my payment.")
+    results = [e for e in turn if isinstance(e, ToolEvent)]
+    assert [(r.name, r.success) for r in results] == [("get_customer_options", False), ("process_payment", False)]
+    assert all("not verified" in r.result["error"] for r in results)
+    await engine.close()
+    async with fresh_db.connection() as conn:
+        assert await arrangements.list_for_customer(conn, engine.customer.id) == []  # type: ignore[union-attr]
