@@ -280,15 +280,19 @@ async def _record(conn: AsyncConnection, decisions: dict[uuid.UUID, PredialDecis
             await copy.write("".join(lines[i:i + 5000]))
 
 
-def _require_aware(now: datetime) -> None:
+def _validate(now: datetime, purpose: str, source: str) -> None:
     if now.tzinfo is None or now.utcoffset() is None:
         raise ValueError("now must be timezone-aware")
+    if purpose not in ("collection", "requested_callback"):
+        raise ValueError(f"unknown purpose {purpose!r}")
+    if source not in ("manual", "test", "callback", "campaign"):
+        raise ValueError(f"unknown source {source!r}")
 
 
 async def check_batch(conn: AsyncConnection, customer_ids: Sequence[uuid.UUID], *, now: datetime, purpose: Purpose,
                       source: Source, record: bool = True) -> dict[uuid.UUID, PredialDecision]:
     """Decide for many customers with one query (and one COPY when recording). Unknown ids are left out."""
-    _require_aware(now)
+    _validate(now, purpose, source)
     if not customer_ids:
         return {}
     policy = rulesets.policy()
