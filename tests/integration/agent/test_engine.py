@@ -342,3 +342,24 @@ async def test_tools_that_need_verification_refuse_before_it(
     await engine.close()
     async with fresh_db.connection() as conn:
         assert await arrangements.list_for_customer(conn, engine.customer.id) == []  # type: ignore[union-attr]
+
+
+async def test_a_stop_request_is_acted_on_even_if_the_model_would_ignore_it(
+        fresh_db: AsyncConnectionPool, llm_settings: Settings, openai_fake: OpenAIFake) -> None:
+    openai_fake.push(*VERIFY, Reply(text="Your balance is $1,250.00. What would you like to do?"),
+                     Reply(text="I hear you, but let's talk about paying $1,250.00 today."))   # never reached
+    engine, _ = await llm_engine(fresh_db, llm_settings)
+    await say(engine, "Yes.")
+    await say(engine, "4821 and 10001")
+    asked = len(openai_fake.requests)
+    turn = await say(engine, "Stop calling me, I mean it.")
+    assert len(openai_fake.requests) == asked            # the engine acted without asking the model
+    assert [e.name for e in turn if isinstance(e, ToolEvent)] == ["record_cease_request", "end_call"]
+    assert isinstance(turn[-1], EndCall)
+    assert not any("paying" in t for t in spoken(turn))
+    await engine.close()
+    async with fresh_db.connection() as conn:
+        customer = await customers.get_customer(conn, engine.customer.id)  # type: ignore[union-attr]
+        call = await calls.get_call(conn, engine.call_id)
+    assert customer.cease_requested_at is not None and customer.consent_revoked_at is not None
+    assert call.outcome == "cease_requested"
