@@ -3,9 +3,9 @@ compliance events and turn metrics into a temporary database, then prints p50/p9
 served through the real FastAPI app (auth, SQL, serialization): call list (filtered, paginated), transcript
 text search, call detail, dashboard. Target: p95 ≤ 50 ms each.
 
-Knobs (environment): BENCH_CALLS (default 1000000), BENCH_ENTRIES_PER_CALL (default 29: ~20 M entries over the 70 % of calls answered),
-BENCH_CUSTOMERS (default 100000), BENCH_REQUESTS (default 200 per scenario); BENCH_KEEP=1 keeps the database,
-BENCH_DATABASE_URL=<kept url> measures again without seeding.
+Knobs (environment): BENCH_CALLS (default 1000000), BENCH_ENTRIES_PER_CALL (default 29: about 20 M entries
+over the 70 % of calls answered), BENCH_CUSTOMERS (default 100000), BENCH_REQUESTS (default 200 per scenario);
+BENCH_KEEP=1 keeps the database, BENCH_DATABASE_URL=<kept url> measures again without seeding.
 """
 from __future__ import annotations
 
