@@ -9,6 +9,7 @@ import pytest
 from fastapi import FastAPI
 
 from functions.ratelimit import RateLimiter
+from tests.fakes.jwks import FakeIdentityProvider
 from tests.integration.api.conftest import bearer
 
 
@@ -30,12 +31,12 @@ async def test_unreachable_redis_falls_back_to_in_process() -> None:
     await limiter.close()
 
 
-async def test_429_problem_with_retry_after(api_app: FastAPI, client: httpx.AsyncClient, tokens: dict[str, str],
+async def test_429_problem_with_retry_after(api_app: FastAPI, client: httpx.AsyncClient, idp: FakeIdentityProvider,
                                             redis_url: str) -> None:
     saved = getattr(api_app.state, "rate_limiter", None)
     api_app.state.rate_limiter = RateLimiter(2, redis_url)
     try:
-        token = tokens["viewer"]
+        token = idp.token(["viewer"], sub=f"viewer-{uuid.uuid4().hex}")  # its own window in the shared Redis
         codes = [(await client.get("/api/v1/auth/me", headers=bearer(token))).status_code for _ in range(2)]
         limited = await client.get("/api/v1/auth/me", headers=bearer(token))
     finally:
