@@ -89,9 +89,10 @@ class TokenVerifier:
         self.dev: DevSigner | None = DevSigner(settings.auth_audience or DEV_AUDIENCE) if self.mode == "dev" else None
         self._jwks: jwt.PyJWKClient | None = None
         if self.mode == "jwt" and settings.auth_jwks_url:
-            # Keys are cached per kid; an unknown kid refetches the set (key rotation), at most per request.
-            self._jwks = jwt.PyJWKClient(settings.auth_jwks_url, cache_keys=True, max_cached_keys=16,
-                                         cache_jwk_set=True, lifespan=300, timeout=5)
+            # The key set is cached for 5 minutes (a key removed by rotation stops working within that time); an
+            # unknown kid forces at most one refetch per cooldown (PyJWT's), so forged kids cannot hammer the IdP.
+            self._jwks = jwt.PyJWKClient(settings.auth_jwks_url, cache_keys=False, cache_jwk_set=True,
+                                         lifespan=300, timeout=5, cooldown_duration=30)
 
     async def verify(self, token: str) -> dict[str, Any]:
         if self.dev is not None:

@@ -12,7 +12,7 @@ from fastapi.openapi.utils import get_openapi
 from functions.problems import PROBLEM_JSON
 
 _PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
-_COMMON = {"500": "Internal server error"}
+_COMMON = {"500": "Internal server error", "503": "Service unavailable"}
 _WITH_BODY = {"400": "Bad request", "413": "Content too large", "415": "Unsupported media type"}
 
 

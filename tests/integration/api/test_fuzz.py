@@ -59,6 +59,8 @@ def test_fuzzing_the_live_openapi_finds_no_5xx_and_no_schema_violation(
     started = time.monotonic()
     for result in schema.get_all_operations():
         operation = result.ok()
+        if not operation.path.startswith("/api/v1/"):
+            continue  # the admin API; Twilio webhooks (signed form posts) have their own tests
         operations += 1
 
         @settings(max_examples=MAX_EXAMPLES, deadline=None, database=None, derandomize=True,
@@ -70,7 +72,9 @@ def test_fuzzing_the_live_openapi_finds_no_5xx_and_no_schema_violation(
 
         try:
             run()
-        except Exception as exc:
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException as exc:  # schemathesis reports through (Base)ExceptionGroup subclasses
             failures.append(f"{operation.method.upper()} {operation.path}: {str(exc)[:1500]}")
     elapsed = time.monotonic() - started
     print(f"\nschemathesis: {operations} operations × ≤{MAX_EXAMPLES} examples in {elapsed:.1f} s")

@@ -9,6 +9,7 @@ import pytest
 from fastapi import FastAPI
 
 from functions.ratelimit import RateLimiter
+from tests.fakes.jwks import FakeIdentityProvider
 from tests.integration.api.conftest import bearer
 
 
@@ -30,12 +31,12 @@ async def test_unreachable_redis_falls_back_to_in_process() -> None:
     await limiter.close()
 
 
-async def test_429_problem_with_retry_after(api_app: FastAPI, client: httpx.AsyncClient, tokens: dict[str, str],
+async def test_429_problem_with_retry_after(api_app: FastAPI, client: httpx.AsyncClient, idp: FakeIdentityProvider,
                                             redis_url: str) -> None:
     saved = getattr(api_app.state, "rate_limiter", None)
     api_app.state.rate_limiter = RateLimiter(2, redis_url)
     try:
-        token = tokens["viewer"]
+        token = idp.token(["viewer"], sub=f"viewer-{uuid.uuid4().hex}")  # its own window in the shared Redis
         codes = [(await client.get("/api/v1/auth/me", headers=bearer(token))).status_code for _ in range(2)]
         limited = await client.get("/api/v1/auth/me", headers=bearer(token))
     finally:
@@ -60,3 +61,26 @@ async def test_oversized_bodies_are_413(client: httpx.AsyncClient, tokens: dict[
     r = await client.post("/api/v1/customers/import", content=chunks(),
                           headers={**bearer(tokens["admin"]), "Content-Type": "text/csv"})
     assert r.status_code == 413 and r.headers["content-type"] == "application/problem+json"
+
+
+async def test_a_query_over_its_timeout_is_a_503_problem(api_env: None) -> None:
+    from functions.app import create_app
+    from functions.deps import close_pool, get_pool
+
+    app = create_app()
+
+    @app.get("/api/test/slow")
+    async def slow() -> dict[str, str]:
+        pool = await get_pool(app)
+        async with pool.connection() as c:
+            await c.execute("SET statement_timeout = 50")
+            await c.execute("SELECT pg_sleep(1)")
+        return {}
+
+    try:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
+            r = await c.get("/api/test/slow")
+    finally:
+        await close_pool(app)
+    assert r.status_code == 503 and r.headers["retry-after"] == "5"
+    assert r.json()["title"] == "Query timed out"
