@@ -253,8 +253,9 @@ class Engine:
     async def _greet(self) -> AsyncIterator[EngineEvent]:
         for ev in self._disclose(cp.Disclosure.AI_IDENTIFICATION):
             yield ev
-        for ev in self._disclose(cp.Disclosure.RECORDING_NOTICE):
-            yield ev
+        if not self.started.recording_notice_played:
+            for ev in self._disclose(cp.Disclosure.RECORDING_NOTICE):
+                yield ev
         if self.customer is None:
             self.state.phase = "verify"
             line = ("To get started, please tell me the last four digits of your account number and your ZIP "

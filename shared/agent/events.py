@@ -19,6 +19,7 @@ class CallStarted:
     tactic_name: str
     direction: Literal["outbound", "inbound"] = "outbound"
     simulated: bool = False
+    recording_notice_played: bool = False   # the telephony edge's TwiML already played (and logged) the notice
 
 
 @dataclass(frozen=True)

@@ -363,3 +363,24 @@ async def test_a_stop_request_is_acted_on_even_if_the_model_would_ignore_it(
         call = await calls.get_call(conn, engine.call_id)
     assert customer.cease_requested_at is not None and customer.consent_revoked_at is not None
     assert call.outcome == "cease_requested"
+
+
+async def test_a_phone_call_whose_twiml_played_the_recording_notice_does_not_repeat_it(
+        fresh_db: AsyncConnectionPool, rules_settings: Settings) -> None:
+    from shared.compliance.disclosures import DisclosureKind, disclosure_text
+
+    notice = disclosure_text(DisclosureKind.RECORDING_NOTICE, bank_name=rules_settings.bank_name,
+                             agent_name=rules_settings.agent_name, callback_number=rules_settings.callback_number)
+    for already_played in (False, True):
+        simulated, _ = await new_call(fresh_db)
+        started = CallStarted(simulated.call_id, simulated.customer_id, simulated.tactic_name,
+                              simulated=True, recording_notice_played=already_played)
+        engine = await start_session(fresh_db, started, settings=rules_settings, call_control=RecordingCallControl(),
+                                     workflows=RecordingWorkflows(), brain=RulesBrain(), clock=lambda: NOW)
+        greeting = spoken([ev async for ev in engine.handle(started)])
+        await engine.close()
+        async with fresh_db.connection() as conn:
+            codes = [e.code for e in await compliance_records.events_for_call(conn, started.call_id)]
+        assert (notice in greeting) is (not already_played)
+        assert ("recording_notice" in codes) is (not already_played)
+        assert "ai_identification" in codes
