@@ -1,0 +1,101 @@
+// Calls: filters kept in the URL, keyset pagination ("Load more"), and a streamed CSV export with progress.
+import { useState } from "react";
+import { useSearchParams } from "react-router";
+import { Download, Search } from "lucide-react";
+import { $api, errorMessage } from "../../api/client";
+import { CallsTable } from "../../components/CallsTable";
+import { Button, Card, ErrorState, Loading, PageHeader, SelectField, TextField } from "../../components/ui";
+import { downloadWithProgress, kb } from "../../lib/download";
+import { humanize } from "../../lib/format";
+
+const STATUSES = ["queued", "initiated", "ringing", "in-progress", "completed", "busy", "failed", "no-answer", "canceled"];
+const OUTCOMES = ["payment_arranged", "promise_to_pay", "callback_scheduled", "transferred", "refused", "disputed",
+  "cease_requested", "attorney", "bankruptcy", "wrong_party", "verification_failed", "voicemail", "no_answer", "busy",
+  "failed", "hung_up", "completed_no_arrangement", "hardship"];
+const FILTERS = ["status", "outcome", "tactic", "customer_id", "q", "from", "to"] as const;
+
+export function CallsPage() {
+  const [params, setParams] = useSearchParams();
+  const [cursors, setCursors] = useState<(string | undefined)[]>([undefined]);
+  const [exporting, setExporting] = useState<number | null>(null);
+  const [exportError, setExportError] = useState<string | null>(null);
+  const [q, setQ] = useState(params.get("q") ?? "");
+  const filters = Object.fromEntries(FILTERS.map((k) => [k, params.get(k) ?? undefined]).filter(([, v]) => v));
+  const cursor = cursors[cursors.length - 1];
+  const query = $api.useQuery("get", "/api/v1/calls", { params: { query: { ...filters, cursor, limit: 25 } } },
+    { placeholderData: (prev) => prev });
+  const tactics = $api.useQuery("get", "/api/v1/tactics");
+
+  const set = (key: string, value: string) => {
+    const next = new URLSearchParams(params);
+    if (value) next.set(key, value); else next.delete(key);
+    setParams(next, { replace: true });
+    setCursors([undefined]);
+  };
+  const exportCsv = async () => {
+    setExportError(null);
+    setExporting(0);
+    try {
+      const qs = new URLSearchParams(filters as Record<string, string>).toString();
+      await downloadWithProgress(`/api/v1/calls/export.csv${qs ? `?${qs}` : ""}`, "archer-calls.csv", setExporting);
+    } catch (err) {
+      setExportError(errorMessage(err));
+    } finally {
+      setExporting(null);
+    }
+  };
+
+  return (
+    <>
+      <PageHeader
+        title="Calls"
+        subtitle="Every call Archer placed or simulated, with its transcript and compliance record."
+        actions={
+          <Button onClick={exportCsv} busy={exporting !== null} aria-live="polite">
+            <Download className="h-4 w-4" aria-hidden />
+            {exporting !== null ? `Exporting… ${kb(exporting)}` : "Export CSV"}
+          </Button>
+        }
+      />
+      {exportError && <div className="mb-4"><ErrorState error={exportError} what="the export" /></div>}
+      <Card>
+        <form className="mb-5 grid gap-3 sm:grid-cols-2 lg:grid-cols-6" onSubmit={(e) => { e.preventDefault(); set("q", q); }} role="search">
+          <div className="relative lg:col-span-2">
+            <TextField label="Search transcripts" placeholder="e.g. payment plan" value={q} onChange={(e) => setQ(e.target.value)} />
+            <button type="submit" className="absolute right-2 top-7 rounded p-1 text-muted hover:text-fg" aria-label="Search"><Search className="h-4 w-4" /></button>
+          </div>
+          <SelectField label="Status" value={params.get("status") ?? ""} onChange={(e) => set("status", e.target.value)}>
+            <option value="">Any status</option>
+            {STATUSES.map((s) => <option key={s} value={s}>{humanize(s)}</option>)}
+          </SelectField>
+          <SelectField label="Outcome" value={params.get("outcome") ?? ""} onChange={(e) => set("outcome", e.target.value)}>
+            <option value="">Any outcome</option>
+            {OUTCOMES.map((s) => <option key={s} value={s}>{humanize(s)}</option>)}
+          </SelectField>
+          <SelectField label="Tactic" value={params.get("tactic") ?? ""} onChange={(e) => set("tactic", e.target.value)}>
+            <option value="">Any tactic</option>
+            {(tactics.data?.items ?? []).map((t) => <option key={t.id} value={t.name}>{humanize(t.name)}</option>)}
+          </SelectField>
+          <div className="grid grid-cols-2 gap-2">
+            <TextField label="From" type="date" value={params.get("from") ?? ""} onChange={(e) => set("from", e.target.value)} />
+            <TextField label="To" type="date" value={params.get("to") ?? ""} onChange={(e) => set("to", e.target.value)} />
+          </div>
+        </form>
+        {query.isPending ? <Loading what="calls" /> : query.error ? (
+          <ErrorState error={query.error} what="calls" onRetry={() => query.refetch()} />
+        ) : (
+          <>
+            <CallsTable calls={query.data?.items ?? []} empty="No calls match these filters." />
+            <div className="mt-4 flex items-center justify-between text-sm text-muted">
+              <span>Page {cursors.length}</span>
+              <div className="flex gap-2">
+                <Button disabled={cursors.length <= 1} onClick={() => setCursors((c) => c.slice(0, -1))}>Previous</Button>
+                <Button disabled={!query.data?.next_cursor} onClick={() => setCursors((c) => [...c, query.data?.next_cursor ?? undefined])}>Next</Button>
+              </div>
+            </div>
+          </>
+        )}
+      </Card>
+    </>
+  );
+}
