@@ -31,7 +31,9 @@ function backendOpenapi() {
   return JSON.parse(out);
 }
 
-const schema = backendOpenapi();
+// `--from file.json` generates from a saved document instead (e.g. a branch's OpenAPI under review).
+const fromIdx = process.argv.indexOf("--from");
+const schema = fromIdx > 0 ? JSON.parse(readFileSync(process.argv[fromIdx + 1], "utf8")) : backendOpenapi();
 const generated = HEADER + astToString(await openapiTS(schema, { alphabetize: true }));
 
 if (process.argv.includes("--check")) {

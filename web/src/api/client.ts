@@ -41,7 +41,11 @@ export function errorMessage(err: unknown): string {
   if (err == null) return "Something went wrong.";
   if (err instanceof Error) return err.message === "Failed to fetch" ? "The server could not be reached." : err.message;
   if (typeof err === "string") return err;
-  const e = err as { detail?: unknown; title?: string; message?: string };
+  const e = err as { detail?: unknown; title?: string; message?: string; errors?: { loc?: unknown[]; msg?: string }[] };
+  if (Array.isArray(e.errors) && e.errors.length > 0) {
+    const first = e.errors.slice(0, 3).map((x) => `${(x.loc ?? []).filter((l) => l !== "body").join(".") || "request"}: ${x.msg}`);
+    return `${typeof e.detail === "string" ? `${e.detail}: ` : ""}${first.join("; ")}${e.errors.length > 3 ? ` (and ${e.errors.length - 3} more)` : ""}`;
+  }
   if (typeof e.detail === "string") return e.detail;
   if (Array.isArray(e.detail)) {
     return e.detail

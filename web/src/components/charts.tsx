@@ -1,5 +1,5 @@
 // Charts (Recharts) themed from the CSS tokens so they follow the dark/light switch.
-import { Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
+import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { Empty } from "./ui";
 
 const axis = { stroke: "var(--color-muted)", fontSize: 12 };
@@ -31,20 +31,22 @@ export function TacticPerformanceChart({ data }: { data: TacticPoint[] }) {
 
 export interface LatencyPoint { label: string; p50: number | null; p95: number | null }
 
+/** p50 and p95 per latency figure, as labelled horizontal bars (overhead is tiny next to voice-to-voice). */
 export function LatencyChart({ data }: { data: LatencyPoint[] }) {
-  if (data.length === 0) return <Empty>No latency measured yet: figures appear after the first call.</Empty>;
+  if (data.length === 0) return <Empty>No latency measured today: figures appear after the first call.</Empty>;
+  const label = { position: "right" as const, fill: "var(--color-fg)", fontSize: 12, formatter: (v: unknown) => (v == null ? "" : `${Math.round(Number(v))} ms`) };
   return (
-    <div className="h-64" role="img" aria-label="Voice-to-voice latency p50 and p95">
+    <div className="h-64" role="img" aria-label="Latency p50 and p95: voice to voice and Archer overhead">
       <ResponsiveContainer>
-        <LineChart data={data} margin={{ left: -10, right: 8 }}>
-          <CartesianGrid stroke="var(--color-border)" strokeDasharray="3 3" vertical={false} />
-          <XAxis dataKey="label" {...axis} tickLine={false} />
-          <YAxis {...axis} tickLine={false} unit=" ms" width={70} />
-          <Tooltip {...tooltip} />
+        <BarChart data={data} layout="vertical" margin={{ left: 10, right: 60 }}>
+          <CartesianGrid stroke="var(--color-border)" strokeDasharray="3 3" horizontal={false} />
+          <XAxis type="number" {...axis} tickLine={false} unit=" ms" />
+          <YAxis type="category" dataKey="label" {...axis} tickLine={false} width={110} />
+          <Tooltip {...tooltip} cursor={{ fill: "var(--color-accent-soft)" }} />
           <Legend wrapperStyle={{ fontSize: 12 }} />
-          <Line type="monotone" dataKey="p50" name="p50" stroke="var(--color-accent)" strokeWidth={2} dot={false} />
-          <Line type="monotone" dataKey="p95" name="p95" stroke="var(--color-warn)" strokeWidth={2} dot={false} />
-        </LineChart>
+          <Bar dataKey="p50" name="p50" fill="var(--color-accent)" radius={[0, 4, 4, 0]} label={label} />
+          <Bar dataKey="p95" name="p95" fill="var(--color-warn)" radius={[0, 4, 4, 0]} label={label} />
+        </BarChart>
       </ResponsiveContainer>
     </div>
   );

@@ -55,7 +55,7 @@ export function CallDetailPage() {
                     <Timeline items={timeline} live={live} />
                   </Card>
                   <Card title="Per-turn latency">
-                    <LatencyTable turns={call.turn_metrics} />
+                    <LatencyTable turns={call.turn_latencies} />
                   </Card>
                 </div>
                 <div className="space-y-6">

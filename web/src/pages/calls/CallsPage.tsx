@@ -7,12 +7,37 @@ import { CallsTable } from "../../components/CallsTable";
 import { Button, Card, ErrorState, Loading, PageHeader, SelectField, TextField } from "../../components/ui";
 import { downloadWithProgress, kb } from "../../lib/download";
 import { humanize } from "../../lib/format";
+import type { paths } from "../../api/schema";
 
 const STATUSES = ["queued", "initiated", "ringing", "in-progress", "completed", "busy", "failed", "no-answer", "canceled"];
 const OUTCOMES = ["payment_arranged", "promise_to_pay", "callback_scheduled", "transferred", "refused", "disputed",
   "cease_requested", "attorney", "bankruptcy", "wrong_party", "verification_failed", "voicemail", "no_answer", "busy",
   "failed", "hung_up", "completed_no_arrangement", "hardship"];
-const FILTERS = ["status", "outcome", "tactic", "customer_id", "q", "from", "to"] as const;
+type CallQuery = NonNullable<paths["/api/v1/calls"]["get"]["parameters"]["query"]>;
+type CallStatus = NonNullable<CallQuery["status"]>;
+type CallOutcome = NonNullable<CallQuery["outcome"]>;
+
+/** URL filters → the API's query: dates become the start / end of that local day as ISO datetimes. */
+export function apiFilters(params: URLSearchParams) {
+  const get = (k: string) => params.get(k) || undefined;
+  const day = (d: string | undefined, end: boolean) => (d ? new Date(`${d}T${end ? "23:59:59.999" : "00:00:00"}`).toISOString() : undefined);
+  const tactic = get("tactic_id");
+  return {
+    status: get("status") as CallStatus | undefined,
+    outcome: get("outcome") as CallOutcome | undefined,
+    tactic_id: tactic ? Number(tactic) : undefined,
+    customer_id: get("customer_id"),
+    q: get("q"),
+    from: day(get("from"), false),
+    to: day(get("to"), true),
+  };
+}
+
+function exportQuery(filters: ReturnType<typeof apiFilters>): string {
+  const qs = new URLSearchParams();
+  for (const [k, v] of Object.entries(filters)) if (v !== undefined) qs.set(k, String(v));
+  return qs.toString();
+}
 
 export function CallsPage() {
   const [params, setParams] = useSearchParams();
@@ -20,7 +45,7 @@ export function CallsPage() {
   const [exporting, setExporting] = useState<number | null>(null);
   const [exportError, setExportError] = useState<string | null>(null);
   const [q, setQ] = useState(params.get("q") ?? "");
-  const filters = Object.fromEntries(FILTERS.map((k) => [k, params.get(k) ?? undefined]).filter(([, v]) => v));
+  const filters = apiFilters(params);
   const cursor = cursors[cursors.length - 1];
   const query = $api.useQuery("get", "/api/v1/calls", { params: { query: { ...filters, cursor, limit: 25 } } },
     { placeholderData: (prev) => prev });
@@ -36,7 +61,7 @@ export function CallsPage() {
     setExportError(null);
     setExporting(0);
     try {
-      const qs = new URLSearchParams(filters as Record<string, string>).toString();
+      const qs = exportQuery(filters);
       await downloadWithProgress(`/api/v1/calls/export.csv${qs ? `?${qs}` : ""}`, "archer-calls.csv", setExporting);
     } catch (err) {
       setExportError(errorMessage(err));
@@ -72,9 +97,9 @@ export function CallsPage() {
             <option value="">Any outcome</option>
             {OUTCOMES.map((s) => <option key={s} value={s}>{humanize(s)}</option>)}
           </SelectField>
-          <SelectField label="Tactic" value={params.get("tactic") ?? ""} onChange={(e) => set("tactic", e.target.value)}>
+          <SelectField label="Tactic" value={params.get("tactic_id") ?? ""} onChange={(e) => set("tactic_id", e.target.value)}>
             <option value="">Any tactic</option>
-            {(tactics.data?.items ?? []).map((t) => <option key={t.id} value={t.name}>{humanize(t.name)}</option>)}
+            {(tactics.data ?? []).map((t) => <option key={t.id} value={t.id}>{humanize(t.name)}</option>)}
           </SelectField>
           <div className="grid grid-cols-2 gap-2">
             <TextField label="From" type="date" value={params.get("from") ?? ""} onChange={(e) => set("from", e.target.value)} />

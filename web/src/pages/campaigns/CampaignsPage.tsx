@@ -7,11 +7,13 @@ import { $api, errorMessage } from "../../api/client";
 import { Can } from "../../auth/Can";
 import { Badge, Button, Card, Empty, PageHeader, Progress, QueryState, SelectField, TextField } from "../../components/ui";
 import { dateTime, humanize, statusTone } from "../../lib/format";
+import type { components } from "../../api/schema";
 
 export function CampaignsPage() {
   const [creating, setCreating] = useState(false);
+  const tactics = $api.useQuery("get", "/api/v1/tactics");
   const query = $api.useQuery("get", "/api/v1/campaigns", {}, {
-    refetchInterval: (q) => (q.state.data?.items.some((c) => c.status === "running") ? 5_000 : false),
+    refetchInterval: (q) => (q.state.data?.some((c) => c.status === "running") ? 5_000 : false),
   });
   return (
     <>
@@ -22,9 +24,9 @@ export function CampaignsPage() {
       />
       {creating && <CreateCampaign onDone={() => setCreating(false)} />}
       <QueryState query={query} what="campaigns">
-        {(data) => data.items.length === 0 ? <Card><Empty>No campaigns yet. Create one to call a group of customers.</Empty></Card> : (
+        {(data) => data.length === 0 ? <Card><Empty>No campaigns yet. Create one to call a group of customers.</Empty></Card> : (
           <div className="space-y-4">
-            {data.items.map((c) => <CampaignCard key={c.id} campaign={c} />)}
+            {data.map((c) => <CampaignCard key={c.id} campaign={c} tactics={tactics.data ?? []} />)}
           </div>
         )}
       </QueryState>
@@ -32,9 +34,17 @@ export function CampaignsPage() {
   );
 }
 
-type Campaign = NonNullable<ReturnType<typeof $api.useQuery<"get", "/api/v1/campaigns">>["data"]>["items"][number];
+type Campaign = components["schemas"]["CampaignOut"];
+type Tactic = components["schemas"]["TacticOut"];
 
-function CampaignCard({ campaign: c }: { campaign: Campaign }) {
+/** Targets finished (done, skipped or cancelled) out of all targets, from the per-status counts. */
+export function campaignProgress(targets: Record<string, number>): { done: number; total: number } {
+  const total = Object.values(targets).reduce((a, b) => a + b, 0);
+  const done = (targets.done ?? 0) + (targets.skipped ?? 0) + (targets.cancelled ?? 0);
+  return { done, total };
+}
+
+function CampaignCard({ campaign: c, tactics }: { campaign: Campaign; tactics: Tactic[] }) {
   const qc = useQueryClient();
   const opts = { onSuccess: () => qc.invalidateQueries({ queryKey: ["get", "/api/v1/campaigns"] }) };
   const start = $api.useMutation("post", "/api/v1/campaigns/{campaign_id}/start", opts);
@@ -43,8 +53,8 @@ function CampaignCard({ campaign: c }: { campaign: Campaign }) {
   const cancel = $api.useMutation("post", "/api/v1/campaigns/{campaign_id}/cancel", opts);
   const path = { params: { path: { campaign_id: c.id } } };
   const error = start.error ?? pause.error ?? resume.error ?? cancel.error;
-  const total = c.progress?.total ?? 0;
-  const done = c.progress?.done ?? 0;
+  const { done, total } = campaignProgress(c.targets ?? {});
+  const tacticName = tactics.find((t) => t.id === c.tactic_id)?.name ?? null;
   return (
     <Card
       title={<span className="text-base normal-case tracking-normal text-fg">{c.name}</span>}
@@ -52,14 +62,14 @@ function CampaignCard({ campaign: c }: { campaign: Campaign }) {
     >
       <div className="grid gap-4 md:grid-cols-3">
         <div className="space-y-1 text-sm">
-          <div><span className="text-muted">Tactic:</span> {humanize(c.tactic_name)}</div>
+          <div><span className="text-muted">Tactic:</span> {humanize(tacticName ?? "default")}</div>
           <div><span className="text-muted">Window:</span> {dateTime(c.starts_at)} → {dateTime(c.ends_at)}</div>
           <div><span className="text-muted">Pace:</span> {c.max_concurrency} at once · {c.calls_per_minute}/min</div>
         </div>
         <div className="md:col-span-2">
           <Progress value={done} max={total} label={`${done} of ${total} customers done`} />
           <div className="mt-3 flex flex-wrap gap-2">
-            {Object.entries(c.progress?.dispositions ?? {}).map(([k, v]) => <Badge key={k}>{humanize(k)}: {String(v)}</Badge>)}
+            {Object.entries(c.targets ?? {}).map(([k, v]) => <Badge key={k} tone={k === "done" ? "ok" : k === "in_progress" ? "accent" : "neutral"}>{humanize(k)}: {String(v)}</Badge>)}
           </div>
         </div>
       </div>
@@ -83,7 +93,7 @@ function CampaignCard({ campaign: c }: { campaign: Campaign }) {
 function CreateCampaign({ onDone }: { onDone: () => void }) {
   const qc = useQueryClient();
   const tactics = $api.useQuery("get", "/api/v1/tactics");
-  const [form, setForm] = useState({ name: "", tactic: "balanced_progression", min_days_overdue: "30", min_balance: "", region: "",
+  const [form, setForm] = useState({ name: "", tactic_id: "", min_days_overdue: "30", min_balance: "", region: "",
     starts_at: "", ends_at: "", max_concurrency: "5", calls_per_minute: "30" });
   const [source, setSource] = useState<"filter" | "csv">("filter");
   const [csvIds, setCsvIds] = useState<string[]>([]);
@@ -103,10 +113,10 @@ function CreateCampaign({ onDone }: { onDone: () => void }) {
     const filter = source === "csv" ? { customer_ids: csvIds } : {
       ...(form.min_days_overdue && { min_days_overdue: Number(form.min_days_overdue) }),
       ...(form.min_balance && { min_balance: form.min_balance }),
-      ...(form.region && { region: form.region.toUpperCase() }),
+      ...(form.region && { regions: [form.region.toUpperCase()] }),
     };
     create.mutate({ body: {
-      name: form.name, tactic: form.tactic, customer_filter: filter,
+      name: form.name, tactic_id: form.tactic_id ? Number(form.tactic_id) : null, customer_filter: filter,
       starts_at: form.starts_at ? new Date(form.starts_at).toISOString() : null,
       ends_at: form.ends_at ? new Date(form.ends_at).toISOString() : null,
       max_concurrency: Number(form.max_concurrency), calls_per_minute: Number(form.calls_per_minute),
@@ -116,8 +126,9 @@ function CreateCampaign({ onDone }: { onDone: () => void }) {
     <Card title="New campaign" className="mb-6">
       <form className="grid gap-4 md:grid-cols-3" onSubmit={(e) => { e.preventDefault(); submit(); }}>
         <TextField label="Name" required value={form.name} onChange={set("name")} />
-        <SelectField label="Tactic" value={form.tactic} onChange={set("tactic")}>
-          {(tactics.data?.items ?? []).map((t) => <option key={t.id} value={t.name}>{humanize(t.name)}</option>)}
+        <SelectField label="Tactic" value={form.tactic_id} onChange={set("tactic_id")}>
+          <option value="">Default (balanced)</option>
+          {(tactics.data ?? []).map((t) => <option key={t.id} value={t.id}>{humanize(t.name)}</option>)}
         </SelectField>
         <SelectField label="Customers from" value={source} onChange={(e) => setSource(e.target.value as "filter" | "csv")}>
           <option value="filter">A filter</option>

@@ -6,6 +6,9 @@ import { $api, errorMessage } from "../../api/client";
 import { Can } from "../../auth/Can";
 import { Badge, Button, Card, Empty, PageHeader, QueryState, TextField, tableClass, tdClass, thClass } from "../../components/ui";
 import { dateTime, humanize, money } from "../../lib/format";
+import { useOptionalQuery } from "../../api/optional";
+
+interface EventRow { id: number; category: string; code: string; occurred_at: string; customer_id?: string | null; customer_name?: string | null; call_id?: string | null }
 
 export function CompliancePage() {
   return (
@@ -67,11 +70,11 @@ function DncCard() {
         {(add.error || remove.error) && <p role="alert" className="mb-3 text-sm text-danger">{errorMessage(add.error ?? remove.error)}</p>}
       </Can>
       <QueryState query={query} what="the DNC list">
-        {(d) => d.items.length === 0 ? <Empty>The list is empty.</Empty> : (
+        {(d) => d.length === 0 ? <Empty>The list is empty.</Empty> : (
           <div className="max-h-80 overflow-y-auto">
             <table className={tableClass}>
               <thead><tr>{["Phone", "Source", "Reason", "Added", ""].map((h, i) => <th key={i} className={thClass}>{h}</th>)}</tr></thead>
-              <tbody>{d.items.map((e) => (
+              <tbody>{d.map((e) => (
                 <tr key={e.id}>
                   <td className={`${tdClass} font-mono text-xs`}>{e.phone}</td>
                   <td className={tdClass}>{humanize(e.source)}</td>
@@ -91,14 +94,16 @@ function DncCard() {
 }
 
 function RecentEvents() {
-  const query = $api.useQuery("get", "/api/v1/compliance/events", { params: { query: { category: ["guard_block", "intent"], limit: 50 } } });
+  const query = useOptionalQuery<{ items: EventRow[] }>("/api/v1/compliance/events?category=guard_block&category=intent&limit=50");
   return (
     <Card title="Recent guard blocks and intents" className="mt-6">
       <QueryState query={query} what="compliance events">
-        {(d) => d.items.length === 0 ? <Empty>No guard blocks or customer intents recorded yet.</Empty> : (
+        {(r) => !r.available ? (
+          <p className="text-sm text-muted">The API does not list compliance events across calls yet; each call's guard blocks and intents show on its call page.</p>
+        ) : r.data.items.length === 0 ? <Empty>No guard blocks or customer intents recorded yet.</Empty> : (
           <table className={tableClass}>
             <thead><tr>{["When", "Kind", "What", "Customer", "Call"].map((h) => <th key={h} className={thClass}>{h}</th>)}</tr></thead>
-            <tbody>{d.items.map((e) => (
+            <tbody>{r.data.items.map((e) => (
               <tr key={e.id}>
                 <td className={tdClass}>{dateTime(e.occurred_at)}</td>
                 <td className={tdClass}><Badge tone={e.category === "guard_block" ? "danger" : "warn"}>{humanize(e.category)}</Badge></td>

@@ -6,12 +6,16 @@ import { CallsTable } from "../../components/CallsTable";
 import { Badge, Card, Empty, PageHeader, QueryState, cx } from "../../components/ui";
 import { dateTime, humanize, localTimeIn, money } from "../../lib/format";
 import { Flags } from "./CustomersPage";
+import { customerFlags } from "./flags";
+import { useOptionalQuery } from "../../api/optional";
+
+interface TimelineEvent { kind: string; category?: string; code: string; decision?: string | null; at: string; call_id?: string | null }
 
 export function CustomerDetailPage() {
   const { customerId = "" } = useParams();
   const path = { params: { path: { customer_id: customerId } } };
   const customer = $api.useQuery("get", "/api/v1/customers/{customer_id}", path);
-  const timeline = $api.useQuery("get", "/api/v1/customers/{customer_id}/compliance", path);
+  const timeline = useOptionalQuery<{ items: TimelineEvent[] }>(`/api/v1/customers/${customerId}/compliance`);
   const calls = $api.useQuery("get", "/api/v1/calls", { params: { query: { customer_id: customerId, limit: 10 } } });
   return (
     <>
@@ -19,7 +23,7 @@ export function CustomerDetailPage() {
       <QueryState query={customer} what="the customer">
         {(c) => (
           <>
-            <PageHeader title={`${c.first_name} ${c.last_name}`} subtitle={<span className="font-mono">{c.phone}</span>} actions={<Flags flags={c.flags ?? []} />} />
+            <PageHeader title={`${c.first_name} ${c.last_name}`} subtitle={<span className="font-mono">{c.phone}</span>} actions={<Flags flags={customerFlags(c)} />} />
             <div className="grid gap-6 xl:grid-cols-3">
               <Card title="Account">
                 <dl className="grid grid-cols-2 gap-3 text-sm">
@@ -35,16 +39,18 @@ export function CustomerDetailPage() {
               </Card>
               <Card title="Compliance timeline" className="xl:col-span-2">
                 <QueryState query={timeline} what="the compliance timeline">
-                  {(t) => t.items.length === 0 ? <Empty>Nothing recorded yet: no dial attempts, disclosures or requests.</Empty> : (
+                  {(r) => !r.available ? (
+                    <p className="text-sm text-muted">The API does not serve a customer's compliance timeline yet; each call's compliance events are on its call page below.</p>
+                  ) : r.data.items.length === 0 ? <Empty>Nothing recorded yet: no dial attempts, disclosures or requests.</Empty> : (
                     <ol className="relative space-y-4 border-l border-border pl-6">
-                      {t.items.map((e, i) => (
+                      {r.data.items.map((e, i) => (
                         <li key={i} className="relative">
                           <span className={cx("absolute -left-[31px] flex h-6 w-6 items-center justify-center rounded-full border bg-surface",
                             e.kind === "attempt" && e.decision === "deny" ? "border-danger text-danger" : "border-accent text-accent")}>
                             <KindIcon kind={e.kind} decision={e.decision} />
                           </span>
                           <div className="flex flex-wrap items-center gap-2 text-sm">
-                            <span className="font-medium">{humanize(e.kind === "attempt" ? `dial ${e.decision}` : e.category)}</span>
+                            <span className="font-medium">{humanize(e.kind === "attempt" ? `dial ${e.decision}` : e.category ?? e.kind)}</span>
                             <Badge tone={e.decision === "deny" || e.category === "guard_block" ? "danger" : "neutral"}>{humanize(e.code)}</Badge>
                             <time className="text-xs text-muted" dateTime={e.at}>{dateTime(e.at)}</time>
                           </div>

@@ -6,13 +6,14 @@ import { Can } from "../../auth/Can";
 import { Badge, Button, Card, Empty, ErrorState, Loading, PageHeader, TextField, tableClass, tdClass, thClass } from "../../components/ui";
 import { money } from "../../lib/format";
 import { ImportCustomers } from "./ImportCustomers";
+import { BLOCKING, customerFlags } from "./flags";
 
 export function CustomersPage() {
   const [q, setQ] = useState("");
   const [search, setSearch] = useState("");
   const [cursors, setCursors] = useState<(string | undefined)[]>([undefined]);
   const [importing, setImporting] = useState(false);
-  const query = $api.useQuery("get", "/api/v1/customers", { params: { query: { q: search || undefined, cursor: cursors[cursors.length - 1], limit: 25 } } },
+  const query = $api.useQuery("get", "/api/v1/customers", { params: { query: { search: search || undefined, cursor: cursors[cursors.length - 1], limit: 25 } } },
     { placeholderData: (prev) => prev });
   return (
     <>
@@ -21,7 +22,7 @@ export function CustomersPage() {
       {importing && <ImportCustomers />}
       <Card>
         <form role="search" className="mb-4 max-w-md" onSubmit={(e) => { e.preventDefault(); setSearch(q); setCursors([undefined]); }}>
-          <TextField label="Search by name, phone or account" value={q} onChange={(e) => setQ(e.target.value)} />
+          <TextField label="Search by name" value={q} onChange={(e) => setQ(e.target.value)} />
         </form>
         {query.isPending ? <Loading what="customers" /> : query.error ? <ErrorState error={query.error} what="customers" onRetry={() => query.refetch()} /> :
           query.data.items.length === 0 ? <Empty>No customers match.</Empty> : (
@@ -38,7 +39,7 @@ export function CustomersPage() {
                       <td className={`${tdClass} tabular-nums`}>{money(c.balance)}</td>
                       <td className={`${tdClass} tabular-nums`}>{c.days_overdue}</td>
                       <td className={tdClass}>{c.region ?? "—"}, {c.country}</td>
-                      <td className={tdClass}><Flags flags={c.flags ?? []} /></td>
+                      <td className={tdClass}><Flags flags={customerFlags(c)} /></td>
                     </tr>
                   ))}
                 </tbody>
@@ -57,5 +58,5 @@ export function CustomersPage() {
 
 export function Flags({ flags }: { flags: string[] }) {
   if (flags.length === 0) return <span className="text-muted">—</span>;
-  return <div className="flex flex-wrap gap-1">{flags.map((f) => <Badge key={f} tone={f === "dnc" || f === "cease" || f === "attorney" || f === "bankruptcy" ? "danger" : "warn"}>{f}</Badge>)}</div>;
+  return <div className="flex flex-wrap gap-1">{flags.map((f) => <Badge key={f} tone={BLOCKING.has(f) ? "danger" : "warn"}>{f}</Badge>)}</div>;
 }

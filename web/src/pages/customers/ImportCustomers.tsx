@@ -12,8 +12,14 @@ export interface RowError { row: number; field?: string | null; message: string 
 
 /** The per-row errors of a rejected import, whatever the exact envelope (problem details or a report). */
 export function rowErrors(body: unknown): RowError[] {
-  const b = body as { errors?: RowError[]; row_errors?: RowError[] } | null;
-  return b?.errors ?? b?.row_errors ?? [];
+  const b = body as { errors?: { loc?: (string | number)[]; msg?: string }[] } | null;
+  return (b?.errors ?? []).map((e) => {
+    const loc = e.loc ?? [];
+    const at = loc.indexOf("row");
+    return at >= 0
+      ? { row: Number(loc[at + 1]), field: loc[at + 2] != null ? String(loc[at + 2]) : null, message: e.msg ?? "invalid" }
+      : { row: 0, field: loc.join(".") || null, message: e.msg ?? "invalid" };
+  });
 }
 
 export function ImportCustomers() {

@@ -9,10 +9,12 @@ import { useLiveEvents } from "../../lib/live";
 
 export function DashboardPage() {
   const query = $api.useQuery("get", "/api/v1/dashboard", {}, { refetchInterval: 15_000 });
+  const recent = $api.useQuery("get", "/api/v1/calls", { params: { query: { limit: 8 } } }, { refetchInterval: 15_000 });
   const qc = useQueryClient();
   const { connected } = useLiveEvents((e) => {
     if (e.type === "call_started" || e.type === "call_ended" || e.type === "call_status") {
       void qc.invalidateQueries({ queryKey: ["get", "/api/v1/dashboard"] });
+      void qc.invalidateQueries({ queryKey: ["get", "/api/v1/calls"] });
     }
   });
   return (
@@ -25,18 +27,18 @@ export function DashboardPage() {
         {(d) => (
           <div className="space-y-6">
             <div className="grid grid-cols-2 gap-4 md:grid-cols-3 xl:grid-cols-6">
-              <Stat label="Calls today" value={d.today.calls} />
-              <Stat label="Active now" value={d.active_calls} tone={d.active_calls > 0 ? "accent" : undefined} hint="Live calls" />
-              <Stat label="Avg duration" value={duration(d.today.avg_duration_s)} />
-              <Stat label="Success rate" value={pct(d.today.success_rate)} tone="ok" hint="Arrangement or promise" />
-              <Stat label="Promise to pay" value={pct(d.today.promise_to_pay_rate)} />
-              <Stat label="Latency p50 / p95" value={<span>{ms(d.latency.p50_ms)}<span className="text-base text-muted"> / {ms(d.latency.p95_ms)}</span></span>} hint="Voice to voice" />
+              <Stat label="Calls today" value={d.today.calls} hint={`${d.today.connected} connected`} />
+              <Stat label="Active now" value={d.today.active_calls} tone={d.today.active_calls > 0 ? "accent" : undefined} hint="Queued, ringing or talking" />
+              <Stat label="Avg duration" value={duration(d.today.average_duration_s)} />
+              <Stat label="Success rate" value={pct(d.today.success_rate)} tone="ok" hint="Arrangement or promise per connected call" />
+              <Stat label="Promise to pay" value={pct(d.today.promise_to_pay_rate)} hint="Per right-party contact" />
+              <Stat label="Latency p50 / p95" value={<span>{ms(d.latency.voice_to_voice_p50_ms)}<span className="text-base text-muted"> / {ms(d.latency.voice_to_voice_p95_ms)}</span></span>} hint={`Voice to voice · ${d.latency.turns} turns`} />
             </div>
             <div className="grid gap-6 lg:grid-cols-2">
-              <Card title="Tactic performance">
+              <Card title={`Tactic performance since ${d.comparison_since}`}>
                 <TacticPerformanceChart
                   data={d.tactics.map((t) => ({
-                    name: humanize(t.tactic_name),
+                    name: humanize(t.tactic_name ?? "no tactic"),
                     calls: t.calls,
                     success: Math.round((t.success_rate ?? 0) * 1000) / 10,
                     ptp: Math.round((t.promise_to_pay_rate ?? 0) * 1000) / 10,
@@ -44,11 +46,16 @@ export function DashboardPage() {
                 />
               </Card>
               <Card title="Latency (voice to voice)">
-                <LatencyChart data={d.latency_series.map((p) => ({ label: p.label, p50: p.p50_ms ?? null, p95: p.p95_ms ?? null }))} />
+                <LatencyChart data={d.latency.turns === 0 ? [] : [
+                  { label: "Voice to voice", p50: d.latency.voice_to_voice_p50_ms ?? null, p95: d.latency.voice_to_voice_p95_ms ?? null },
+                  { label: "Archer overhead", p50: d.latency.overhead_p50_ms ?? null, p95: d.latency.overhead_p95_ms ?? null },
+                ]} />
               </Card>
             </div>
             <Card title="Recent calls">
-              <CallsTable calls={d.recent_calls} empty="No calls yet today. Place a test call to see one here." />
+              <QueryState query={recent} what="recent calls">
+                {(r) => <CallsTable calls={r.items} empty="No calls yet. Place a test call to see one here." />}
+              </QueryState>
             </Card>
           </div>
         )}

@@ -1,6 +1,6 @@
 // Live preview of the prompt section a tactic produces, from the engine's prompt builder via the API.
 import { useQuery } from "@tanstack/react-query";
-import { rawFetch } from "../../api/client";
+import { fetchOptional } from "../../api/optional";
 import { Loading } from "../../components/ui";
 import { useDebounced } from "../../lib/useDebounced";
 import { describe, validConfig, type TacticConfig } from "./dimensions";
@@ -10,15 +10,12 @@ export const PREVIEW_PATH = "/api/v1/tactics/preview";
 type Preview = { available: true; text: string } | { available: false };
 
 async function fetchPreview(config: TacticConfig, name: string): Promise<Preview> {
-  const res = await rawFetch(PREVIEW_PATH, {
+  const r = await fetchOptional<{ prompt?: string; section?: string; text?: string }>(PREVIEW_PATH, {
     method: "POST",
     headers: { "Content-Type": "application/json" },
     body: JSON.stringify({ name, config }),
   });
-  if (res.status === 404 || res.status === 405) return { available: false };
-  if (!res.ok) throw new Error(`the preview failed (${res.status})`);
-  const body = (await res.json()) as { prompt?: string; section?: string; text?: string };
-  return { available: true, text: body.prompt ?? body.section ?? body.text ?? "" };
+  return r.available ? { available: true, text: r.data.prompt ?? r.data.section ?? r.data.text ?? "" } : { available: false };
 }
 
 export function PromptPreview({ config, name }: { config: TacticConfig; name: string }) {

@@ -141,23 +141,40 @@ function ExistingTactic({ id }: { id: number }) {
             <Card title="Performance" className="mt-6">
               <QueryState query={perf} what="performance">
                 {(p) => (
-                  <div className="grid grid-cols-2 gap-4 md:grid-cols-5">
-                    <Stat label="Calls" value={p.calls} />
-                    <Stat label="Right-party contact" value={pct(p.right_party_contact_rate)} />
-                    <Stat label="Verified" value={pct(p.verification_rate)} />
-                    <Stat label="Promise to pay" value={pct(p.promise_to_pay_rate)} tone="ok" />
-                    <Stat label="Avg arrangement" value={money(p.average_arrangement_amount)} />
-                  </div>
+                  <>
+                    <p className="mb-3 text-xs text-muted">Since {p.since}, by {p.period}.</p>
+                    <div className="grid grid-cols-2 gap-4 md:grid-cols-5">
+                      <Stat label="Calls" value={p.totals.calls} />
+                      <Stat label="Right-party contact" value={pct(p.totals.right_party_rate)} />
+                      <Stat label="Verified" value={pct(p.totals.verification_rate)} />
+                      <Stat label="Promise to pay" value={pct(p.totals.promise_to_pay_rate)} tone="ok" />
+                      <Stat label="Avg arrangement" value={money(p.totals.average_arrangement_amount)} />
+                    </div>
+                    {p.versions.length > 0 && (
+                      <table className={`${tableClass} mt-4`}>
+                        <thead><tr>{["Version", "Calls", "Right-party", "Promise to pay", "Success"].map((h) => <th key={h} className={thClass}>{h}</th>)}</tr></thead>
+                        <tbody>{p.versions.map((v) => (
+                          <tr key={v.version ?? "none"} className="tabular-nums">
+                            <td className={tdClass}>{v.version != null ? `v${v.version}` : "not recorded"}</td>
+                            <td className={tdClass}>{v.calls}</td>
+                            <td className={tdClass}>{pct(v.right_party_rate)}</td>
+                            <td className={tdClass}>{pct(v.promise_to_pay_rate)}</td>
+                            <td className={tdClass}>{pct(v.success_rate)}</td>
+                          </tr>
+                        ))}</tbody>
+                      </table>
+                    )}
+                  </>
                 )}
               </QueryState>
             </Card>
             <Card title="Version history" className="mt-6">
               <QueryState query={versions} what="versions">
-                {(v) => v.items.length === 0 ? <Empty>No earlier versions.</Empty> : (
+                {(v) => v.length === 0 ? <Empty>No earlier versions.</Empty> : (
                   <table className={tableClass}>
                     <thead><tr>{["Version", "Urgency", "Empathy", "Persistence", "Authority", "By", "When"].map((h) => <th key={h} className={thClass}>{h}</th>)}</tr></thead>
                     <tbody>
-                      {v.items.map((row) => (
+                      {v.map((row) => (
                         <tr key={row.version}>
                           <td className={tdClass}><Badge tone={row.version === t.version ? "accent" : "neutral"}>v{row.version}</Badge></td>
                           {DIMENSIONS.map((d) => <td key={d.key} className={`${tdClass} tabular-nums`}>{String(row.config[d.key] ?? "—")}</td>)}

@@ -17,9 +17,9 @@ export function TacticsPage() {
         actions={<Can role="admin"><Link to="/tactics/new" className="inline-flex items-center gap-2 rounded-lg bg-accent px-3.5 py-2 text-sm font-semibold text-accent-fg hover:brightness-110"><Plus className="h-4 w-4" /> New tactic</Link></Can>}
       />
       <QueryState query={query} what="tactics">
-        {(data) => data.items.length === 0 ? <Empty>No tactics yet.</Empty> : (
+        {(data) => data.length === 0 ? <Empty>No tactics yet.</Empty> : (
           <div className="grid gap-4 md:grid-cols-2">
-            {data.items.map((t) => (
+            {data.map((t) => (
               <Card key={t.id} title={<span className="normal-case tracking-normal text-fg text-base">{humanize(t.name)}</span>}
                 actions={<div className="flex items-center gap-2">
                   <Badge tone="accent">{humanize(t.archetype)}</Badge>

@@ -10,6 +10,10 @@ import { humanize, localTimeIn, money } from "../../lib/format";
 import { useSimCall } from "../../lib/sim";
 import { listenOnce, speak, speechSupport, stopSpeaking } from "../../lib/speech";
 import { SimTranscript } from "./SimTranscript";
+import { useOptionalQuery } from "../../api/optional";
+import { customerFlags as localFlags } from "../customers/flags";
+
+interface ContactCheck { allowed: boolean; reason_code: string; next_allowed_at?: string | null }
 
 const KEYPAD = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "*", "0", "#"];
 
@@ -18,7 +22,7 @@ export function TestCallPage() {
   const [phone, setPhone] = useState("");
   const [tactic, setTactic] = useState("balanced_progression");
   const [voice, setVoice] = useState(false);
-  const customers = $api.useQuery("get", "/api/v1/customers", { params: { query: { limit: 100 } } });
+  const customers = $api.useQuery("get", "/api/v1/customers", { params: { query: { limit: 200 } } });
   const tactics = $api.useQuery("get", "/api/v1/tactics");
   const sim = useSimCall((text) => { if (voice) speak(text); });
   const running = sim.state.status === "connecting" || sim.state.status === "agent" || sim.state.status === "listening";
@@ -39,7 +43,7 @@ export function TestCallPage() {
               <TextField label="…or a phone number" placeholder="+1 212 555 0101" value={phone} disabled={running}
                 onChange={(e) => { setPhone(e.target.value); setCustomerId(""); }} hint="Numbers are matched to a customer record." />
               <SelectField label="Tactic" value={tactic} onChange={(e) => setTactic(e.target.value)} disabled={running}>
-                {(tactics.data?.items ?? []).filter((t) => t.active).map((t) => <option key={t.id} value={t.name}>{humanize(t.name)}</option>)}
+                {(tactics.data ?? []).filter((t) => t.active).map((t) => <option key={t.id} value={t.name}>{humanize(t.name)}</option>)}
               </SelectField>
             </div>
           </Card>
@@ -55,9 +59,11 @@ export function TestCallPage() {
 }
 
 function PhoneLookup({ phone, onFound }: { phone: string; onFound: (id: string) => void }) {
-  const q = $api.useQuery("get", "/api/v1/customers", { params: { query: { q: phone.replace(/[^\d+]/g, ""), limit: 5 } } },
-    { enabled: phone.replace(/\D/g, "").length >= 7 });
-  const match = q.data?.items[0];
+  // The API searches names only, so the number is matched here against the loaded customers (E.164 digits).
+  const customers = $api.useQuery("get", "/api/v1/customers", { params: { query: { limit: 200 } } });
+  const digits = phone.replace(/\D/g, "");
+  const match = digits.length >= 7 ? customers.data?.items.find((c) => c.phone.replace(/\D/g, "").endsWith(digits.slice(-10))) : undefined;
+  const q = { data: digits.length >= 7 ? customers.data : undefined };
   return (
     <Card title="Number lookup">
       {!q.data ? <p className="text-sm text-muted">Type at least 7 digits.</p> : match ? (
@@ -69,8 +75,7 @@ function PhoneLookup({ phone, onFound }: { phone: string; onFound: (id: string) 
 
 function CustomerContext({ customerId }: { customerId: string }) {
   const customer = $api.useQuery("get", "/api/v1/customers/{customer_id}", { params: { path: { customer_id: customerId } } });
-  const check = $api.useQuery("get", "/api/v1/customers/{customer_id}/contact-check", { params: { path: { customer_id: customerId } } },
-    { refetchInterval: 60_000 });
+  const check = useOptionalQuery<ContactCheck>(`/api/v1/customers/${customerId}/contact-check`, { refetchInterval: 60_000 });
   return (
     <Card title="Customer context">
       <QueryState query={customer} what="the customer">
@@ -83,11 +88,19 @@ function CustomerContext({ customerId }: { customerId: string }) {
               <div><dt className="text-xs uppercase text-muted">Time zone</dt><dd>{c.timezone ?? "Unknown (from number)"}</dd></div>
             </dl>
             <QueryState query={check} what="the contact check">
-              {(k) => (
-                <div className={cx("rounded-lg border p-3 text-sm", k.allowed ? "border-ok/40 bg-ok/10" : "border-danger/40 bg-danger/10")} data-testid="contact-check">
-                  <div className="font-semibold">{k.allowed ? "A call is allowed now" : "A call is not allowed now"}</div>
-                  {!k.allowed && <div className="mt-1">{humanize(k.reason_code)}{k.next_allowed_at ? ` · next allowed ${new Date(k.next_allowed_at).toLocaleString()}` : ""}</div>}
+              {(r) => r.available ? (
+                <div className={cx("rounded-lg border p-3 text-sm", r.data.allowed ? "border-ok/40 bg-ok/10" : "border-danger/40 bg-danger/10")} data-testid="contact-check">
+                  <div className="font-semibold">{r.data.allowed ? "A call is allowed now" : "A call is not allowed now"}</div>
+                  {!r.data.allowed && <div className="mt-1">{humanize(r.data.reason_code)}{r.data.next_allowed_at ? ` · next allowed ${new Date(r.data.next_allowed_at).toLocaleString()}` : ""}</div>}
                   <div className="mt-1 text-xs text-muted">Simulated calls never dial; they are still screened and recorded as simulated.</div>
+                </div>
+              ) : (
+                <div className="rounded-lg border border-border bg-surface-2 p-3 text-sm" data-testid="contact-check">
+                  <div className="font-semibold">Call permission is decided when dialing</div>
+                  <div className="mt-1 text-xs text-muted">
+                    {localFlags(c).length > 0 ? `On record: ${localFlags(c).join(", ")}. ` : ""}
+                    The API does not offer a pre-dial preview yet; a real call is screened by the compliance gate and refused with its reason.
+                  </div>
                 </div>
               )}
             </QueryState>
