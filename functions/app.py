@@ -6,7 +6,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from functions.api import auth, health
+from functions.api import auth, callbacks, calls, campaigns, customers, dashboard, dnc, health, policy, tactics
 from functions.deps import close_pool
 from functions.limits import BodySizeLimitMiddleware
 from functions.problems import install_problem_handlers
@@ -33,5 +33,6 @@ def create_app() -> FastAPI:
     install_problem_handlers(app)
     app.add_middleware(BodySizeLimitMiddleware)
     app.include_router(health.router)
-    app.include_router(auth.router)
+    for module in (auth, customers, calls, tactics, campaigns, callbacks, dnc, policy, dashboard):
+        app.include_router(module.router)
     return app

@@ -5,11 +5,11 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from fastapi import Request
+from fastapi import Depends, Request
 from psycopg import AsyncConnection
 from pydantic import BaseModel, TypeAdapter
 
-from functions.auth import Principal
+from functions.auth import Principal, authenticate
 from shared.db.audit import write_audit
 
 _ANY: TypeAdapter[Any] = TypeAdapter(Any)
@@ -40,8 +40,7 @@ class AuditTrail:
                           after=snapshot(after), request_id=self.request_id)
 
 
-def audit_trail(request: Request) -> AuditTrail:
-    """A dependency; declare it after the role dependency so the principal is known."""
-    principal: Principal | None = getattr(request.state, "principal", None)
+def audit_trail(request: Request, principal: Principal = Depends(authenticate)) -> AuditTrail:
+    """A dependency: the request's audit trail (the principal is the one the role check authenticated)."""
     request_id = request.headers.get("x-request-id", "")[:100] or uuid.uuid4().hex
     return AuditTrail(principal, request_id)

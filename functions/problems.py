@@ -7,12 +7,14 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import psycopg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from shared.admin.errors import ConflictError, RowErrors
 from shared.db.errors import ConstraintError, DomainError, DuplicateError, NotFoundError
 from shared.phone import InvalidPhoneError
 
@@ -82,7 +84,7 @@ def _validation_errors(exc: RequestValidationError) -> list[FieldError]:
 def _domain_status(exc: DomainError) -> int:
     if isinstance(exc, NotFoundError):
         return 404
-    if isinstance(exc, DuplicateError):
+    if isinstance(exc, DuplicateError | ConflictError):
         return 409
     if isinstance(exc, ConstraintError):
         return 422
@@ -107,7 +109,21 @@ def install_problem_handlers(app: FastAPI) -> None:
         return problem_response(request, 422, "the request is not valid", errors=_validation_errors(exc))
 
     async def on_domain(request: Request, exc: Exception) -> JSONResponse:
+        if isinstance(exc, RowErrors):
+            errors = [FieldError(loc=["row", row, column], msg=msg) for row, column, msg in exc.errors]
+            return problem_response(request, 422, str(exc), errors=errors)
         return problem_response(request, _domain_status(exc), str(exc))  # type: ignore[arg-type]
+
+    async def on_model(request: Request, exc: Exception) -> JSONResponse:
+        # A merged value (e.g. a PATCH) that fails the domain model: the caller's input, not our fault.
+        assert isinstance(exc, ValidationError)
+        errors = [FieldError(loc=["body", *[p if isinstance(p, int) else str(p) for p in e["loc"]]],
+                             msg=str(e["msg"]), type=str(e["type"])) for e in exc.errors()]
+        return problem_response(request, 422, "the request is not valid", errors=errors)
+
+    async def on_data(request: Request, exc: Exception) -> JSONResponse:
+        # Values PostgreSQL cannot store (NUL characters, out-of-range numbers) are bad input.
+        return problem_response(request, 422, "a value cannot be stored (out of range or invalid characters)")
 
     async def on_phone(request: Request, exc: Exception) -> JSONResponse:
         return problem_response(request, 422, f"phone: {exc}")
@@ -121,6 +137,8 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(DomainError, on_domain)
     app.add_exception_handler(InvalidPhoneError, on_phone)
+    app.add_exception_handler(ValidationError, on_model)
+    app.add_exception_handler(psycopg.DataError, on_data)
     app.add_exception_handler(Exception, on_unexpected)
 
 
