@@ -6,7 +6,9 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from functions import twilio
 from functions.api import auth, callbacks, calls, campaigns, customers, dashboard, dnc, health, policy, tactics
+from functions.api.call_initiation import router as call_initiation_router
 from functions.deps import close_pool
 from functions.limits import BodySizeLimitMiddleware
 from functions.problems import install_problem_handlers
@@ -35,4 +37,6 @@ def create_app() -> FastAPI:
     app.include_router(health.router)
     for module in (auth, customers, calls, tactics, campaigns, callbacks, dnc, policy, dashboard):
         app.include_router(module.router)
+    app.include_router(call_initiation_router)
+    app.include_router(twilio.router)
     return app
