@@ -64,7 +64,7 @@ class RedisBus:
     def __init__(self, url: str) -> None:
         import redis.asyncio as redis
 
-        self._redis: Any = redis.from_url(url)
+        self._redis: Any = redis.from_url(url)  # type: ignore[no-untyped-call]
         self._outbox: asyncio.Queue[LiveEvent] = asyncio.Queue(10_000)
         self._publisher: asyncio.Task[None] | None = None
 
