@@ -126,6 +126,10 @@ class TwilioCaller:
 
     async def _tick_loop(self) -> None:
         """Every 20 ms: send one inbound frame, play one outbound frame, echo marks that have become due."""
+        with contextlib.suppress(Exception):
+            await self._ticks()
+
+    async def _ticks(self) -> None:
         next_tick = time.monotonic()
         chunk = 0
         while True:
