@@ -208,3 +208,18 @@ async def record_turn_metrics(conn: AsyncConnection, m: TurnMetrics) -> None:
                overhead_ms = EXCLUDED.overhead_ms, interrupted = EXCLUDED.interrupted""",
         (m.call_id, m.turn, m.speech_end_at, m.stt_ms, m.llm_ttft_ms, m.first_sentence_ms, m.tts_ttfb_ms,
          m.first_frame_ms, m.voice_to_voice_ms, m.overhead_ms, m.interrupted))
+
+
+async def finish_call(conn: AsyncConnection, call_id: uuid.UUID, *, ended_at: datetime | None = None) -> None:
+    """Close a call record from the media side: ended_at and duration once, and a still-live status → completed.
+
+    Idempotent and order-tolerant: a status callback that already finalised the call keeps its values.
+    """
+    await conn.execute(
+        """UPDATE calls SET ended_at = COALESCE(ended_at, GREATEST(COALESCE(%s, now()), started_at)),
+               duration_s = COALESCE(duration_s, GREATEST(0, EXTRACT(EPOCH FROM COALESCE(%s, now())
+                            - COALESCE(answered_at, started_at)))::int),
+               status = CASE WHEN status IN ('queued', 'initiated', 'ringing', 'in-progress') THEN 'completed'
+                             ELSE status END,
+               updated_at = now()
+           WHERE id = %s""", (ended_at, ended_at, call_id))
