@@ -34,7 +34,7 @@ function backendOpenapi() {
 // `--from file.json` generates from a saved document instead (e.g. a branch's OpenAPI under review).
 const fromIdx = process.argv.indexOf("--from");
 const schema = fromIdx > 0 ? JSON.parse(readFileSync(process.argv[fromIdx + 1], "utf8")) : backendOpenapi();
-const generated = HEADER + astToString(await openapiTS(schema, { alphabetize: true }));
+const generated = HEADER + astToString(await openapiTS(schema, { alphabetize: true, defaultNonNullable: false }));
 
 if (process.argv.includes("--check")) {
   const current = existsSync(target) ? readFileSync(target, "utf8") : "";

@@ -48,12 +48,14 @@ export function AuthProvider({ children, config = entraConfig() }: { children: R
     if (msal) void msal.logoutRedirect();
   }, [msal]);
 
-  useEffect(() => setUnauthorizedHandler(() => {
-    sessionStorage.removeItem(DEV_TOKEN_KEY);
-    setUser(null);
-    setStatus("signed-out");
-    setError("Your session has ended. Sign in again.");
-  }), []);
+  useEffect(() => {
+    setUnauthorizedHandler(() => {
+      sessionStorage.removeItem(DEV_TOKEN_KEY);
+      setUser(null);
+      setStatus("signed-out");
+      setError("Your session has ended. Sign in again.");
+    });
+  }, []);
 
   // Dev mode: the token minted by the API lives in sessionStorage for this tab.
   useEffect(() => {

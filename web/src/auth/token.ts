@@ -20,11 +20,11 @@ export function notifyUnauthorized(): void {
   onUnauthorized();
 }
 
-/** A websocket URL with the token as `access_token` (browsers cannot set headers on websockets). */
+/** A websocket URL with the token as `token` (browsers cannot set headers on websockets; the voice service reads it). */
 export async function authedWsUrl(base: string, path: string, params: Record<string, string> = {}): Promise<string> {
   const url = new URL(path, base.replace(/^ws/, "http"));
   for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
   const token = await getToken();
-  if (token) url.searchParams.set("access_token", token);
+  if (token) url.searchParams.set("token", token);
   return url.toString().replace(/^http/, "ws");
 }

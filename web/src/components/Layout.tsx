@@ -124,7 +124,9 @@ function UserMenu() {
 export function Layout() {
   const [navOpen, setNavOpen] = useState(false);
   const location = useLocation();
-  useEffect(() => setNavOpen(false), [location.pathname]);
+  useEffect(() => {
+    setNavOpen(false);
+  }, [location.pathname]);
   return (
     <div className="flex h-screen overflow-hidden bg-bg text-fg">
       <a href="#main" className="sr-only focus:not-sr-only focus:absolute focus:left-2 focus:top-2 focus:z-50 focus:rounded focus:bg-accent focus:px-3 focus:py-2 focus:text-accent-fg">

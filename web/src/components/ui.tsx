@@ -63,7 +63,7 @@ export function Button({ variant = "secondary", className, busy, children, ...re
 
 export function Stat({ label, value, hint, tone }: { label: string; value: ReactNode; hint?: ReactNode; tone?: "ok" | "warn" | "accent" }) {
   return (
-    <div className="rounded-xl border border-border bg-surface p-4">
+    <div role="group" aria-label={label} className="rounded-xl border border-border bg-surface p-4">
       <div className="text-xs font-medium uppercase tracking-wide text-muted">{label}</div>
       <div className={cx("mt-2 text-2xl font-semibold tabular-nums",
         tone === "ok" && "text-ok", tone === "warn" && "text-warn", tone === "accent" && "text-accent")}>{value}</div>
@@ -129,23 +129,25 @@ export function QueryState<T>({ query, what, children }: {
 const inputClass = "w-full rounded-lg border border-border bg-surface-2 px-3 py-2 text-sm text-fg placeholder:text-muted/70 focus:border-accent focus:outline-none";
 
 export function TextField({ label, hint, ...rest }: InputHTMLAttributes<HTMLInputElement> & { label: string; hint?: string }) {
-  const id = useId();
+  const auto = useId();
+  const id = rest.id ?? auto;
   return (
-    <label htmlFor={rest.id ?? id} className="block text-sm">
-      <span className="mb-1 block font-medium">{label}</span>
-      <input id={rest.id ?? id} className={inputClass} {...rest} />
-      {hint && <span className="mt-1 block text-xs text-muted">{hint}</span>}
-    </label>
+    <div className="block text-sm">
+      <label htmlFor={id} className="mb-1 block font-medium">{label}</label>
+      <input id={id} className={inputClass} aria-describedby={hint ? `${id}-hint` : undefined} {...rest} />
+      {hint && <span id={`${id}-hint`} className="mt-1 block text-xs text-muted">{hint}</span>}
+    </div>
   );
 }
 
 export function SelectField({ label, children, ...rest }: SelectHTMLAttributes<HTMLSelectElement> & { label: string }) {
-  const id = useId();
+  const auto = useId();
+  const id = rest.id ?? auto;
   return (
-    <label htmlFor={rest.id ?? id} className="block text-sm">
-      <span className="mb-1 block font-medium">{label}</span>
-      <select id={rest.id ?? id} className={inputClass} {...rest}>{children}</select>
-    </label>
+    <div className="block text-sm">
+      <label htmlFor={id} className="mb-1 block font-medium">{label}</label>
+      <select id={id} className={inputClass} {...rest}>{children}</select>
+    </div>
   );
 }
 

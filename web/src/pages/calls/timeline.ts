@@ -19,8 +19,12 @@ export function buildTimeline(transcript: TranscriptEntry[], tools: ToolEntry[],
     (a.kind === "speech" && b.kind === "speech" ? a.entry.seq - b.entry.seq : 0));
 }
 
-/** Adds live transcript entries the fetched call does not have yet (by seq), keeping order. */
+/** Adds live transcript entries the fetched call does not have yet, keeping order. Live events may carry no
+ * seq (the voice service publishes before its write-behind store), so an entry already fetched with the same
+ * speaker and text counts as the same line. */
 export function mergeTranscript(fetched: TranscriptEntry[], live: TranscriptEntry[]): TranscriptEntry[] {
-  const seen = new Set(fetched.map((e) => e.seq));
-  return [...fetched, ...live.filter((e) => !seen.has(e.seq))].sort((a, b) => a.seq - b.seq);
+  const seqs = new Set(fetched.map((e) => e.seq));
+  const lines = new Set(fetched.map((e) => `${e.speaker}\u0000${e.text.trim()}`));
+  const fresh = live.filter((e) => !seqs.has(e.seq) && !lines.has(`${e.speaker}\u0000${e.text.trim()}`));
+  return [...fetched, ...fresh].sort((a, b) => a.seq - b.seq);
 }

@@ -151,7 +151,7 @@ function ExistingTactic({ id }: { id: number }) {
                       <Stat label="Avg arrangement" value={money(p.totals.average_arrangement_amount)} />
                     </div>
                     {p.versions.length > 0 && (
-                      <table className={`${tableClass} mt-4`}>
+                      <table className={`${tableClass} mt-4`} aria-label="Performance by version">
                         <thead><tr>{["Version", "Calls", "Right-party", "Promise to pay", "Success"].map((h) => <th key={h} className={thClass}>{h}</th>)}</tr></thead>
                         <tbody>{p.versions.map((v) => (
                           <tr key={v.version ?? "none"} className="tabular-nums">
@@ -171,7 +171,7 @@ function ExistingTactic({ id }: { id: number }) {
             <Card title="Version history" className="mt-6">
               <QueryState query={versions} what="versions">
                 {(v) => v.length === 0 ? <Empty>No earlier versions.</Empty> : (
-                  <table className={tableClass}>
+                  <table className={tableClass} aria-label="Version history">
                     <thead><tr>{["Version", "Urgency", "Empathy", "Persistence", "Authority", "By", "When"].map((h) => <th key={h} className={thClass}>{h}</th>)}</tr></thead>
                     <tbody>
                       {v.map((row) => (

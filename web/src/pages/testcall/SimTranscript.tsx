@@ -7,7 +7,9 @@ import type { SimItem } from "../../lib/sim";
 
 export function SimTranscript({ items, waiting }: { items: SimItem[]; waiting: boolean }) {
   const end = useRef<HTMLDivElement>(null);
-  useEffect(() => end.current?.scrollIntoView?.({ block: "end" }), [items.length]);
+  useEffect(() => {
+    end.current?.scrollIntoView?.({ block: "end" });
+  }, [items.length]);
   if (items.length === 0) return <Empty>{waiting ? "Connecting… the agent speaks first." : "Start a simulated call to see the conversation here."}</Empty>;
   return (
     <ol className="space-y-3" aria-live="polite" aria-label="Simulated call transcript">
