@@ -96,6 +96,7 @@ async def sign_in(page: Page, role: str = "admin") -> None:
 async def screenshot(page: Page, name: str) -> Path:
     SCREENSHOTS.mkdir(exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
-    await asyncio.sleep(0.3)  # let charts finish their enter animation so the picture shows them
+    await page.mouse.move(0, 0)  # no hover tooltip in the picture
+    await asyncio.sleep(0.4)  # let charts finish their enter animation so the picture shows them
     await page.screenshot(path=str(path), full_page=True)
     return path

@@ -63,7 +63,8 @@ async def add_live_call(conn: AsyncConnection, phone: str, tactic_name: str) -> 
     call = await calls.create_call(conn, calls.NewCall(
         direction="outbound", call_type="test", customer_id=customer.id, status="in-progress",
         tactic_id=tactic.id, tactic_version=tactic.version, from_number="+12025550100", to_number=phone))
-    await calls.add_transcript_entry(conn, call.id, 0, "agent", CONVERSATION[0][1])
+    greeting = f"Hello, this is Archer calling on behalf of Demo Bank. Am I speaking with {customer.first_name}?"
+    await calls.add_transcript_entry(conn, call.id, 0, "agent", greeting)
     return call.id
 
 

@@ -18,7 +18,11 @@ const auth: Middleware = {
   },
 };
 
-export const fetchClient = createFetchClient<paths>({ baseUrl: API_BASE || window.location.origin });
+// fetch is looked up per request (not captured at start-up) so tests can stub it.
+export const fetchClient = createFetchClient<paths>({
+  baseUrl: API_BASE || window.location.origin,
+  fetch: (request) => globalThis.fetch(request),
+});
 fetchClient.use(auth);
 
 export const $api = createQueryClient(fetchClient);

@@ -1,5 +1,5 @@
 // Charts (Recharts) themed from the CSS tokens so they follow the dark/light switch.
-import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
+import { Bar, BarChart, CartesianGrid, LabelList, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { Empty } from "./ui";
 
 const axis = { stroke: "var(--color-muted)", fontSize: 12 };
@@ -34,7 +34,7 @@ export interface LatencyPoint { label: string; p50: number | null; p95: number |
 /** p50 and p95 per latency figure, as labelled horizontal bars (overhead is tiny next to voice-to-voice). */
 export function LatencyChart({ data }: { data: LatencyPoint[] }) {
   if (data.length === 0) return <Empty>No latency measured today: figures appear after the first call.</Empty>;
-  const label = { position: "right" as const, fill: "var(--color-fg)", fontSize: 12, formatter: (v: unknown) => (v == null ? "" : `${Math.round(Number(v))} ms`) };
+  const fmt = (v: unknown) => (v == null ? "" : `${Math.round(Number(v))} ms`);
   return (
     <div className="h-64" role="img" aria-label="Latency p50 and p95: voice to voice and Archer overhead">
       <ResponsiveContainer>
@@ -44,8 +44,12 @@ export function LatencyChart({ data }: { data: LatencyPoint[] }) {
           <YAxis type="category" dataKey="label" {...axis} tickLine={false} width={110} />
           <Tooltip {...tooltip} cursor={{ fill: "var(--color-accent-soft)" }} />
           <Legend wrapperStyle={{ fontSize: 12 }} />
-          <Bar dataKey="p50" name="p50" fill="var(--color-accent)" radius={[0, 4, 4, 0]} label={label} />
-          <Bar dataKey="p95" name="p95" fill="var(--color-warn)" radius={[0, 4, 4, 0]} label={label} />
+          <Bar dataKey="p50" name="p50" fill="var(--color-accent)" radius={[0, 4, 4, 0]}>
+            <LabelList dataKey="p50" position="right" fill="var(--color-fg)" fontSize={12} formatter={fmt} />
+          </Bar>
+          <Bar dataKey="p95" name="p95" fill="var(--color-warn)" radius={[0, 4, 4, 0]}>
+            <LabelList dataKey="p95" position="right" fill="var(--color-fg)" fontSize={12} formatter={fmt} />
+          </Bar>
         </BarChart>
       </ResponsiveContainer>
     </div>
