@@ -84,7 +84,7 @@ export function CallsPage() {
       />
       {exportError && <div className="mb-4"><ErrorState error={exportError} what="the export" /></div>}
       <Card>
-        <form className="mb-5 grid gap-3 sm:grid-cols-2 lg:grid-cols-6" onSubmit={(e) => { e.preventDefault(); set("q", q); }} role="search">
+        <form className="mb-5 grid gap-3 sm:grid-cols-2 lg:grid-cols-4 2xl:grid-cols-7" onSubmit={(e) => { e.preventDefault(); set("q", q); }} role="search">
           <div className="relative lg:col-span-2">
             <TextField label="Search transcripts" placeholder="e.g. payment plan" value={q} onChange={(e) => setQ(e.target.value)} />
             <button type="submit" className="absolute right-2 top-7 rounded p-1 text-muted hover:text-fg" aria-label="Search"><Search className="h-4 w-4" /></button>
@@ -101,7 +101,7 @@ export function CallsPage() {
             <option value="">Any tactic</option>
             {(tactics.data ?? []).map((t) => <option key={t.id} value={t.id}>{humanize(t.name)}</option>)}
           </SelectField>
-          <div className="grid grid-cols-2 gap-2">
+          <div className="grid grid-cols-2 gap-2 sm:col-span-2">
             <TextField label="From" type="date" value={params.get("from") ?? ""} onChange={(e) => set("from", e.target.value)} />
             <TextField label="To" type="date" value={params.get("to") ?? ""} onChange={(e) => set("to", e.target.value)} />
           </div>

@@ -7,6 +7,8 @@ import { Can } from "../../auth/Can";
 import { Badge, Button, Card, Empty, PageHeader, QueryState, TextField, tableClass, tdClass, thClass } from "../../components/ui";
 import { dateTime, humanize, money } from "../../lib/format";
 import { useOptionalQuery } from "../../api/optional";
+import { CallEventsList } from "../../components/CallEventsList";
+import { useRecentCallEvents } from "../../lib/callEvents";
 
 interface EventRow { id: number; category: string; code: string; occurred_at: string; customer_id?: string | null; customer_name?: string | null; call_id?: string | null }
 
@@ -93,14 +95,22 @@ function DncCard() {
   );
 }
 
+function RecentFromCalls() {
+  const recent = useRecentCallEvents({ calls: 20, categories: ["guard_block", "intent"] });
+  return (
+    <>
+      <CallEventsList {...recent} empty="No guard blocks or customer intents on recent calls." />
+      <p className="mt-3 text-xs text-muted">From the {recent.scanned} most recent calls.</p>
+    </>
+  );
+}
+
 function RecentEvents() {
   const query = useOptionalQuery<{ items: EventRow[] }>("/api/v1/compliance/events?category=guard_block&category=intent&limit=50");
   return (
     <Card title="Recent guard blocks and intents" className="mt-6">
       <QueryState query={query} what="compliance events">
-        {(r) => !r.available ? (
-          <p className="text-sm text-muted">The API does not list compliance events across calls yet; each call's guard blocks and intents show on its call page.</p>
-        ) : r.data.items.length === 0 ? <Empty>No guard blocks or customer intents recorded yet.</Empty> : (
+        {(r) => !r.available ? <RecentFromCalls /> : r.data.items.length === 0 ? <Empty>No guard blocks or customer intents recorded yet.</Empty> : (
           <table className={tableClass}>
             <thead><tr>{["When", "Kind", "What", "Customer", "Call"].map((h) => <th key={h} className={thClass}>{h}</th>)}</tr></thead>
             <tbody>{r.data.items.map((e) => (

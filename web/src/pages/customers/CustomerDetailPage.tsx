@@ -8,6 +8,8 @@ import { dateTime, humanize, localTimeIn, money } from "../../lib/format";
 import { Flags } from "./CustomersPage";
 import { customerFlags } from "./flags";
 import { useOptionalQuery } from "../../api/optional";
+import { CallEventsList } from "../../components/CallEventsList";
+import { useRecentCallEvents } from "../../lib/callEvents";
 
 interface TimelineEvent { kind: string; category?: string; code: string; decision?: string | null; at: string; call_id?: string | null }
 
@@ -39,9 +41,7 @@ export function CustomerDetailPage() {
               </Card>
               <Card title="Compliance timeline" className="xl:col-span-2">
                 <QueryState query={timeline} what="the compliance timeline">
-                  {(r) => !r.available ? (
-                    <p className="text-sm text-muted">The API does not serve a customer's compliance timeline yet; each call's compliance events are on its call page below.</p>
-                  ) : r.data.items.length === 0 ? <Empty>Nothing recorded yet: no dial attempts, disclosures or requests.</Empty> : (
+                  {(r) => !r.available ? <TimelineFromCalls customerId={customerId} /> : r.data.items.length === 0 ? <Empty>Nothing recorded yet: no dial attempts, disclosures or requests.</Empty> : (
                     <ol className="relative space-y-4 border-l border-border pl-6">
                       {r.data.items.map((e, i) => (
                         <li key={i} className="relative">
@@ -68,6 +68,19 @@ export function CustomerDetailPage() {
           </>
         )}
       </QueryState>
+    </>
+  );
+}
+
+function TimelineFromCalls({ customerId }: { customerId: string }) {
+  const recent = useRecentCallEvents({ customerId, calls: 10 });
+  return (
+    <>
+      <CallEventsList {...recent} showCustomer={false} empty="No disclosures, intents or guard blocks on this customer's calls yet." />
+      <p className="mt-3 text-xs text-muted">
+        From this customer's {recent.scanned} most recent calls. Pre-dial decisions (attempts allowed or refused) are
+        not served by the API yet.
+      </p>
     </>
   );
 }
