@@ -44,6 +44,9 @@ async def test_dashboard_shows_seeded_data(page: Page, pool: AsyncConnectionPool
     await expect(recent).to_contain_text("Payment arranged")
     await expect(page.get_by_role("img", name=re.compile("by tactic"))).to_be_visible()
     await screenshot(page, "01-dashboard-dark")
+    await page.set_viewport_size({"width": 820, "height": 1180})  # tablet, portrait: navigation folds away
+    await expect(page.get_by_role("button", name="Open navigation")).to_be_visible()
+    await screenshot(page, "01b-dashboard-tablet")
 
 
 async def test_simulated_test_call_is_carried_to_the_end_and_appears_in_calls(page: Page) -> None:
@@ -165,3 +168,20 @@ async def test_live_call_transcript_updates_without_reload(page: Page, pool: Asy
     await expect(timeline).to_contain_text("ending in 3307")
     assert navigations == [], "the page reloaded"
     await screenshot(page, "07-call-live-transcript")
+
+
+async def test_compliance_and_customer_pages_show_the_record(page: Page, pool: AsyncConnectionPool) -> None:
+    async with pool.connection() as conn:
+        await conn.set_autocommit(True)
+        await add_finished_call(conn, "+13055550107", "stern", "promise_to_pay", today_at(1))
+    await sign_in(page, "admin")
+    await page.get_by_role("link", name="Compliance").click()
+    await expect(page.get_by_text("Compliance Counsel (demo sign-off)")).to_be_visible()
+    await expect(page.get_by_role("cell", name="+13125550104", exact=True)).to_be_visible()  # the seeded DNC entry
+    await screenshot(page, "08-compliance")
+    await page.get_by_role("link", name="Customers").click()
+    await page.get_by_role("link", name="Emily Nguyen").click()
+    await expect(page.get_by_role("heading", name="Emily Nguyen")).to_be_visible()
+    await expect(page.get_by_role("table", name="Compliance events")).to_contain_text("Mini miranda")
+    await expect(page.get_by_text("$1,540.80")).to_be_visible()
+    await screenshot(page, "09-customer-detail")

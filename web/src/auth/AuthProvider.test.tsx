@@ -3,7 +3,19 @@ import userEvent from "@testing-library/user-event";
 import { describe, expect, it, vi } from "vitest";
 import { App } from "../App";
 import { fakeToken, jsonResponse, renderApp } from "../test/render";
-import { DEV_TOKEN_KEY, DEV_TOKEN_PATH } from "./AuthProvider";
+import { AuthProvider, DEV_TOKEN_KEY, DEV_TOKEN_PATH } from "./AuthProvider";
+import { render } from "@testing-library/react";
+import { MemoryRouter } from "react-router";
+import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
+
+function renderEntra() {
+  const config = { clientId: "00000000-0000-0000-0000-000000000000", authority: "https://login.microsoftonline.com/organizations", apiScope: "api://archer/.default" };
+  return render(
+    <AuthProvider config={config}>
+      <QueryClientProvider client={new QueryClient()}><MemoryRouter><App /></MemoryRouter></QueryClientProvider>
+    </AuthProvider>,
+  );
+}
 
 describe("dev sign-in (AUTH_MODE=dev)", () => {
   it("asks for a role, gets a token from the API and keeps it for the tab", async () => {
@@ -36,5 +48,13 @@ describe("dev sign-in (AUTH_MODE=dev)", () => {
     renderApp(<App />);
     expect(await screen.findByRole("heading", { name: "Sign in" })).toBeInTheDocument();
     await waitFor(() => expect(sessionStorage.getItem(DEV_TOKEN_KEY)).toBeNull());
+  });
+});
+
+describe("Entra sign-in (VITE_ENTRA_CLIENT_ID set)", () => {
+  it("offers Microsoft sign-in instead of the dev role picker", async () => {
+    renderEntra();
+    expect(await screen.findByRole("button", { name: "Sign in with Microsoft" })).toBeInTheDocument();
+    expect(screen.queryByLabelText("Role")).not.toBeInTheDocument();
   });
 });

@@ -34,7 +34,9 @@ function tokenExpired(token: string): boolean {
   return exp > 0 && exp * 1000 < Date.now() + 30_000;
 }
 
-export function AuthProvider({ children, config = entraConfig() }: { children: ReactNode; config?: EntraConfig | null }) {
+export function AuthProvider({ children, config: configProp }: { children: ReactNode; config?: EntraConfig | null }) {
+  // Read once: a fresh object per render would re-run MSAL's start-up effect on every render.
+  const [config] = useState(() => (configProp === undefined ? entraConfig() : configProp));
   const mode = config ? "entra" : "dev";
   const [status, setStatus] = useState<AuthState["status"]>("loading");
   const [user, setUser] = useState<User | null>(null);

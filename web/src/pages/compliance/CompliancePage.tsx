@@ -100,7 +100,7 @@ function RecentFromCalls() {
   return (
     <>
       <CallEventsList {...recent} empty="No guard blocks or customer intents on recent calls." />
-      <p className="mt-3 text-xs text-muted">From the {recent.scanned} most recent calls.</p>
+      <p className="mt-3 text-xs text-muted">From the last {recent.scanned} call{recent.scanned === 1 ? "" : "s"}.</p>
     </>
   );
 }

@@ -25,7 +25,7 @@ export function CustomerDetailPage() {
       <QueryState query={customer} what="the customer">
         {(c) => (
           <>
-            <PageHeader title={`${c.first_name} ${c.last_name}`} subtitle={<span className="font-mono">{c.phone}</span>} actions={<Flags flags={customerFlags(c)} />} />
+            <PageHeader title={`${c.first_name} ${c.last_name}`} subtitle={<span className="font-mono">{c.phone}</span>} actions={customerFlags(c).length > 0 ? <Flags flags={customerFlags(c)} /> : undefined} />
             <div className="grid gap-6 xl:grid-cols-3">
               <Card title="Account">
                 <dl className="grid grid-cols-2 gap-3 text-sm">
@@ -78,8 +78,8 @@ function TimelineFromCalls({ customerId }: { customerId: string }) {
     <>
       <CallEventsList {...recent} showCustomer={false} empty="No disclosures, intents or guard blocks on this customer's calls yet." />
       <p className="mt-3 text-xs text-muted">
-        From this customer's {recent.scanned} most recent calls. Pre-dial decisions (attempts allowed or refused) are
-        not served by the API yet.
+        From this customer's {recent.scanned === 1 ? "only call" : `last ${recent.scanned} calls`}. Pre-dial decisions
+        (attempts allowed or refused) are not served by the API yet.
       </p>
     </>
   );
