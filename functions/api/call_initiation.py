@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from functions.api.common import DB, Audit, Supervisor
-from functions.deps import now
+from functions.deps import get_pool, now
 from functions.problems import PROBLEM_JSON, ProblemError, problem_responses
 from functions.twilio.services import dialer
 from shared.db import customers as customers_repo
@@ -100,11 +100,12 @@ async def initiate(body: InitiateCall, request: Request, conn: DB, principal: Su
     tactic_id, tactic_version = await _tactic(conn, body.tactic)
     req = DialRequest(customer=customer, call_type=body.call_type, tactic_id=tactic_id, tactic_version=tactic_version)
     if body.simulate:
-        call_id = await the_dialer.simulate(req)
+        call_id = await the_dialer.simulate(conn, req)
         await audit.record(conn, action="call.simulate", resource_type="call", resource_id=call_id)
         return CallInitiated(call_id=call_id, status="simulated")
     try:
-        result = await the_dialer.dial(req, now=now(request))
+        async with (await get_pool(request.app)).connection() as dial_conn:
+            result = await the_dialer.dial(dial_conn, req, now=now(request))
     except DialNotConfiguredError as exc:
         raise ProblemError(503, str(exc), title="Telephony unavailable") from None
     await audit.record(conn, action="call.initiate", resource_type="call", resource_id=result.call_id,

@@ -31,6 +31,6 @@ async def dialer(request: Request) -> Dialer:
     app: FastAPI = request.app
     the_dialer: Dialer | None = getattr(app.state, "dialer", None)
     if the_dialer is None:
-        the_dialer = Dialer(await get_pool(app), get_settings())
+        the_dialer = Dialer(get_settings())
         app.state.dialer = the_dialer
     return the_dialer

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from psycopg import AsyncConnection
+from psycopg.rows import class_row
 
 from shared.db import calls as calls_repo
-from shared.db import customers as customers_repo
-from shared.db.errors import DuplicateError, NotFoundError
+from shared.db.errors import NotFoundError
 from shared.phone import InvalidPhoneError, to_e164
 from shared.pii import mask_phone
 from shared.settings import Settings
@@ -57,29 +57,31 @@ async def _outbound_call(conn: AsyncConnection, req: VoiceRequest) -> calls_repo
     return call if call.call_sid == req.call_sid else None
 
 
+_INSERT_INBOUND = """
+INSERT INTO calls (direction, call_type, call_sid, status, customer_id, from_number, to_number)
+VALUES ('inbound', 'inbound', %(sid)s, 'ringing', (SELECT id FROM customers WHERE phone = %(phone)s),
+        %(from)s, %(to)s)
+ON CONFLICT (call_sid) DO NOTHING RETURNING *"""
+
+
 async def _inbound_call(conn: AsyncConnection, req: VoiceRequest) -> calls_repo.Call:
-    existing = await lock_call(conn, call_sid=req.call_sid)
-    if existing is not None:
-        return existing
-    customer = None
+    """The inbound call's row: created on the first request (customer matched by caller ID), found on retries."""
     try:
-        customer = await customers_repo.find_by_phone(conn, to_e164(req.from_number))
+        phone: str | None = to_e164(req.from_number)
     except InvalidPhoneError:
-        pass  # withheld or non-geographic caller ID: still served, the engine verifies everyone
-    try:
-        async with conn.transaction():
-            call = await calls_repo.create_call(conn, calls_repo.NewCall(
-                direction="inbound", call_type="inbound", call_sid=req.call_sid, status="ringing",
-                customer_id=customer.id if customer else None, from_number=req.from_number,
-                to_number=req.to_number))
-    except DuplicateError:
-        found = await lock_call(conn, call_sid=req.call_sid)  # a concurrent retry created it first
-        if found is None:
-            raise
-        return found
-    log.info("inbound_call", extra={"call_id": str(call.id), "from": mask_phone(req.from_number),
-                                    "customer_known": customer is not None})
-    return call
+        phone = None  # withheld or non-geographic caller ID: still served, the engine verifies everyone
+    async with conn.cursor(row_factory=class_row(calls_repo.Call)) as cur:
+        await cur.execute(_INSERT_INBOUND, {"sid": req.call_sid, "phone": phone, "from": req.from_number,
+                                            "to": req.to_number})
+        created = await cur.fetchone()
+    if created is None:  # a retry (or a concurrent duplicate): the row exists
+        existing = await lock_call(conn, call_sid=req.call_sid)
+        if existing is None:
+            raise NotFoundError("inbound call vanished")
+        return existing
+    log.info("inbound_call", extra={"call_id": str(created.id), "from": mask_phone(req.from_number),
+                                    "customer_known": created.customer_id is not None})
+    return created
 
 
 async def answer_call(conn: AsyncConnection, req: VoiceRequest, *, settings: Settings, now: datetime) -> VoiceAnswer:

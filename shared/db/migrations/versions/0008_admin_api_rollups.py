@@ -7,7 +7,7 @@ Create Date: 2026-11-24
 from alembic import op
 
 revision = "0008"
-down_revision = "0001"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
