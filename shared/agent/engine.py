@@ -53,6 +53,7 @@ from shared.agent.sentences import SentenceBuffer
 from shared.agent.state import CallState
 from shared.agent.tools import TOOLS, ToolRefused
 from shared.agent.tools.context import NegotiationAdvisor, ToolContext
+from shared.compliance.disclosures import spoken_number
 from shared.db import calls, compliance_records
 from shared.db.customers import Customer
 from shared.db.errors import DomainError
@@ -164,12 +165,11 @@ class Engine:
             yield out
         timing.total_ms = (time.perf_counter() - t0) * 1000
         timing.llm_ttft_ms = getattr(self.brain, "last_ttft_ms", None) if self.brain.name == "llm" else None
-        self.timings.append(timing)
-        self._persist_timing(timing)
+        self.timings.append(timing)             # in memory only: the transport owns turn_metrics rows
         self.state.turn += 1
         if self.state.ended:
             self._persist_outcome()
-            if self.state.outcome == "transferred":
+            if self.state.end_reason == "transferred":
                 yield TransferCall(self.state.end_reason or "transferred", self.settings.human_transfer_number)
             else:
                 yield EndCall(self.state.end_reason or "completed")
@@ -272,7 +272,7 @@ class Engine:
             self._dtmf += digit
         if digit == "#" or len(self._dtmf) >= 9:
             digits, self._dtmf = self._dtmf, ""
-            async for ev in self._user_turn(" ".join(digits)):
+            async for ev in self._user_turn(digits):
                 yield ev
 
     async def _silence(self) -> AsyncIterator[EngineEvent]:
@@ -291,7 +291,9 @@ class Engine:
         self.conversation.user(text)
         matches = cp.detect_intents(text)
         for m in matches:
-            self.notices.append(ComplianceNotice(f"intent_{m.intent.value}", {"evidence": m.evidence}))
+            notice = ComplianceNotice(f"intent_{m.intent.value}", {"evidence": mask_text(m.evidence)})
+            self.notices.append(notice)
+            yield notice
         if self.state.awaiting == "dispute_transfer":
             async for ev in self._dispute_followup(text):
                 yield ev
@@ -319,7 +321,8 @@ class Engine:
                 yield ev
             self._finish("completed_no_arrangement", "third_party")
             return
-        if lang.is_yes(text):
+        named = self.customer is not None and self.customer.first_name.lower() in text.lower()
+        if lang.is_yes(text) or named:
             self.state.right_party = True
             self.state.phase = "verify"
             if any(ch.isdigit() for ch in normalize_numbers(text)):
@@ -389,11 +392,12 @@ class Engine:
                                 "it's reviewed. Would you like me to transfer you to a specialist?"):
                 yield ev
         elif intent_.HUMAN_REQUEST in found:
+            await self._apply_direct(intent_.HUMAN_REQUEST, found[intent_.HUMAN_REQUEST].evidence)
             async for ev in self._to_human("caller asked for a person",
                                            "Of course. I'm transferring you to a member of our team now."):
                 yield ev
         elif intent_.ROBOT_QUESTION in found:
-            self._record_event("intent", "intent_robot_question", {"answered": True})
+            await self._apply_direct(intent_.ROBOT_QUESTION, found[intent_.ROBOT_QUESTION].evidence)
             for ev in self._say(f"Yes, I'm an automated AI assistant calling on behalf of {self.settings.bank_name}. "
                                 "I can transfer you to a person if you prefer."):
                 yield ev
@@ -402,7 +406,6 @@ class Engine:
         elif intent_.HARDSHIP in found and verified and not self.state.hardship:
             self.state.hardship = True
             await self._apply_direct(intent_.HARDSHIP, found[intent_.HARDSHIP].evidence)
-            yield ComplianceNotice("intent_hardship")
             async for ev in self._brain_turn(text, preset=[("get_customer_options", {})]):
                 yield ev
 
@@ -478,7 +481,8 @@ class Engine:
             steps += 1
             turn = self._turn_input(user_text if steps == 1 and not outcomes else None, outcomes)
             buffer = SentenceBuffer()
-            spoken: list[str] = []
+            spoken: list[str] = []                # what the brain produced (replayed by the harness)
+            said: list[str] = []                  # what the caller heard after the guard (the model's history)
             calls_requested: list[ToolCallRequest] = []
             try:
                 async for out in self.brain.step(turn):
@@ -486,11 +490,18 @@ class Engine:
                         spoken.append(out.text)
                         for sentence in buffer.feed(out.text):
                             for ev in self._speak(sentence):
+                                said.extend([ev.text] if isinstance(ev, AgentSpeech) else [])
                                 yield ev
                     else:
                         calls_requested.append(out)
-            except BrainUnavailable as exc:
-                log.warning("brain %s unavailable (%s): falling back to rules", self.brain.name, exc,
+            except Exception as exc:  # BrainUnavailable, or any bug in a brain: the call must go on
+                if self.brain is self.rules:
+                    log.exception("rules brain failed", extra={"call_id": str(self.call_id)})
+                    for ev in self._speak("I'm sorry, could you say that again?"):
+                        yield ev
+                    return
+                log.warning("brain %s unavailable (%s): falling back to rules", self.brain.name,
+                            type(exc).__name__ if not isinstance(exc, BrainUnavailable) else exc,
                             extra={"call_id": str(self.call_id)})
                 self.brain = self.rules
                 self.fell_back = True
@@ -503,11 +514,12 @@ class Engine:
             rest = buffer.flush()
             if rest:
                 for ev in self._speak(rest):
+                    said.extend([ev.text] if isinstance(ev, AgentSpeech) else [])
                     yield ev
             self.steps.append(BrainStep(self.brain.name, "".join(spoken), [
                 {"id": c.call_id, "name": c.name, "arguments": c.arguments if c.arguments is not None else c.raw_arguments}
                 for c in calls_requested]))
-            self.conversation.assistant("".join(spoken), [
+            self.conversation.assistant(" ".join(said), [
                 {"id": c.call_id, "type": "function", "function": {"name": c.name, "arguments": c.raw_arguments or
                                                                    json.dumps(c.arguments or {})}}
                 for c in calls_requested] or None)
@@ -556,7 +568,7 @@ class Engine:
             if self.customer is not None:
                 try:
                     async with self._connection() as conn:
-                        first = await cp.is_first_conversation(conn, self.customer.id, self.call_id)
+                        first = await cp.is_first_conversation(conn, self.customer.id)
                 except _DB_ERRORS:
                     first = True          # the full notice is never wrong
             kind = cp.Disclosure.MINI_MIRANDA_FIRST if first else cp.Disclosure.MINI_MIRANDA_SUBSEQUENT
@@ -567,7 +579,7 @@ class Engine:
                 conn, self.call_id, verified=True, conversation_at=now))
         elif outcome.result.get("end_call") or (not outcome.success and "exhausted" in str(outcome.result)):
             for ev in self._say("I'm sorry, I wasn't able to verify the account details, so I can't continue this "
-                                f"call. Please call us back at {_spoken(self.settings.callback_number)}. Goodbye."):
+                                f"call. Please call us back at {spoken_number(self.settings.callback_number)}. Goodbye."):
                 yield ev
             self._finish("verification_failed", "verification_failed")
 
@@ -591,9 +603,12 @@ class Engine:
             except _DB_ERRORS as exc:
                 log.warning("tool %s failed: %s", call.name, type(exc).__name__, extra={"call_id": str(self.call_id)})
                 result, error = {"ok": False, "error": "temporarily unavailable, try again shortly"}, "unavailable"
+            except Exception:  # a bug must not end the call: the model is told, the log has the trace
+                log.exception("tool %s crashed", call.name, extra={"call_id": str(self.call_id)})
+                result, error = {"ok": False, "error": "internal error; do not retry this tool"}, "internal_error"
         result = json.loads(json.dumps(result, default=str))
         duration = (time.perf_counter() - t0) * 1000
-        masked = mask_mapping(args or {"raw": call.raw_arguments[:200]})
+        masked = mask_mapping(args if args is not None else {"raw": call.raw_arguments[:200]})
         seq = self._toolseq
         self._toolseq += 1
         success = error is None
@@ -618,16 +633,6 @@ class Engine:
         if fields:
             self.persist.submit("call outcome", lambda conn: _update_call_fields(conn, self.call_id, fields))
 
-    def _persist_timing(self, t: TurnTiming) -> None:
-        m = calls.TurnMetrics(call_id=self.call_id, turn=t.turn, llm_ttft_ms=t.llm_ttft_ms,
-                              first_sentence_ms=t.first_speech_ms)
-        self.persist.submit(f"turn {t.turn}", lambda conn: calls.record_turn_metrics(conn, m))
-
 
 async def _update_call_fields(conn: AsyncConnection, call_id: uuid.UUID, fields: dict[str, Any]) -> None:
     await calls.update_call(conn, call_id, **fields)
-
-
-def _spoken(e164: str) -> str:
-    digits = "".join(ch for ch in e164 if ch.isdigit())[-10:]
-    return f"{digits[:3]}-{digits[3:6]}-{digits[6:]}" if len(digits) == 10 else e164

@@ -15,7 +15,7 @@ from psycopg_pool import AsyncConnectionPool
 from shared.agent.brains.base import Brain
 from shared.agent.brains.rules import RulesBrain
 from shared.agent.engine import Engine
-from shared.agent.events import CallStarted
+from shared.agent.events import CallStarted, ConversationEngine
 from shared.agent.tools.context import NegotiationAdvisor
 from shared.db import calls, customers, policies, tactics
 from shared.db.customers import Customer
@@ -77,3 +77,8 @@ async def _tactic(conn: object, name: str) -> Tactic | None:
         except NotFoundError:
             continue
     return None
+
+
+def _conforms(engine: Engine) -> ConversationEngine:
+    """Static check (mypy): the engine satisfies the transports' ConversationEngine protocol."""
+    return engine

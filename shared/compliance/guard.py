@@ -191,25 +191,45 @@ def _cents(value: Decimal) -> Decimal:
     return value.quantize(Decimal("0.01"))
 
 
+_LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "$": "s", "@": "a", "!": "i"})
+_LEET_WORD = re.compile(r"\b(?=\w*[a-z])(?=\w*[013457$@!])[a-z0-9$@!]+\b")
+
+
+_SPELLED = re.compile(r"\b(?:[a-z][.*_ -]){2,}[a-z]\b")
+
+
+def _deleet(text: str) -> str:
+    """'arr3st', 'g@rnish', 's.u.e' → 'arrest', 'garnish', 'sue': leet only inside words that also have letters, so
+    amounts survive; letters spelled out one by one are joined."""
+    text = _SPELLED.sub(lambda m: re.sub(r"[.*_ -]", "", m.group(0)), text)
+    return _LEET_WORD.sub(lambda m: m.group(0).translate(_LEET), text)
+
+
+def _any(pattern: re.Pattern[str], texts: tuple[str, ...]) -> bool:
+    return any(pattern.search(t) for t in texts)
+
+
 def find_violations(sentence: str, ctx: GuardContext) -> tuple[str, ...]:
     """Every rule the sentence breaks in this context (empty: it may be spoken)."""
     text = normalize(sentence)
+    deleeted = _deleet(text)
+    texts = (text,) if deleeted == text else (text, deleeted)
     found: list[str] = []
     checks = ((_ARREST, "threat_arrest"), (_VIOLENCE, "threat_violence"), (_CRIME, "crime_implication"),
               (_IMPERSONATION, "impersonation"), (_PROFANITY, "profanity"), (_FALSE_STATUS, "false_legal_status"))
-    found.extend(code for pattern, code in checks if pattern.search(text))
-    if _LAWSUIT.search(text):
+    found.extend(code for pattern, code in checks if _any(pattern, texts))
+    if _any(_LAWSUIT, texts):
         if ctx.time_barred:
             found.append("time_barred_suit")
         elif not ctx.lawsuit_permitted:
             found.append("lawsuit_threat")
     if not ctx.garnishment_permitted:
-        if _GARNISH.search(text):
+        if _any(_GARNISH, texts):
             found.append("garnishment")
-        if _SEIZE.search(text):
+        if _any(_SEIZE, texts):
             found.append("seizure")
     amounts = stated_amounts(text)
-    if not ctx.verified and (amounts or _DEBT_WORDS.search(text)):
+    if not ctx.verified and (amounts or _any(_DEBT_WORDS, texts)):
         found.append("debt_before_verification")
     known = {_cents(a) for a in ctx.known_amounts}
     if ctx.verified and any(_cents(a) not in known for a in amounts):

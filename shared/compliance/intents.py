@@ -76,7 +76,7 @@ _PATTERNS: dict[Intent, re.Pattern[str]] = {
         r"^\s*stop( calling| it)?[.! ]*$",
     ),
     Intent.ATTORNEY: _rx(
-        r"\b(my|our) (lawyer|attorney|attorneys|counsel|solicitor|law firm|legal (representative|counsel|aid))\b",
+        r"\b(my|our) (lawyers?|attorneys?|counsel|solicitors?|law firm|legal (representative|counsel|aid))\b",
         r"\brepresented by (a |an |my )?(lawyer|attorney|counsel|law firm)\b",
         r"\bi (have|got|hired|retained|am using|use) (a |an )?(lawyer|attorney|counsel|law firm)\b",
         r"\b(lawyer|attorney)(s)? (is|are) (handling|dealing with|representing)\b",
@@ -108,7 +108,8 @@ _PATTERNS: dict[Intent, re.Pattern[str]] = {
         r"\b(no one|nobody|no body|noone|there is no one|theres no one|theres nobody) (here )?(by|with|called|"
         r"named) that name\b",
         r"\b(no|nobody|theres no|there is no) [a-z]+ (here|lives here|at this number)\b",
-        r"\b(he|she|they) (doesnt|does not|dont|do not|no longer) (live|lives|work|works) (here|at this number)\b",
+        r"\b(he|she|they|[a-z]+) (doesnt|does not|dont|do not|no longer) (live|lives|work|works) (here|at this number)\b",
+        r"\b(got|have|called|dialed|dialled|reached) (the|a) wrong\b",
         r"\b(dont|do not) know (who that is|anyone|any|him|her|who youre|who you are)\b",
         r"\bnever heard of (him|her|them|that person)\b",
         r"\b(thats|that is|its|it is) not me\b|\b(i am|im) not (him|her|that person|the person)\b",

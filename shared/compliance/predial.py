@@ -164,10 +164,23 @@ def _day_block(reason: str, free_day: date | None, tz: ZoneInfo) -> list[Block]:
     return [(reason, None if free_day == date.max else _wall(free_day, 0, tz))]
 
 
-def _zone_blocks(f: _Facts, rules: rulesets.EffectiveRules, tz: ZoneInfo, t: datetime, purpose: Purpose
-                 ) -> list[Block]:
+def _hours_blocks(rules: rulesets.EffectiveRules, inconvenient: tuple[tuple[Interval, ...], ...], tz: ZoneInfo,
+                  t: datetime) -> list[Block]:
     local = t.astimezone(tz)
-    today = local.date()
+    legal = rules.windows(local.date())
+    if not _in(legal, local):
+        return [("outside_calling_hours", _next_open(rules, inconvenient, tz, t))]
+    if inconvenient is not _NO_INCONVENIENT and not _in(rulesets.subtract(legal, inconvenient[local.weekday()]), local):
+        return [("inconvenient_time", _next_open(rules, inconvenient, tz, t))]
+    return []
+
+
+_HoursCache = dict[tuple[int, str, datetime], list[Block]]
+
+
+def _zone_blocks(f: _Facts, rules: rulesets.EffectiveRules, tz: ZoneInfo, t: datetime, purpose: Purpose,
+                 hours_cache: _HoursCache | None = None) -> list[Block]:
+    today = t.astimezone(tz).date()
     blocks: list[Block] = []
     if purpose == "collection":
         # Reg F 1006.14(b)(3): calls the consumer asked for are outside the frequency presumptions.
@@ -180,16 +193,18 @@ def _zone_blocks(f: _Facts, rules: rulesets.EffectiveRules, tz: ZoneInfo, t: dat
     if rules.state_cap is not None:
         # State caps count every creditor-initiated call, requested callbacks included (the stricter reading).
         blocks += _day_block("state_frequency_cap", _cap_free_day(f.all_attempts, rules.state_cap, tz, today), tz)
-    legal = rules.windows(today)
-    if not _in(legal, local):
-        blocks.append(("outside_calling_hours", _next_open(rules, f.inconvenient, tz, t)))
-    elif not _in(rulesets.subtract(legal, f.inconvenient[today.weekday()]), local):
-        blocks.append(("inconvenient_time", _next_open(rules, f.inconvenient, tz, t)))
-    return blocks
+    if f.inconvenient is not _NO_INCONVENIENT or hours_cache is None:
+        return blocks + _hours_blocks(rules, f.inconvenient, tz, t)
+    # Hours depend only on (rules, zone, instant) for most customers: decide them once per batch.
+    key = (id(rules), tz.key, t)
+    hours = hours_cache.get(key)
+    if hours is None:
+        hours = hours_cache[key] = _hours_blocks(rules, f.inconvenient, tz, t)
+    return blocks + hours
 
 
-def evaluate(f: _Facts, rules: rulesets.EffectiveRules, now: datetime, purpose: Purpose
-             ) -> tuple[str, datetime | None, list[str]]:
+def evaluate(f: _Facts, rules: rulesets.EffectiveRules, now: datetime, purpose: Purpose,
+             hours_cache: _HoursCache | None = None) -> tuple[str, datetime | None, list[str]]:
     """(reason code, next allowed time, every reason that applied now) — pure, given the facts and the clock."""
     if f.permanent is not None:
         return f.permanent, None, [f.permanent]
@@ -199,7 +214,7 @@ def evaluate(f: _Facts, rules: rulesets.EffectiveRules, now: datetime, purpose: 
     for _ in range(64):
         assert t is not None
         at = t
-        blocks = [b for tz in zones for b in _zone_blocks(f, rules, tz, at, purpose)]
+        blocks = [b for tz in zones for b in _zone_blocks(f, rules, tz, at, purpose, hours_cache)]
         if first is None:
             first = blocks
         if not blocks:
@@ -217,14 +232,14 @@ def evaluate(f: _Facts, rules: rulesets.EffectiveRules, now: datetime, purpose: 
 
 
 def _decision(f: _Facts, rules: rulesets.EffectiveRules, now: datetime, purpose: Purpose, version: str,
-              memo: dict[tuple[Any, ...], PredialDecision]) -> PredialDecision:
+              memo: dict[tuple[Any, ...], PredialDecision], hours_cache: _HoursCache) -> PredialDecision:
     # Customers without history or stated times decide alike per (rules, zones, permanent reason): a campaign is
     # mostly these, so they share one decision object (treat `details` as read-only).
     plain = not f.all_attempts and f.last_conversation is None and f.inconvenient is _NO_INCONVENIENT
     key = (id(rules), f.zones, f.permanent)
     if plain and key in memo:
         return memo[key]
-    reason, next_at, reasons = evaluate(f, rules, now, purpose)
+    reason, next_at, reasons = evaluate(f, rules, now, purpose, hours_cache)
     details: dict[str, Any] = {"zones": list(f.zones), "jurisdictions": list(rules.jurisdictions),
                                "reasons": reasons}
     decision = PredialDecision(reason == ALLOWED, reason, next_at, details, version)
@@ -265,15 +280,19 @@ async def _record(conn: AsyncConnection, decisions: dict[uuid.UUID, PredialDecis
             await copy.write("".join(lines[i:i + 5000]))
 
 
-def _require_aware(now: datetime) -> None:
+def _validate(now: datetime, purpose: str, source: str) -> None:
     if now.tzinfo is None or now.utcoffset() is None:
         raise ValueError("now must be timezone-aware")
+    if purpose not in ("collection", "requested_callback"):
+        raise ValueError(f"unknown purpose {purpose!r}")
+    if source not in ("manual", "test", "callback", "campaign"):
+        raise ValueError(f"unknown source {source!r}")
 
 
 async def check_batch(conn: AsyncConnection, customer_ids: Sequence[uuid.UUID], *, now: datetime, purpose: Purpose,
                       source: Source, record: bool = True) -> dict[uuid.UUID, PredialDecision]:
     """Decide for many customers with one query (and one COPY when recording). Unknown ids are left out."""
-    _require_aware(now)
+    _validate(now, purpose, source)
     if not customer_ids:
         return {}
     policy = rulesets.policy()
@@ -283,12 +302,13 @@ async def check_batch(conn: AsyncConnection, customer_ids: Sequence[uuid.UUID], 
     decisions: dict[uuid.UUID, PredialDecision] = {}
     phones: dict[uuid.UUID, str] = {}
     memo: dict[tuple[Any, ...], PredialDecision] = {}
+    hours_cache: _HoursCache = {}
     async with conn.transaction():
         for f in await _load_facts(conn, customer_ids, now):
             key = (f.country, f.region)
             if key not in combined:
                 combined[key] = rulesets.combine(policy, f.country, f.region, overrides)
-            decisions[f.customer_id] = _decision(f, combined[key], now, purpose, version, memo)
+            decisions[f.customer_id] = _decision(f, combined[key], now, purpose, version, memo, hours_cache)
             phones[f.customer_id] = f.phone
         if record and decisions:
             await _record(conn, decisions, phones, now=now, purpose=purpose, source=source)

@@ -11,6 +11,7 @@ from shared.agent.brains import language as lang
 from shared.agent.brains.base import StepOutput, TextDelta, ToolCallRequest, ToolOutcome, TurnInput
 from shared.agent.numbers import find_last4, find_postal_code, format_money, normalize_numbers
 from shared.agent.timeparse import UnparsableTime, parse_when
+from shared.compliance.disclosures import spoken_number
 
 
 def _money(value: Any) -> str:
@@ -96,7 +97,7 @@ class RulesBrain:
         balance = _money(o["balance"])
         plans = o.get("plans") or []
         lowest = _money(plans[-1]["instalment"]) if plans else None
-        lengths = ", ".join(str(p["months"]) for p in plans)
+        lengths = _or_list([str(p["months"]) for p in plans])
         cfg = (turn.tactic.config if turn.tactic else {}) or {}
         turn.state.awaiting = "choice"
         if turn.state.hardship:
@@ -256,7 +257,7 @@ class RulesBrain:
                                down_payment=str(lang.down_payment_in(text)))]
         if lang.wants_plan(text):
             state.awaiting = "plan_months"
-            lengths = ", ".join(str(p["months"]) for p in (state.options or {}).get("plans", []))
+            lengths = _or_list([str(p["months"]) for p in (state.options or {}).get("plans", [])])
             return self._say(f"I can offer plans over {lengths} months. How many months would you like?")
         offer = lang.offered_amount(text)
         if offer is not None and balance is not None:
@@ -283,10 +284,14 @@ class RulesBrain:
         name = turn.customer.first_name if turn.customer else ""
         if reason == "refused":
             line = (f"I understand. If you change your mind, please call us at "
-                    f"{_spoken(turn.callback_number)}. Goodbye.")
+                    f"{spoken_number(turn.callback_number)}. Goodbye.")
         else:
             line = f"Thank you for your time today{', ' + name if name else ''}. Goodbye."
         return [TextDelta(line), self._call("end_call", reason=reason)]
+
+
+def _or_list(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " or " + items[-1] if items else ""
 
 
 def _spoken_date(iso: str) -> str:
@@ -304,8 +309,3 @@ def _has_time(text: str) -> bool:
     except UnparsableTime:
         return False
     return True
-
-
-def _spoken(e164: str) -> str:
-    digits = re.sub(r"\D", "", e164)[-10:]
-    return f"{digits[:3]}-{digits[3:6]}-{digits[6:]}" if len(digits) == 10 else e164

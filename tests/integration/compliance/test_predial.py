@@ -323,3 +323,9 @@ async def test_batch_decides_each_customer_with_one_call(conn: AsyncConnection, 
 async def test_naive_clock_is_refused(conn: AsyncConnection, make_customer) -> None:
     with pytest.raises(ValueError, match="timezone-aware"):
         await decide(conn, await make_customer(), datetime(2026, 6, 10, 12, 0))
+
+
+@pytest.mark.parametrize("bad", [{"purpose": "marketing"}, {"source": "robocall"}])
+async def test_unknown_purpose_or_source_is_refused(conn: AsyncConnection, make_customer, bad: dict[str, str]) -> None:
+    with pytest.raises(ValueError, match="unknown"):
+        await decide(conn, await make_customer(), ny("2026-06-10T12:00:00"), **bad)

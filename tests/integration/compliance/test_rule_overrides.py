@@ -56,3 +56,11 @@ async def test_a_loosening_or_malformed_override_is_refused(conn: AsyncConnectio
                            created_by="admin@example.test", now=NOON)
     cur = await conn.execute("SELECT count(*) FROM compliance_rule_overrides")
     assert (await cur.fetchone()) == (0,)
+
+
+async def test_a_zero_baseline_cap_stops_even_a_customer_never_called(conn: AsyncConnection, make_customer) -> None:
+    customer = await make_customer()
+    await add_override(conn, jurisdiction="baseline", rule={"attempts_per_7_days": 0}, reason="incident freeze",
+                       approved_by="Counsel Example", created_by="admin@example.test", now=NOON)
+    out = await predial.check_batch(conn, [customer.id], now=NOON, purpose="collection", source="campaign")
+    assert (out[customer.id].reason_code, out[customer.id].next_allowed_at) == ("frequency_cap_7in7", None)

@@ -8,9 +8,11 @@ from shared.compliance.intents import REQUIRED_ACTION, Intent, detect_intents
 WORDINGS: dict[Intent, list[str]] = {
     Intent.STOP_CALLING: ["Stop calling me.", "Quit ringing me!", "Don't call me again.", "Please take me off your list.",
                           "Lose my number.", "Put me on your do not call list.", "I don't want any more calls.",
-                          "Never call this number again", "Leave me alone.", "STOP"],
+                          "Never call this number again", "Leave me alone.", "STOP",
+                          "Please don't contact me anymore.", "Stop harassing me!"],
     Intent.ATTORNEY: ["Talk to my lawyer.", "My attorney handles this now.", "I have a lawyer.",
-                      "I'm represented by counsel.", "You'll need to contact my attorney.", "Speak with my lawyer."],
+                      "I'm represented by counsel.", "You'll need to contact my attorney.", "Speak with my lawyer.",
+                      "My lawyer's number is 555-0100."],
     Intent.BANKRUPTCY: ["I filed chapter 7.", "I'm going bankrupt.", "I filed for bankruptcy last month.",
                         "We're in chapter thirteen.", "There's an automatic stay."],
     Intent.DISPUTE: ["I don't owe that.", "That's not my debt.", "I dispute this.", "I already paid that off.",
@@ -18,11 +20,13 @@ WORDINGS: dict[Intent, list[str]] = {
                      "Send me proof, validate this debt."],
     Intent.WRONG_PARTY: ["This isn't John.", "You have the wrong number.", "There's no one here by that name.",
                          "He doesn't live here anymore.", "I'm not Maria.", "Wrong person, sorry.",
-                         "I don't know who that is."],
+                         "I don't know who that is.",
+                         "Sorry, John doesn't live here anymore.", "You've got the wrong John."],
     Intent.HARDSHIP: ["I lost my job.", "I got laid off last month.", "I can't afford it right now.",
                       "I've got medical bills piling up.", "My husband passed away.", "We're struggling."],
     Intent.ROBOT_QUESTION: ["Are you a real person?", "Am I talking to a robot?", "Is this a recording?",
-                            "Are you AI?", "Are you human?", "Is this automated?"],
+                            "Are you AI?", "Are you human?", "Is this automated?",
+                            "Is this a bot?", "Am I speaking to a computer?"],
     Intent.HUMAN_REQUEST: ["Let me talk to a real person.", "I want to speak to a manager.", "Transfer me to a human.",
                            "Get me a representative.", "Operator!", "Can I speak with someone?"],
 }
@@ -30,7 +34,8 @@ WORDINGS: dict[Intent, list[str]] = {
 ORDINARY_REPLIES = ["Yes, this is John.", "Sure, the last four are 1234.", "My zip is 10001.", "Okay.",
                     "I can pay fifty dollars a month.", "Can you call me back tomorrow afternoon?",
                     "What are my options?", "That sounds fine.", "I'm not sure.", "Hello?", "Who is this?",
-                    "It's not a good time right now.", "I can do the three month plan.", "Yes, that's me."]
+                    "It's not a good time right now.", "I can do the three month plan.", "Yes, that's me.",
+                    "I'm not interested.", "Not now, I'm driving.", "I'm not going to pay."]
 
 
 @pytest.mark.parametrize(("intent", "utterance"), [(i, u) for i, us in WORDINGS.items() for u in us])

@@ -26,13 +26,11 @@ CREATE TABLE compliance_rule_overrides (
   CHECK ((revoked_at IS NULL) = (revoked_by IS NULL))
 );
 CREATE INDEX compliance_rule_overrides_active ON compliance_rule_overrides (effective_from) WHERE revoked_at IS NULL;
--- The pre-dial gate's batch reads recent allowed attempts per customer.
-CREATE INDEX contact_attempts_allowed ON contact_attempts (customer_id, decided_at DESC) WHERE decision = 'allow';
 GRANT SELECT, INSERT, UPDATE ON compliance_rule_overrides TO archer_app;
+GRANT USAGE ON SEQUENCE compliance_rule_overrides_id_seq TO archer_app;
 """
 
 DOWNGRADE = r"""
-DROP INDEX IF EXISTS contact_attempts_allowed;
 DROP TABLE IF EXISTS compliance_rule_overrides;
 """
 

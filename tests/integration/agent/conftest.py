@@ -1,0 +1,11 @@
+"""The scenario fixtures (OpenAI fake, settings for both brains, a freshly seeded database) for engine tests."""
+from tests.scenarios.conftest import (
+    _empty_tables_after_module,
+    fresh_db,
+    llm_settings,
+    openai_fake,
+    rules_settings,
+    twilio_fake,
+)
+
+__all__ = ["_empty_tables_after_module", "fresh_db", "llm_settings", "openai_fake", "rules_settings", "twilio_fake"]
