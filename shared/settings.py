@@ -88,6 +88,9 @@ class Settings(BaseSettings):
     applicationinsights_connection_string: SecretStr | None = None
 
     bank_name: str = "Northwind Bank"
+    agent_name: str = Field(default="Alex", min_length=1, max_length=40)
+    payment_portal_url_template: str = "https://pay.example.com/arrangements/{arrangement_id}?amount={amount}"
+    llm_timeout_s: float = Field(default=4.0, gt=0, le=60)
     callback_number: str = "+18005550100"
     db_pool_max_size: int = Field(default=10, ge=1, le=200)
 
@@ -114,6 +117,16 @@ class Settings(BaseSettings):
     @classmethod
     def _http_url(cls, v: str | None, info: ValidationInfo) -> str | None:
         return _check_url(v, str(info.field_name).upper(), ("http", "https"))
+
+    @field_validator("payment_portal_url_template")
+    @classmethod
+    def _portal_template(cls, v: str) -> str:
+        _check_url(v.replace("{", "").replace("}", ""), "PAYMENT_PORTAL_URL_TEMPLATE", ("http", "https"))
+        try:
+            v.format(arrangement_id="a", amount="1.00", reference="R")
+        except (KeyError, IndexError, ValueError):
+            raise ValueError("PAYMENT_PORTAL_URL_TEMPLATE may only use {arrangement_id}, {amount}, {reference}") from None
+        return v
 
     @field_validator("voice_ws_url")
     @classmethod

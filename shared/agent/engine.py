@@ -1,0 +1,633 @@
+"""The conversation engine for one call: takes caller events, runs the brain and tools, guards every sentence,
+plays fixed disclosures, enforces caller intents whatever the brain does, and persists everything write-behind.
+
+Transport-agnostic: the voice pipeline, the /sim websocket and the tests drive it through `handle()`."""
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import psycopg
+from psycopg import AsyncConnection
+from psycopg_pool import AsyncConnectionPool, PoolTimeout
+
+from shared.agent import compliance_port as cp
+from shared.agent.brains import language as lang
+from shared.agent.brains.base import (
+    Brain,
+    BrainUnavailable,
+    Conversation,
+    TextDelta,
+    ToolCallRequest,
+    ToolOutcome,
+    TurnInput,
+)
+from shared.agent.brains.rules import RulesBrain
+from shared.agent.events import (
+    AgentSpeech,
+    CallStarted,
+    ComplianceNotice,
+    DtmfDigit,
+    EndCall,
+    EngineEvent,
+    EngineInput,
+    HangUp,
+    Interrupted,
+    SilenceTimeout,
+    ToolEvent,
+    TransferCall,
+    TurnEnd,
+    UserUtterance,
+)
+from shared.agent.guarding import GuardFacts, SpeechGuard
+from shared.agent.numbers import normalize_numbers
+from shared.agent.persistence import WriteBehind
+from shared.agent.sentences import SentenceBuffer
+from shared.agent.state import CallState
+from shared.agent.tools import TOOLS, ToolRefused
+from shared.agent.tools.context import NegotiationAdvisor, ToolContext
+from shared.db import calls, compliance_records
+from shared.db.customers import Customer
+from shared.db.errors import DomainError
+from shared.db.policies import CollectionPolicy
+from shared.db.tactics import Tactic
+from shared.pii import mask_mapping, mask_text
+from shared.settings import Settings
+from shared.telephony.call_control import CallControl
+from shared.workflows.starter import WorkflowStarter
+
+log = logging.getLogger(__name__)
+
+MAX_STEPS_PER_TURN = 6
+FILLER_LINE = "One moment while I check that for you."
+BRIDGE_LINE = "Sorry about that, I'm having a little trouble on my end. Let me continue."
+_DB_ERRORS = (psycopg.Error, PoolTimeout, DomainError, OSError)
+
+
+@dataclass
+class TurnTiming:
+    turn: int
+    kind: str
+    first_speech_ms: float | None = None
+    llm_ttft_ms: float | None = None
+    total_ms: float = 0.0
+    brain: str = ""
+
+
+@dataclass
+class BrainStep:
+    """What the brain produced in one step (the harness replays these through the LLM fake)."""
+
+    brain: str
+    text: str
+    tool_calls: list[dict[str, Any]] = field(default_factory=list)
+
+
+class Engine:
+    """One call. `handle()` yields the events for one input; call `close()` when the call is over."""
+
+    def __init__(self, *, started: CallStarted, pool: AsyncConnectionPool, settings: Settings,
+                 call_control: CallControl, workflows: WorkflowStarter, brain: Brain, customer: Customer | None,
+                 policy: CollectionPolicy | None, tactic: Tactic | None, call_sid: str | None,
+                 clock: Callable[[], datetime], advisor: NegotiationAdvisor | None = None,
+                 filler_after_s: float = 0.3) -> None:
+        self.started = started
+        self.call_id = started.call_id
+        self.settings = settings
+        self.customer = customer
+        self.tactic = tactic
+        self.state = CallState()
+        self.conversation = Conversation()
+        self.rules = brain if isinstance(brain, RulesBrain) else RulesBrain()
+        self.brain: Brain = brain
+        self.fell_back = False
+        self.persist = WriteBehind(pool, started.call_id)
+        self._pool = pool
+        self._guard = SpeechGuard()
+        self._clock = clock
+        self._filler_after_s = filler_after_s
+        self.ctx = ToolContext(call_id=started.call_id, call_sid=call_sid, simulated=started.simulated,
+                               customer=customer, policy=policy, state=self.state, settings=settings,
+                               call_control=call_control, workflows=workflows, clock=clock,
+                               db=self._connection, advisor=advisor)
+        self._tseq = 0
+        self._toolseq = 0
+        self._pending_agent: list[str] = []
+        self._dtmf = ""
+        self._identify_misses = 0
+        self._closed = False
+        self.transcript: list[tuple[str, str, bool]] = []
+        self.tool_log: list[ToolEvent] = []
+        self.notices: list[ComplianceNotice] = []
+        self.timings: list[TurnTiming] = []
+        self.steps: list[BrainStep] = []
+        if customer is not None:
+            self.state.remember_amounts(customer.balance)
+            if policy is not None:
+                self.state.remember_amounts(policy.min_instalment)
+
+    def _connection(self) -> Any:
+        return self._pool.connection(timeout=3.0)
+
+    # ---- the contract ---------------------------------------------------------------------------------------
+    async def handle(self, event: EngineInput) -> AsyncIterator[EngineEvent]:
+        if isinstance(event, Interrupted):
+            self._commit_agent(heard=event.heard_text)
+            return
+        self._commit_agent()
+        if self.state.ended and not isinstance(event, HangUp):
+            return
+        timing = TurnTiming(turn=self.state.turn, kind=type(event).__name__, brain=self.brain.name)
+        t0 = time.perf_counter()
+        source: AsyncIterator[EngineEvent]
+        if isinstance(event, CallStarted):
+            source = self._greet()
+        elif isinstance(event, UserUtterance):
+            source = self._user_turn(event.text)
+        elif isinstance(event, DtmfDigit):
+            source = self._dtmf_digit(event.digit)
+        elif isinstance(event, SilenceTimeout):
+            source = self._silence()
+        else:
+            self._finish("hung_up", event.reason)
+            return
+        async for out in source:
+            if isinstance(out, AgentSpeech) and timing.first_speech_ms is None:
+                timing.first_speech_ms = (time.perf_counter() - t0) * 1000
+            yield out
+        timing.total_ms = (time.perf_counter() - t0) * 1000
+        timing.llm_ttft_ms = getattr(self.brain, "last_ttft_ms", None) if self.brain.name == "llm" else None
+        self.timings.append(timing)
+        self._persist_timing(timing)
+        self.state.turn += 1
+        if self.state.ended:
+            self._persist_outcome()
+            if self.state.outcome == "transferred":
+                yield TransferCall(self.state.end_reason or "transferred", self.settings.human_transfer_number)
+            else:
+                yield EndCall(self.state.end_reason or "completed")
+        else:
+            yield TurnEnd()
+
+    async def close(self) -> None:
+        """Flush every pending write and release the brain; safe to call twice."""
+        if self._closed:
+            return
+        self._closed = True
+        self._commit_agent()
+        if not self.state.ended:
+            self._finish("hung_up", "closed")
+        self._persist_outcome(final=True)
+        await self.persist.close()
+        for brain in {id(self.brain): self.brain, id(self.rules): self.rules}.values():
+            await brain.aclose()
+
+    # ---- speech ---------------------------------------------------------------------------------------------
+    def _facts(self) -> GuardFacts:
+        c = self.customer
+        return GuardFacts(verified=self.state.verified, known_amounts=frozenset(self.state.known_amounts),
+                          balance=c.balance if c else None, lawsuit_permitted=bool(c and c.lawsuit_permitted),
+                          garnishment_permitted=bool(c and c.garnishment_permitted),
+                          time_barred=bool(c and c.time_barred))
+
+    def _speak(self, text: str, *, fixed: bool = False) -> list[EngineEvent]:
+        checked = self._guard.check(text, self._facts(), fixed=fixed)
+        out: list[EngineEvent] = []
+        if checked.blocked:
+            notice = ComplianceNotice("guard_block", {"violations": list(checked.violations)})
+            out.append(notice)
+            self.notices.append(notice)
+            self._record_event("guard_block", checked.violations[0],
+                               {"violations": list(checked.violations), "original": mask_text(text)[:300]})
+        self._pending_agent.append(checked.text)
+        out.append(AgentSpeech(checked.text, fixed=fixed))
+        return out
+
+    def _disclose(self, kind: cp.Disclosure) -> list[EngineEvent]:
+        text = cp.disclosure_text(kind, bank_name=self.settings.bank_name, agent_name=self.settings.agent_name,
+                                  callback_number=self.settings.callback_number)
+        self.state.disclosures.append(kind.value)
+        customer_id = self.customer.id if self.customer else None
+        self.persist.submit(f"disclosure {kind.value}", lambda conn: cp.record_disclosure(
+            conn, kind=kind, call_id=self.call_id, customer_id=customer_id))
+        notice = ComplianceNotice(f"disclosure_{kind.value}")
+        self.notices.append(notice)
+        self.conversation.assistant(text)
+        return [*self._speak(text, fixed=True), notice]
+
+    def _commit_agent(self, heard: str | None = None) -> None:
+        """The agent's last turn as actually spoken: all of it, or what the caller heard before barging in."""
+        if not self._pending_agent:
+            return
+        full = " ".join(self._pending_agent)
+        self._pending_agent = []
+        interrupted = heard is not None
+        self._add_transcript("agent", (heard or "") if interrupted else full, interrupted=interrupted)
+        if interrupted and self.conversation.messages:
+            self.conversation.messages.append({"role": "system", "content": f"(The caller interrupted; they "
+                                                                             f"heard only: {heard!r})"})
+
+    def _add_transcript(self, speaker: str, text: str, *, interrupted: bool = False) -> None:
+        seq = self._tseq
+        self._tseq += 1
+        spoken_at = datetime.now(UTC)
+        self.transcript.append((speaker, text, interrupted))
+        self.persist.submit(f"transcript {seq}", lambda conn: calls.add_transcript_entry(
+            conn, self.call_id, seq, speaker, text, interrupted=interrupted, spoken_at=spoken_at))
+
+    def _record_event(self, category: str, code: str, details: dict[str, Any] | None = None) -> None:
+        customer_id = self.customer.id if self.customer else None
+        occurred = datetime.now(UTC)
+        self.persist.submit(f"compliance {code}", lambda conn: compliance_records.record_event(
+            conn, category=category, code=code, customer_id=customer_id, call_id=self.call_id,
+            details=details or {}, occurred_at=occurred))
+
+    # ---- inputs ---------------------------------------------------------------------------------------------
+    async def _greet(self) -> AsyncIterator[EngineEvent]:
+        for ev in self._disclose(cp.Disclosure.AI_IDENTIFICATION):
+            yield ev
+        for ev in self._disclose(cp.Disclosure.RECORDING_NOTICE):
+            yield ev
+        if self.customer is None:
+            self.state.phase = "verify"
+            line = ("To get started, please tell me the last four digits of your account number and your ZIP "
+                    "or postal code.")
+        else:
+            line = f"May I please speak with {self.customer.first_name} {self.customer.last_name}?"
+        self.conversation.assistant(line)
+        for ev in self._speak(line):
+            yield ev
+
+    async def _dtmf_digit(self, digit: str) -> AsyncIterator[EngineEvent]:
+        if digit == "*":
+            self._dtmf = ""
+        elif digit != "#":
+            self._dtmf += digit
+        if digit == "#" or len(self._dtmf) >= 9:
+            digits, self._dtmf = self._dtmf, ""
+            async for ev in self._user_turn(" ".join(digits)):
+                yield ev
+
+    async def _silence(self) -> AsyncIterator[EngineEvent]:
+        self.state.silences += 1
+        if self.state.silences >= 2:
+            for ev in self._speak("I'm not hearing anything, so I'll end the call for now. Goodbye."):
+                yield ev
+            self._finish("completed_no_arrangement" if self.state.verified else "hung_up", "silence")
+            return
+        for ev in self._speak("Are you still there?"):
+            yield ev
+
+    async def _user_turn(self, text: str) -> AsyncIterator[EngineEvent]:
+        self.state.silences = 0
+        self._add_transcript("caller", text)
+        self.conversation.user(text)
+        matches = cp.detect_intents(text)
+        for m in matches:
+            self.notices.append(ComplianceNotice(f"intent_{m.intent.value}", {"evidence": m.evidence}))
+        if self.state.awaiting == "dispute_transfer":
+            async for ev in self._dispute_followup(text):
+                yield ev
+            return
+        handled = False
+        async for ev in self._intent_actions(matches, text):
+            handled = True
+            yield ev
+        if handled or self.state.ended:
+            return
+        if self.state.phase == "identify":
+            async for ev in self._identify(text):
+                yield ev
+            return
+        async for ev in self._brain_turn(text):
+            yield ev
+
+    # ---- right-party identification (fixed flow) ------------------------------------------------------------
+    async def _identify(self, text: str) -> AsyncIterator[EngineEvent]:
+        if lang.is_third_party(text) or (lang.is_no(text) and not lang.is_yes(text)):
+            self.state.third_party = True
+            for ev in self._disclose(cp.Disclosure.THIRD_PARTY_LOCATION):
+                yield ev
+            for ev in self._speak("Thank you for your help. Goodbye."):
+                yield ev
+            self._finish("completed_no_arrangement", "third_party")
+            return
+        if lang.is_yes(text):
+            self.state.right_party = True
+            self.state.phase = "verify"
+            if any(ch.isdigit() for ch in normalize_numbers(text)):
+                async for ev in self._brain_turn(text):
+                    yield ev
+                return
+            line = ("Thank you. To protect your privacy, please tell me the last four digits of your account number "
+                    "and your ZIP or postal code.")
+            self.conversation.assistant(line)
+            for ev in self._speak(line):
+                yield ev
+            return
+        self._identify_misses += 1
+        if self._identify_misses >= 2:
+            for ev in self._speak("I'm sorry for the trouble. We'll try another time. Goodbye."):
+                yield ev
+            self._finish("completed_no_arrangement", "identity_unconfirmed")
+            return
+        name = f"{self.customer.first_name} {self.customer.last_name}" if self.customer else "the account holder"
+        line = f"Sorry, am I speaking with {name}?"
+        self.conversation.assistant(line)
+        for ev in self._speak(line):
+            yield ev
+
+    # ---- caller intents: the engine acts even if the brain would not ----------------------------------------
+    async def _intent_actions(self, matches: list[cp.IntentMatch], text: str) -> AsyncIterator[EngineEvent]:
+        found = {m.intent: m for m in matches}
+        verified = self.state.verified
+        intent_ = cp.Intent
+        if intent_.WRONG_PARTY in found and not verified:
+            async for ev in self._engine_tool("record_wrong_party", {}):
+                yield ev
+            for ev in self._say("I'm sorry for the confusion. I'll update our records so this number isn't called "
+                                "again. Goodbye."):
+                yield ev
+            async for ev in self._engine_tool("end_call", {"reason": "wrong_party"}):
+                yield ev
+        elif intent_.BANKRUPTCY in found:
+            async for ev in self._engine_tool("record_bankruptcy", {}):
+                yield ev
+            for ev in self._say("Thank you for letting me know. I've noted the bankruptcy, and we will stop "
+                                "collection activity on this account."):
+                yield ev
+            async for ev in self._to_human("bankruptcy reported", "I'll transfer you to a specialist now."):
+                yield ev
+        elif intent_.ATTORNEY in found:
+            async for ev in self._engine_tool("record_attorney", {}):
+                yield ev
+            for ev in self._say("Thank you. I've noted that an attorney represents you, and we'll direct further "
+                                "communication to them. Goodbye."):
+                yield ev
+            async for ev in self._engine_tool("end_call", {"reason": "attorney"}):
+                yield ev
+        elif intent_.STOP_CALLING in found:
+            async for ev in self._engine_tool("record_cease_request", {}):
+                yield ev
+            for ev in self._say("I understand. I've recorded your request, and we will not call you again. "
+                                "Goodbye."):
+                yield ev
+            async for ev in self._engine_tool("end_call", {"reason": "cease_request"}):
+                yield ev
+        elif intent_.DISPUTE in found and verified:
+            async for ev in self._engine_tool("record_dispute", {"details": mask_text(text)[:200]}):
+                yield ev
+            self.state.awaiting = "dispute_transfer"
+            for ev in self._say("I understand. I've recorded your dispute, and we won't ask for payment on it while "
+                                "it's reviewed. Would you like me to transfer you to a specialist?"):
+                yield ev
+        elif intent_.HUMAN_REQUEST in found:
+            async for ev in self._to_human("caller asked for a person",
+                                           "Of course. I'm transferring you to a member of our team now."):
+                yield ev
+        elif intent_.ROBOT_QUESTION in found:
+            self._record_event("intent", "intent_robot_question", {"answered": True})
+            for ev in self._say(f"Yes, I'm an automated AI assistant calling on behalf of {self.settings.bank_name}. "
+                                "I can transfer you to a person if you prefer."):
+                yield ev
+            for ev in self._say(self._reprompt()):
+                yield ev
+        elif intent_.HARDSHIP in found and verified and not self.state.hardship:
+            self.state.hardship = True
+            await self._apply_direct(intent_.HARDSHIP, found[intent_.HARDSHIP].evidence)
+            yield ComplianceNotice("intent_hardship")
+            async for ev in self._brain_turn(text, preset=[("get_customer_options", {})]):
+                yield ev
+
+    def _say(self, line: str) -> list[EngineEvent]:
+        self.conversation.assistant(line)
+        return self._speak(line)
+
+    def _reprompt(self) -> str:
+        if self.state.phase == "identify" and self.customer is not None:
+            return f"Am I speaking with {self.customer.first_name} {self.customer.last_name}?"
+        if not self.state.verified:
+            return "Could you tell me the last four digits of your account number and your ZIP or postal code?"
+        return "How would you like to proceed?"
+
+    async def _to_human(self, reason: str, line: str) -> AsyncIterator[EngineEvent]:
+        if self.settings.human_transfer_number:
+            for ev in self._say(line):
+                yield ev
+            async for ev in self._engine_tool("transfer_to_agent", {"reason": reason}):
+                yield ev
+            return
+        for ev in self._say("A specialist will follow up with you. Goodbye."):
+            yield ev
+        async for ev in self._engine_tool("end_call", {"reason": reason}):
+            yield ev
+
+    async def _dispute_followup(self, text: str) -> AsyncIterator[EngineEvent]:
+        self.state.awaiting = None
+        if lang.is_yes(text):
+            async for ev in self._to_human("debt disputed", "I'll transfer you to a specialist now."):
+                yield ev
+            return
+        for ev in self._say("Thank you. You'll hear from us once the review is complete. Goodbye."):
+            yield ev
+        async for ev in self._engine_tool("end_call", {"reason": "disputed"}):
+            yield ev
+
+    async def _apply_direct(self, intent: cp.Intent, evidence: str) -> None:
+        customer = self.customer
+        try:
+            async with self._connection() as conn:
+                await cp.apply_intent(conn, intent=intent, customer_id=customer.id if customer else None,
+                                      call_id=self.call_id, evidence=evidence)
+        except _DB_ERRORS as exc:
+            log.warning("intent %s not recorded now (%s); queued", intent.value, type(exc).__name__)
+            self.persist.submit(f"intent {intent.value}", lambda conn: cp.apply_intent(
+                conn, intent=intent, customer_id=customer.id if customer else None, call_id=self.call_id,
+                evidence=evidence))
+        self.state.intents.append(intent.value)
+
+    # ---- brains and tools -----------------------------------------------------------------------------------
+    async def _engine_tool(self, name: str, args: dict[str, Any]) -> AsyncIterator[EngineEvent]:
+        """A tool the engine runs itself (compliance actions); the model sees it in the history."""
+        call_id = f"engine_{self._toolseq}"
+        self.conversation.assistant("", [{"id": call_id, "type": "function",
+                                          "function": {"name": name, "arguments": json.dumps(args)}}])
+        outcome = await self._execute(ToolCallRequest(call_id, name, args))
+        self.conversation.tool(call_id, json.dumps(outcome.result, default=str))
+        ev = ToolEvent(name, outcome.arguments, outcome.result, outcome.success)
+        self.tool_log.append(ev)
+        yield ev
+
+    async def _brain_turn(self, user_text: str | None,
+                          preset: list[tuple[str, dict[str, Any]]] | None = None) -> AsyncIterator[EngineEvent]:
+        outcomes: list[ToolOutcome] = []
+        for name, args in preset or []:
+            async for ev in self._engine_tool(name, args):
+                assert isinstance(ev, ToolEvent)
+                outcomes.append(ToolOutcome(name, ev.arguments, ev.result, ev.success))
+                yield ev
+        steps = 0
+        while steps < MAX_STEPS_PER_TURN and not self.state.ended:
+            steps += 1
+            turn = self._turn_input(user_text if steps == 1 and not outcomes else None, outcomes)
+            buffer = SentenceBuffer()
+            spoken: list[str] = []
+            calls_requested: list[ToolCallRequest] = []
+            try:
+                async for out in self.brain.step(turn):
+                    if isinstance(out, TextDelta):
+                        spoken.append(out.text)
+                        for sentence in buffer.feed(out.text):
+                            for ev in self._speak(sentence):
+                                yield ev
+                    else:
+                        calls_requested.append(out)
+            except BrainUnavailable as exc:
+                log.warning("brain %s unavailable (%s): falling back to rules", self.brain.name, exc,
+                            extra={"call_id": str(self.call_id)})
+                self.brain = self.rules
+                self.fell_back = True
+                self._record_event("action", "llm_fallback", {"reason": str(exc)[:200]})
+                yield ComplianceNotice("llm_fallback")
+                for ev in self._speak(BRIDGE_LINE):
+                    yield ev
+                steps -= 1
+                continue
+            rest = buffer.flush()
+            if rest:
+                for ev in self._speak(rest):
+                    yield ev
+            self.steps.append(BrainStep(self.brain.name, "".join(spoken), [
+                {"id": c.call_id, "name": c.name, "arguments": c.arguments if c.arguments is not None else c.raw_arguments}
+                for c in calls_requested]))
+            self.conversation.assistant("".join(spoken), [
+                {"id": c.call_id, "type": "function", "function": {"name": c.name, "arguments": c.raw_arguments or
+                                                                   json.dumps(c.arguments or {})}}
+                for c in calls_requested] or None)
+            if not calls_requested:
+                return
+            for call in calls_requested:
+                async for ev in self._tool_with_filler(call, outcomes):
+                    yield ev
+                async for ev in self._after_tool(outcomes[-1]):
+                    yield ev
+                if self.state.ended:
+                    return
+        if steps >= MAX_STEPS_PER_TURN:
+            for ev in self._speak("How would you like to proceed?"):
+                yield ev
+
+    def _turn_input(self, user_text: str | None, outcomes: list[ToolOutcome]) -> TurnInput:
+        return TurnInput(user_text=user_text, tool_results=list(outcomes), state=self.state, customer=self.customer,
+                         policy=self.ctx.policy, tactic=self.tactic, conversation=self.conversation,
+                         agent_name=self.settings.agent_name, bank_name=self.settings.bank_name,
+                         callback_number=self.settings.callback_number, now_iso=self._clock().isoformat())
+
+    async def _tool_with_filler(self, call: ToolCallRequest, outcomes: list[ToolOutcome]) -> AsyncIterator[EngineEvent]:
+        spec = TOOLS.get(call.name)
+        task = asyncio.ensure_future(self._execute(call))
+        if spec is not None and spec.speaks_filler:
+            done, _ = await asyncio.wait({task}, timeout=self._filler_after_s)
+            if not done:
+                for ev in self._speak(FILLER_LINE):
+                    yield ev
+        outcome = await task
+        outcomes.append(outcome)
+        self.conversation.tool(call.call_id, json.dumps(outcome.result, default=str))
+        ev = ToolEvent(call.name, outcome.arguments, outcome.result, outcome.success)
+        self.tool_log.append(ev)
+        yield ev
+
+    async def _after_tool(self, outcome: ToolOutcome) -> AsyncIterator[EngineEvent]:
+        """Fixed steps that follow some tool results, whatever the brain: Mini-Miranda after verification, the
+        polite end after the last failed attempt."""
+        if outcome.name != "verify_account":
+            return
+        if outcome.result.get("verified") and cp.Disclosure.MINI_MIRANDA_FIRST.value not in self.state.disclosures \
+                and cp.Disclosure.MINI_MIRANDA_SUBSEQUENT.value not in self.state.disclosures:
+            first = True
+            if self.customer is not None:
+                try:
+                    async with self._connection() as conn:
+                        first = await cp.is_first_conversation(conn, self.customer.id, self.call_id)
+                except _DB_ERRORS:
+                    first = True          # the full notice is never wrong
+            kind = cp.Disclosure.MINI_MIRANDA_FIRST if first else cp.Disclosure.MINI_MIRANDA_SUBSEQUENT
+            for ev in self._disclose(kind):
+                yield ev
+            now = self._clock()
+            self.persist.submit("call verified", lambda conn: calls.update_call(
+                conn, self.call_id, verified=True, conversation_at=now))
+        elif outcome.result.get("end_call") or (not outcome.success and "exhausted" in str(outcome.result)):
+            for ev in self._say("I'm sorry, I wasn't able to verify the account details, so I can't continue this "
+                                f"call. Please call us back at {_spoken(self.settings.callback_number)}. Goodbye."):
+                yield ev
+            self._finish("verification_failed", "verification_failed")
+
+    async def _execute(self, call: ToolCallRequest) -> ToolOutcome:
+        spec = TOOLS.get(call.name)
+        t0 = time.perf_counter()
+        args = call.arguments
+        error: str | None = None
+        result: dict[str, Any]
+        if spec is None:
+            result, error = {"ok": False, "error": f"unknown tool {call.name!r}"}, "unknown_tool"
+        elif args is None:
+            result, error = {"ok": False, "error": "arguments were not valid JSON"}, "invalid_arguments"
+        elif spec.requires_verification and not self.state.verified:
+            result, error = {"ok": False, "error": "the caller is not verified yet; verify first"}, "not_verified"
+        else:
+            try:
+                result = await spec.fn(self.ctx, **spec.parse_args(args))
+            except ToolRefused as exc:
+                result, error = {"ok": False, "error": exc.reason, **exc.details}, "refused"
+            except _DB_ERRORS as exc:
+                log.warning("tool %s failed: %s", call.name, type(exc).__name__, extra={"call_id": str(self.call_id)})
+                result, error = {"ok": False, "error": "temporarily unavailable, try again shortly"}, "unavailable"
+        result = json.loads(json.dumps(result, default=str))
+        duration = (time.perf_counter() - t0) * 1000
+        masked = mask_mapping(args or {"raw": call.raw_arguments[:200]})
+        seq = self._toolseq
+        self._toolseq += 1
+        success = error is None
+        executed_at = datetime.now(UTC)
+        self.persist.submit(f"tool {seq}", lambda conn: calls.add_tool_execution(
+            conn, self.call_id, seq, call.name, masked, result, success=success, duration_ms=duration, error=error,
+            executed_at=executed_at))
+        return ToolOutcome(call.name, masked, result, success)
+
+    # ---- the end --------------------------------------------------------------------------------------------
+    def _finish(self, outcome: str, reason: str) -> None:
+        self.state.ended = True
+        self.state.phase = "ended"
+        self.state.end_reason = self.state.end_reason or reason
+        if self.state.outcome is None:
+            self.state.outcome = outcome
+
+    def _persist_outcome(self, *, final: bool = False) -> None:
+        fields: dict[str, Any] = {"outcome": self.state.outcome} if self.state.outcome else {}
+        if final and self.started.simulated:
+            fields.update(status="completed", ended_at=datetime.now(UTC))
+        if fields:
+            self.persist.submit("call outcome", lambda conn: _update_call_fields(conn, self.call_id, fields))
+
+    def _persist_timing(self, t: TurnTiming) -> None:
+        m = calls.TurnMetrics(call_id=self.call_id, turn=t.turn, llm_ttft_ms=t.llm_ttft_ms,
+                              first_sentence_ms=t.first_speech_ms)
+        self.persist.submit(f"turn {t.turn}", lambda conn: calls.record_turn_metrics(conn, m))
+
+
+async def _update_call_fields(conn: AsyncConnection, call_id: uuid.UUID, fields: dict[str, Any]) -> None:
+    await calls.update_call(conn, call_id, **fields)
+
+
+def _spoken(e164: str) -> str:
+    digits = "".join(ch for ch in e164 if ch.isdigit())[-10:]
+    return f"{digits[:3]}-{digits[3:6]}-{digits[6:]}" if len(digits) == 10 else e164

@@ -1,0 +1,75 @@
+"""The compliance tools: record a dispute, a cease request, an attorney, a bankruptcy or a wrong party, with the
+action the rules require (flags on the customer, suppression). The engine also calls them on its own when it
+detects the intent, so a model that forgets cannot skip the action; a repeat is a no-op."""
+from __future__ import annotations
+
+from typing import Any
+
+from shared.agent.compliance_port import Intent, apply_intent
+from shared.agent.tools.context import ToolContext
+from shared.agent.tools.registry import tool
+
+_OUTCOMES = {Intent.DISPUTE: "disputed", Intent.STOP_CALLING: "cease_requested", Intent.ATTORNEY: "attorney",
+             Intent.BANKRUPTCY: "bankruptcy", Intent.WRONG_PARTY: "wrong_party"}
+
+
+async def record_intent(ctx: ToolContext, intent: Intent, evidence: str,
+                        details: dict[str, str] | None = None) -> dict[str, Any]:
+    if intent.value in ctx.state.intents:
+        return {"recorded": True, "already_recorded": True}
+    customer = ctx.customer
+    async with ctx.db() as conn:
+        await apply_intent(conn, intent=intent, customer_id=customer.id if customer else None, call_id=ctx.call_id,
+                           evidence=evidence or intent.value, details=details,
+                           phone=customer.phone if customer and intent is Intent.WRONG_PARTY else None)
+    ctx.state.intents.append(intent.value)
+    if intent is Intent.DISPUTE:
+        ctx.state.disputed = True
+    if intent in _OUTCOMES and ctx.state.outcome not in ("payment_arranged",):
+        ctx.state.outcome = _OUTCOMES[intent]
+    return {"recorded": True}
+
+
+@tool(requires_verification=False, filler=False)
+async def record_dispute(ctx: ToolContext, details: str = "") -> dict[str, Any]:
+    """Record that the customer disputes the debt: stop asking for payment on it and offer a human.
+
+    Args:
+        details: what the customer says is wrong
+    """
+    return await record_intent(ctx, Intent.DISPUTE, details, {"details": details[:200]} if details else None)
+
+
+@tool(requires_verification=False, filler=False)
+async def record_cease_request(ctx: ToolContext) -> dict[str, Any]:
+    """Record that the customer asked not to be called again; confirm and end the call politely."""
+    return await record_intent(ctx, Intent.STOP_CALLING, "cease request")
+
+
+@tool(requires_verification=False, filler=False)
+async def record_attorney(ctx: ToolContext, attorney_name: str = "", attorney_phone: str = "") -> dict[str, Any]:
+    """Record that an attorney represents the customer for this debt; stop collecting and end the call.
+
+    Args:
+        attorney_name: the attorney's or firm's name, if given
+        attorney_phone: the attorney's phone number, if given
+    """
+    details = {k: v for k, v in {"attorney_name": attorney_name, "attorney_phone": attorney_phone}.items() if v}
+    return await record_intent(ctx, Intent.ATTORNEY, "attorney representation", details or None)
+
+
+@tool(requires_verification=False, filler=False)
+async def record_bankruptcy(ctx: ToolContext, case_number: str = "") -> dict[str, Any]:
+    """Record that the customer has filed for bankruptcy; stop collecting and route to a human.
+
+    Args:
+        case_number: the bankruptcy case number, if given
+    """
+    return await record_intent(ctx, Intent.BANKRUPTCY, "bankruptcy",
+                               {"case_number": case_number} if case_number else None)
+
+
+@tool(requires_verification=False, filler=False)
+async def record_wrong_party(ctx: ToolContext) -> dict[str, Any]:
+    """Record that this number does not reach the customer (wrong number); apologize and end the call."""
+    return await record_intent(ctx, Intent.WRONG_PARTY, "wrong number")
