@@ -129,6 +129,10 @@ class VoiceServices:
                 async with asyncio.timeout(5):
                     await self.writes.flush()
             await self.writes.close()
+        clients = getattr(self.call_control, "clients", None)
+        if clients is not None and hasattr(clients, "aclose"):
+            with contextlib.suppress(Exception):
+                await clients.aclose()
         if "bus" in self._owns and self.bus is not None:
             await self.bus.close()
         if "pool" in self._owns and self.pool is not None:
