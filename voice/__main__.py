@@ -15,7 +15,7 @@ import uvicorn
 from voice.app import create_app
 
 log = logging.getLogger("archer.voice")
-DRAIN_TIMEOUT_S = float(os.environ.get("VOICE_DRAIN_TIMEOUT_S", "600"))
+DRAIN_TIMEOUT_S = 600.0                 # Container Apps allows up to 10 minutes between SIGTERM and SIGKILL
 
 
 class DrainingServer(uvicorn.Server):

@@ -230,7 +230,9 @@ class CallPipeline:
 
     async def _on_stt_event(self, event: SttEvent, now: float) -> None:
         if event.kind == "turn.start":
-            await self._caller_onset(now)
+            # Barge-in latency counts from the speech onset our VAD saw, when it saw one for this speech.
+            onset = self.vad.onset_at if self.vad.onset_at is not None and now - self.vad.onset_at < 1.0 else now
+            await self._caller_onset(onset)
         elif event.kind == "turn.end":
             await self._on_turn_end(event.transcript.strip(), now)
         elif event.kind == "error":

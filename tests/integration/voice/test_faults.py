@@ -89,3 +89,40 @@ async def test_caller_hangs_up_mid_utterance_everything_is_released_and_the_call
         await wait_until(lambda: stack.services.get_writes().pending == 0, what="writes stored")
         call = await get_call(conn, call_id)
         assert call.status == "completed" and call.ended_at is not None
+
+
+async def test_database_outage_the_call_goes_on_and_its_records_are_written_afterwards(conn, database_url):
+    import psycopg
+    from psycopg_pool import AsyncConnectionPool
+
+    from tests.fakes.tcp_proxy import TcpProxy
+
+    info = psycopg.conninfo.conninfo_to_dict(database_url)
+    proxy = await TcpProxy(str(info.get("host", "127.0.0.1")), int(info.get("port", 5432))).start()
+    proxied = psycopg.conninfo.make_conninfo(database_url, host="127.0.0.1", port=proxy.port)
+    pool = AsyncConnectionPool(proxied, min_size=1, max_size=4, timeout=1.0, open=False)
+    await pool.open(wait=True)
+    try:
+        async with voice_stack(pool, script=_chatty) as stack:
+            call_id, caller = await stack.new_call(conn)
+            await caller.wait_agent_done()
+            proxy.cut()                                           # the database goes away mid-call
+            await caller.say("hello")
+            await caller.wait_agent_done()
+            assert stack.cartesia.tts.stats.transcripts[-1] == "Thank you."    # the call carried on
+            await caller.hangup()
+            await wait_until(lambda: not stack.services.calls, what="call closed")
+            writes = stack.services.get_writes()
+            await wait_until(lambda: writes.failures > 0, what="a failed write")
+            assert writes.pending >= 1
+            assert (await get_call(conn, call_id)).ended_at is None            # not yet written
+            proxy.restore()
+            await wait_until(lambda: writes.pending == 0, timeout=20, what="deferred writes stored")
+            call = await get_call(conn, call_id)
+            assert call.ended_at is not None and call.status == "completed"
+            turns = await (await conn.execute("SELECT count(*) FROM turn_metrics WHERE call_id = %s",
+                                              (call_id,))).fetchone()
+            assert turns[0] == 2
+    finally:
+        await pool.close()
+        await proxy.stop()
