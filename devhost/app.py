@@ -9,6 +9,7 @@ from starlette.responses import FileResponse, PlainTextResponse
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from devhost.workflows import attach_local_driver
 from functions.app import create_app
 
 WEB_DIST = Path(__file__).resolve().parent.parent / "web" / "dist"
@@ -37,6 +38,7 @@ class _SpaFiles(StaticFiles):
 
 def build_app() -> ASGIApp:
     api = create_app()
+    attach_local_driver(api)  # dev only: callbacks and campaigns run in-process (devhost/workflows.py)
     voice = _voice_app()
     web: ASGIApp
     if (WEB_DIST / "index.html").exists():

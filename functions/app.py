@@ -6,8 +6,12 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from functions.api import health
+from functions import twilio
+from functions.api import auth, callbacks, calls, campaigns, customers, dashboard, dnc, health, policy, tactics
+from functions.api.call_initiation import router as call_initiation_router
 from functions.deps import close_pool
+from functions.limits import BodySizeLimitMiddleware
+from functions.problems import install_problem_handlers
 from shared.settings import get_settings
 from shared.telemetry.logging import configure_logging
 from shared.version import VERSION
@@ -16,6 +20,9 @@ from shared.version import VERSION
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     yield
+    limiter = getattr(app.state, "rate_limiter", None)
+    if limiter is not None:
+        await limiter.close()
     await close_pool(app)
 
 
@@ -25,5 +32,11 @@ def create_app() -> FastAPI:
     configure_logging(settings.log_level)
     app = FastAPI(title="Archer API", version=VERSION, openapi_url="/api/openapi.json", docs_url="/api/docs",
                   redoc_url=None, lifespan=_lifespan)
+    install_problem_handlers(app)
+    app.add_middleware(BodySizeLimitMiddleware)
     app.include_router(health.router)
+    for module in (auth, customers, calls, tactics, campaigns, callbacks, dnc, policy, dashboard):
+        app.include_router(module.router)
+    app.include_router(call_initiation_router)
+    app.include_router(twilio.router)
     return app

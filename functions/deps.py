@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime
 
 from fastapi import FastAPI, Request
 from psycopg import AsyncConnection
@@ -37,3 +38,9 @@ async def db_conn(request: Request) -> AsyncIterator[AsyncConnection]:
     pool = await get_pool(request.app)
     async with pool.connection() as conn:
         yield conn
+
+
+def now(request: Request) -> datetime:
+    """The app's clock: `app.state.clock` (a zero-argument callable; tests set it) or the wall clock, in UTC."""
+    clock: Callable[[], datetime] | None = getattr(request.app.state, "clock", None)
+    return clock() if clock is not None else datetime.now(UTC)

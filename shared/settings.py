@@ -83,6 +83,7 @@ class Settings(BaseSettings):
     auth_issuer: str | None = None
     auth_audience: str | None = None
     auth_jwks_url: str | None = None
+    api_rate_limit_per_minute: int = Field(default=600, ge=1, le=1_000_000)
 
     key_vault_url: str | None = None
     applicationinsights_connection_string: SecretStr | None = None
@@ -93,6 +94,8 @@ class Settings(BaseSettings):
     llm_timeout_s: float = Field(default=4.0, gt=0, le=60)
     callback_number: str = "+18005550100"
     db_pool_max_size: int = Field(default=10, ge=1, le=200)
+    # Call records, compliance events and attempts are kept at least 3 years (Reg F 1006.100).
+    retention_days: int = Field(default=1095, ge=1095, le=36500)
 
     @model_validator(mode="before")
     @classmethod

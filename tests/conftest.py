@@ -14,7 +14,8 @@ from tests.support.servers import PostgresServer, RedisServer
 # Tables emptied between tests (children first is not needed: TRUNCATE ... CASCADE).
 APP_TABLES = ("audit_log", "messages", "dnc_entries", "compliance_events", "campaign_targets", "payment_arrangements",
               "turn_metrics", "tool_executions", "call_transcript_entries", "calls", "callbacks", "contact_attempts",
-              "campaigns", "tactic_versions", "behavioral_tactics", "customers", "collection_policies")
+              "campaigns", "tactic_versions", "behavioral_tactics", "customers", "collection_policies",
+              "call_daily_stats", "call_daily_stats_state")
 
 
 @pytest.fixture(scope="session")

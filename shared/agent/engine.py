@@ -169,7 +169,7 @@ class Engine:
         self.state.turn += 1
         if self.state.ended:
             self._persist_outcome()
-            if self.state.outcome == "transferred":
+            if self.state.end_reason == "transferred":
                 yield TransferCall(self.state.end_reason or "transferred", self.settings.human_transfer_number)
             else:
                 yield EndCall(self.state.end_reason or "completed")
@@ -272,7 +272,7 @@ class Engine:
             self._dtmf += digit
         if digit == "#" or len(self._dtmf) >= 9:
             digits, self._dtmf = self._dtmf, ""
-            async for ev in self._user_turn(" ".join(digits)):
+            async for ev in self._user_turn(digits):
                 yield ev
 
     async def _silence(self) -> AsyncIterator[EngineEvent]:
@@ -319,7 +319,8 @@ class Engine:
                 yield ev
             self._finish("completed_no_arrangement", "third_party")
             return
-        if lang.is_yes(text):
+        named = self.customer is not None and self.customer.first_name.lower() in text.lower()
+        if lang.is_yes(text) or named:
             self.state.right_party = True
             self.state.phase = "verify"
             if any(ch.isdigit() for ch in normalize_numbers(text)):
@@ -389,11 +390,12 @@ class Engine:
                                 "it's reviewed. Would you like me to transfer you to a specialist?"):
                 yield ev
         elif intent_.HUMAN_REQUEST in found:
+            await self._apply_direct(intent_.HUMAN_REQUEST, found[intent_.HUMAN_REQUEST].evidence)
             async for ev in self._to_human("caller asked for a person",
                                            "Of course. I'm transferring you to a member of our team now."):
                 yield ev
         elif intent_.ROBOT_QUESTION in found:
-            self._record_event("intent", "intent_robot_question", {"answered": True})
+            await self._apply_direct(intent_.ROBOT_QUESTION, found[intent_.ROBOT_QUESTION].evidence)
             for ev in self._say(f"Yes, I'm an automated AI assistant calling on behalf of {self.settings.bank_name}. "
                                 "I can transfer you to a person if you prefer."):
                 yield ev
@@ -556,7 +558,7 @@ class Engine:
             if self.customer is not None:
                 try:
                     async with self._connection() as conn:
-                        first = await cp.is_first_conversation(conn, self.customer.id, self.call_id)
+                        first = await cp.is_first_conversation(conn, self.customer.id)
                 except _DB_ERRORS:
                     first = True          # the full notice is never wrong
             kind = cp.Disclosure.MINI_MIRANDA_FIRST if first else cp.Disclosure.MINI_MIRANDA_SUBSEQUENT
@@ -593,7 +595,7 @@ class Engine:
                 result, error = {"ok": False, "error": "temporarily unavailable, try again shortly"}, "unavailable"
         result = json.loads(json.dumps(result, default=str))
         duration = (time.perf_counter() - t0) * 1000
-        masked = mask_mapping(args or {"raw": call.raw_arguments[:200]})
+        masked = mask_mapping(args if args is not None else {"raw": call.raw_arguments[:200]})
         seq = self._toolseq
         self._toolseq += 1
         success = error is None

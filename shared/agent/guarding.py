@@ -1,5 +1,5 @@
-"""Every sentence the agent is about to speak passes here: the engine's own amount check, then the compliance
-output guard (shared.compliance.guard when present). A blocked sentence is replaced, never spoken."""
+"""Every sentence the agent is about to speak passes here: the engine's own disclosure and amount checks, then the
+compliance output guard (shared.compliance.guard). A blocked sentence is replaced, never spoken."""
 from __future__ import annotations
 
 import re
@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from shared.agent.numbers import format_money, normalize_numbers
+from shared.compliance.guard import GuardContext, OutputGuard
 
 _MONEY_RE = re.compile(r"\$\s?(\d[\d,]*(?:\.\d{1,2})?)|(\d[\d,]*(?:\.\d{1,2})?)\s*(?:dollars?|bucks)\b", re.I)
 # Words that reveal a debt or collections purpose: never before the right party is verified.
@@ -61,17 +62,10 @@ def check_disclosure(sentence: str, facts: GuardFacts) -> Checked:
 
 
 class SpeechGuard:
-    """The sentence gate: amount check, disclosure check, then the compliance output guard if installed."""
+    """The sentence gate: disclosure check, amount check, then the compliance output guard."""
 
-    def __init__(self) -> None:
-        try:
-            from shared.compliance.guard import GuardContext, OutputGuard
-        except ImportError:
-            self._upstream = None
-            self._ctx_type = None
-        else:
-            self._upstream = OutputGuard()
-            self._ctx_type = GuardContext
+    def __init__(self, output_guard: OutputGuard | None = None) -> None:
+        self._upstream = output_guard or OutputGuard()
 
     def check(self, sentence: str, facts: GuardFacts, *, fixed: bool = False) -> Checked:
         if fixed:
@@ -83,12 +77,11 @@ class SpeechGuard:
             if res.blocked:
                 violations.extend(res.violations)
                 text = res.text
-        if self._upstream is not None and self._ctx_type is not None:
-            ctx = self._ctx_type(verified=facts.verified, known_amounts=facts.known_amounts,
-                                 lawsuit_permitted=facts.lawsuit_permitted,
-                                 garnishment_permitted=facts.garnishment_permitted, time_barred=facts.time_barred)
-            res = self._upstream.check(text, ctx)
-            if not res.allowed:
-                violations.extend(res.violations)
-                text = res.text
+        ctx = GuardContext(verified=facts.verified, known_amounts=facts.known_amounts,
+                           lawsuit_permitted=facts.lawsuit_permitted, garnishment_permitted=facts.garnishment_permitted,
+                           time_barred=facts.time_barred)
+        upstream = self._upstream.check(text, ctx)
+        if not upstream.allowed:
+            violations.extend(upstream.violations)
+            text = upstream.text
         return Checked(text, tuple(dict.fromkeys(violations)))

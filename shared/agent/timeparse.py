@@ -104,6 +104,8 @@ def within_calling_hours(when: datetime) -> bool:
 
 def nearest_allowed(when: datetime, now: datetime) -> datetime:
     """The allowed callback time closest to `when` that is still in the future."""
+    if within_calling_hours(when) and when > now + timedelta(minutes=5):
+        return when
     day = when.date()
     candidates = []
     for d in (day - timedelta(days=1), day, day + timedelta(days=1)):
@@ -118,7 +120,9 @@ def callback_slot(words: str, now_utc: datetime, zone: str) -> CallbackSlot:
     now = now_utc.astimezone(ZoneInfo(zone))
     when = parse_when(words, now)
     if when <= now:
-        return CallbackSlot(when, False, nearest_allowed(now + timedelta(hours=1), now), "in_the_past")
+        soon = (now + timedelta(hours=1)).replace(second=0, microsecond=0)
+        soon += timedelta(minutes=(30 - soon.minute % 30) % 30)
+        return CallbackSlot(when, False, nearest_allowed(soon, now), "in_the_past")
     if not within_calling_hours(when):
         return CallbackSlot(when, False, nearest_allowed(when, now), "outside_calling_hours")
     return CallbackSlot(when, True, when)

@@ -155,7 +155,8 @@ class TwilioFake:
         handler = _make_handler(self)
         self._server = ThreadingHTTPServer(("127.0.0.1", self.port), handler)
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, name="twilio-fake", daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+                                        name="twilio-fake", daemon=True)
         self._thread.start()
         return self
 

@@ -12,7 +12,9 @@ async def test_health_reports_database_ok_and_schema_revision(database_url: str)
     body = response.json()
     assert body["status"] == "ok"
     assert body["database"]["status"] == "ok"
-    assert body["database"]["schema_revision"] == "0001"
+    from shared.db import migrate
+
+    assert body["database"]["schema_revision"] == migrate.head_revision()
 
 
 async def test_health_is_503_when_the_database_is_unreachable(database_url: str, monkeypatch) -> None:  # type: ignore[no-untyped-def]

@@ -26,6 +26,8 @@ def _low(text: str) -> str:
 
 def is_yes(text: str) -> bool:
     low = _low(text)
+    if re.search(r"\b(can'?t|cannot|won'?t|don'?t|not)\b", low):
+        return bool(re.match(r"\s*(yes|yeah|yep|sure)\b", low))
     return bool(_YES.search(low)) and not re.match(r"\s*(no|nope|nah)\b", low)
 
 

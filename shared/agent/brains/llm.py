@@ -93,7 +93,11 @@ class LlmBrain:
             model=self._model, messages=messages, tools=self._tools, stream=True,  # type: ignore[arg-type]
             parallel_tool_calls=True, temperature=0.3), self._timeout)
         iterator = stream.__aiter__()
-        first = await asyncio.wait_for(iterator.__anext__(), self._timeout)
+        try:
+            first = await asyncio.wait_for(iterator.__anext__(), self._timeout)
+        except BaseException:
+            await stream.close()
+            raise
         self.last_ttft_ms = (loop.time() - started) * 1000
         return stream, (iterator, first)
 

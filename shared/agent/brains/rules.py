@@ -96,7 +96,7 @@ class RulesBrain:
         balance = _money(o["balance"])
         plans = o.get("plans") or []
         lowest = _money(plans[-1]["instalment"]) if plans else None
-        lengths = ", ".join(str(p["months"]) for p in plans)
+        lengths = _or_list([str(p["months"]) for p in plans])
         cfg = (turn.tactic.config if turn.tactic else {}) or {}
         turn.state.awaiting = "choice"
         if turn.state.hardship:
@@ -256,7 +256,7 @@ class RulesBrain:
                                down_payment=str(lang.down_payment_in(text)))]
         if lang.wants_plan(text):
             state.awaiting = "plan_months"
-            lengths = ", ".join(str(p["months"]) for p in (state.options or {}).get("plans", []))
+            lengths = _or_list([str(p["months"]) for p in (state.options or {}).get("plans", [])])
             return self._say(f"I can offer plans over {lengths} months. How many months would you like?")
         offer = lang.offered_amount(text)
         if offer is not None and balance is not None:
@@ -287,6 +287,10 @@ class RulesBrain:
         else:
             line = f"Thank you for your time today{', ' + name if name else ''}. Goodbye."
         return [TextDelta(line), self._call("end_call", reason=reason)]
+
+
+def _or_list(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " or " + items[-1] if items else ""
 
 
 def _spoken_date(iso: str) -> str:

@@ -20,7 +20,8 @@ async def transfer_to_agent(ctx: ToolContext, reason: str) -> dict[str, Any]:
         raise ToolRefused("no human agent line is configured; offer a callback instead")
     if not ctx.simulated and ctx.call_sid:
         await ctx.call_control.transfer(call_sid=ctx.call_sid, to_number=number, whisper=mask_text(reason)[:200])
-    ctx.state.outcome = "transferred"
+    if ctx.state.outcome is None:             # a bankruptcy or dispute stays the call's outcome
+        ctx.state.outcome = "transferred"
     ctx.state.ended = True
     ctx.state.end_reason = "transferred"
     return {"transferred": True, "simulated": ctx.simulated or not ctx.call_sid}

@@ -20,8 +20,7 @@ async def record_intent(ctx: ToolContext, intent: Intent, evidence: str,
     customer = ctx.customer
     async with ctx.db() as conn:
         await apply_intent(conn, intent=intent, customer_id=customer.id if customer else None, call_id=ctx.call_id,
-                           evidence=evidence or intent.value, details=details,
-                           phone=customer.phone if customer and intent is Intent.WRONG_PARTY else None)
+                           evidence=evidence or intent.value, details=details)
     ctx.state.intents.append(intent.value)
     if intent is Intent.DISPUTE:
         ctx.state.disputed = True

@@ -1,0 +1,221 @@
+"""/api/v1/campaigns: create and edit drafts (supervisors), then start, pause, resume or cancel them through
+the WorkflowStarter (Durable Functions in Azure, the local driver under `make dev`)."""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Literal
+
+from fastapi import APIRouter, Query, Response
+from psycopg.rows import class_row
+from psycopg.types.json import Jsonb
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+
+from functions.api.common import DB, ITEM_ERRORS, READ_ERRORS, WRITE_ERRORS, Audit, Starter, Supervisor, Viewer
+from functions.problems import ProblemError, problem_responses
+from shared.admin.campaign_control import apply_status, attach_targets, lock_campaign, next_status
+from shared.admin.customer_input import BIGINT_MAX
+from shared.admin.errors import ConflictError
+from shared.db import campaigns as repo
+from shared.db.errors import domain_errors
+
+router = APIRouter(prefix="/api/v1/campaigns", tags=["campaigns"])
+CampaignStatus = Literal["draft", "running", "paused", "cancelled", "completed"]
+
+
+class CampaignFilter(BaseModel):
+    """Which customers the campaign targets (all given conditions must hold)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    min_days_overdue: int | None = Field(default=None, ge=0, le=36500)
+    max_days_overdue: int | None = Field(default=None, ge=0, le=36500)
+    min_balance: Decimal | None = Field(default=None, ge=0, le=Decimal("9999999999.99"), decimal_places=2)
+    max_balance: Decimal | None = Field(default=None, ge=0, le=Decimal("9999999999.99"), decimal_places=2)
+    country: Literal["US", "CA"] | None = None
+    regions: list[str] | None = Field(default=None, max_length=100)
+    customer_ids: list[uuid.UUID] | None = Field(default=None, max_length=10000)
+
+    @model_validator(mode="after")
+    def _regions(self) -> CampaignFilter:
+        if self.regions and any(len(r) != 2 or not r.isascii() or not r.isupper() for r in self.regions):
+            raise ValueError("regions are two upper-case letters (e.g. NY, ON)")
+        return self
+
+
+class CampaignIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=200, pattern=r"^[^\x00]*$", examples=["November 60+ days"])
+    tactic_id: int | None = Field(default=None, ge=1, le=BIGINT_MAX)
+    customer_filter: CampaignFilter = Field(default_factory=CampaignFilter)
+    starts_at: AwareDatetime | None = None
+    ends_at: AwareDatetime | None = None
+    max_concurrency: int = Field(default=5, ge=1, le=500)
+    calls_per_minute: int = Field(default=30, ge=1, le=6000)
+    max_attempts: int = Field(default=3, ge=1, le=10)
+    retry_delay_minutes: int = Field(default=240, ge=1, le=10080)
+
+    @model_validator(mode="after")
+    def _window(self) -> CampaignIn:
+        if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
+            raise ValueError("ends_at must be after starts_at")
+        return self
+
+
+class CampaignPatch(BaseModel):
+    """Editable while the campaign is a draft."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(default=None, min_length=1, max_length=200, pattern=r"^[^\x00]*$")
+    tactic_id: int | None = Field(default=None, ge=1, le=BIGINT_MAX)
+    customer_filter: CampaignFilter | None = None
+    max_concurrency: int | None = Field(default=None, ge=1, le=500)
+    calls_per_minute: int | None = Field(default=None, ge=1, le=6000)
+    max_attempts: int | None = Field(default=None, ge=1, le=10)
+    retry_delay_minutes: int | None = Field(default=None, ge=1, le=10080)
+
+
+class CampaignOut(BaseModel):
+    id: uuid.UUID
+    name: str
+    status: CampaignStatus
+    tactic_id: int | None
+    customer_filter: dict[str, Any]
+    starts_at: datetime | None
+    ends_at: datetime | None
+    max_concurrency: int
+    calls_per_minute: int
+    max_attempts: int
+    retry_delay_minutes: int
+    instance_id: str | None
+    created_by: str | None
+    created_at: datetime
+    updated_at: datetime
+    started_at: datetime | None
+    completed_at: datetime | None
+    targets: dict[str, int] = Field(default_factory=dict, description="target counts by status",
+                                    examples=[{"pending": 120, "done": 30}])
+
+    @classmethod
+    def of(cls, c: repo.Campaign, targets: dict[str, int] | None = None) -> CampaignOut:
+        return cls(**{n: getattr(c, n) for n in cls.model_fields if n != "targets"}, targets=targets or {})
+
+
+@router.get("", response_model=list[CampaignOut], responses=READ_ERRORS)
+async def list_all(principal: Viewer, conn: DB, status: CampaignStatus | None = None,
+                   limit: int = Query(default=100, ge=1, le=500)) -> list[CampaignOut]:
+    where = "WHERE status = %s" if status else ""
+    params: list[Any] = [status] if status else []
+    async with conn.cursor(row_factory=class_row(repo.Campaign)) as cur:
+        await cur.execute(f"SELECT * FROM campaigns {where} ORDER BY created_at DESC LIMIT %s", [*params, limit])
+        return [CampaignOut.of(c) for c in await cur.fetchall()]
+
+
+@router.post("", status_code=201, response_model=CampaignOut, responses=WRITE_ERRORS,
+             openapi_extra={"requestBody": {"content": {"application/json": {"example": {
+                 "name": "November 60+ days", "tactic_id": 2,
+                 "customer_filter": {"min_days_overdue": 60, "country": "US"}, "calls_per_minute": 20}}}}})
+async def create(body: CampaignIn, principal: Supervisor, audit: Audit, conn: DB) -> CampaignOut:
+    """Create a draft campaign; targets are attached from its filter when it starts."""
+    campaign = await repo.create_campaign(
+        conn, name=body.name, tactic_id=body.tactic_id, customer_filter=body.customer_filter.model_dump(mode="json",
+        exclude_none=True), max_concurrency=body.max_concurrency, calls_per_minute=body.calls_per_minute,
+        max_attempts=body.max_attempts, retry_delay_minutes=body.retry_delay_minutes, starts_at=body.starts_at,
+        ends_at=body.ends_at, created_by=principal.subject)
+    await audit.record(conn, action="create", resource_type="campaign", resource_id=campaign.id, after=campaign)
+    return CampaignOut.of(campaign)
+
+
+@router.get("/{campaign_id}", response_model=CampaignOut, responses=ITEM_ERRORS)
+async def read(campaign_id: uuid.UUID, principal: Viewer, conn: DB) -> CampaignOut:
+    campaign = await repo.get_campaign(conn, campaign_id)
+    return CampaignOut.of(campaign, await repo.progress(conn, campaign_id))
+
+
+@router.patch("/{campaign_id}", response_model=CampaignOut, responses=WRITE_ERRORS)
+async def update(campaign_id: uuid.UUID, body: CampaignPatch, principal: Supervisor, audit: Audit,
+                 conn: DB) -> CampaignOut:
+    before = await lock_campaign(conn, campaign_id)
+    if before.status != "draft":
+        raise ConflictError(f"only a draft campaign can be edited (this one is {before.status})")
+    changes = body.model_dump(exclude_unset=True, mode="json")
+    if not changes:
+        return CampaignOut.of(before)
+    if "customer_filter" in changes:
+        changes["customer_filter"] = Jsonb({k: v for k, v in (changes["customer_filter"] or {}).items()
+                                            if v is not None})
+    assignments = ", ".join(f"{k} = %s" for k in changes)
+    with domain_errors():
+        async with conn.cursor(row_factory=class_row(repo.Campaign)) as cur:
+            await cur.execute(f"UPDATE campaigns SET {assignments} WHERE id = %s RETURNING *",
+                              [*changes.values(), campaign_id])
+            after = await cur.fetchone()
+    assert after is not None
+    await audit.record(conn, action="update", resource_type="campaign", resource_id=campaign_id, before=before,
+                       after=after)
+    return CampaignOut.of(after)
+
+
+@router.delete("/{campaign_id}", status_code=204, response_class=Response, responses=WRITE_ERRORS)
+async def delete(campaign_id: uuid.UUID, principal: Supervisor, audit: Audit, conn: DB) -> Response:
+    """Delete a draft (a campaign that ever ran is kept; cancel it instead)."""
+    before = await lock_campaign(conn, campaign_id)
+    if before.status != "draft":
+        raise ConflictError(f"only a draft campaign can be deleted (this one is {before.status})")
+    await conn.execute("DELETE FROM campaigns WHERE id = %s", (campaign_id,))
+    await audit.record(conn, action="delete", resource_type="campaign", resource_id=campaign_id, before=before)
+    return Response(status_code=204)
+
+
+CONTROL_ERRORS = problem_responses(401, 403, 404, 409, 422, 429, 503)
+
+
+async def _control(action: str, campaign_id: uuid.UUID, starter: Starter, audit: Audit, conn: DB) -> CampaignOut:
+    before = await lock_campaign(conn, campaign_id)
+    status = next_status(before.status, action)
+    instance_id = None
+    if action == "start":
+        await attach_targets(conn, before)
+    try:
+        if action == "start":
+            instance_id = await starter.start_campaign(campaign_id)
+        elif before.status != "draft":
+            await starter.signal_campaign(campaign_id, action)
+    except Exception as exc:  # the workflow host failed: nothing changes here either (the transaction rolls back)
+        raise ProblemError(503, f"the workflow host did not accept '{action}' ({type(exc).__name__})",
+                           title="Workflows unavailable") from exc
+    after = await apply_status(conn, campaign_id, status, instance_id)
+    await audit.record(conn, action=action, resource_type="campaign", resource_id=campaign_id, before=before,
+                       after=after)
+    return CampaignOut.of(after, await repo.progress(conn, campaign_id))
+
+
+@router.post("/{campaign_id}/start", response_model=CampaignOut, responses=CONTROL_ERRORS)
+async def start(campaign_id: uuid.UUID, principal: Supervisor, starter: Starter, audit: Audit, conn: DB
+                ) -> CampaignOut:
+    """Attach the targets matching the filter and start the campaign workflow (draft → running)."""
+    return await _control("start", campaign_id, starter, audit, conn)
+
+
+@router.post("/{campaign_id}/pause", response_model=CampaignOut, responses=CONTROL_ERRORS)
+async def pause(campaign_id: uuid.UUID, principal: Supervisor, starter: Starter, audit: Audit, conn: DB
+                ) -> CampaignOut:
+    """running → paused: no new dials; calls in progress finish."""
+    return await _control("pause", campaign_id, starter, audit, conn)
+
+
+@router.post("/{campaign_id}/resume", response_model=CampaignOut, responses=CONTROL_ERRORS)
+async def resume(campaign_id: uuid.UUID, principal: Supervisor, starter: Starter, audit: Audit, conn: DB
+                 ) -> CampaignOut:
+    """paused → running."""
+    return await _control("resume", campaign_id, starter, audit, conn)
+
+
+@router.post("/{campaign_id}/cancel", response_model=CampaignOut, responses=CONTROL_ERRORS)
+async def cancel(campaign_id: uuid.UUID, principal: Supervisor, starter: Starter, audit: Audit, conn: DB
+                 ) -> CampaignOut:
+    """draft, running or paused → cancelled."""
+    return await _control("cancel", campaign_id, starter, audit, conn)

@@ -1,0 +1,1 @@
+"""Durable workflows: callbacks and campaigns (orchestrators, activities, blueprint, Durable client starter)."""

@@ -1,0 +1,102 @@
+"""Reading callers: numbers and amounts in words, account digits and postal codes, yes/no, callback times."""
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import pytest
+
+from shared.agent.brains import language as lang
+from shared.agent.numbers import find_last4, find_postal_code, normalize_postal, parse_amounts, spoken_digits
+from shared.agent.sentences import SentenceBuffer
+from shared.agent.timeparse import UnparsableTime, callback_slot, parse_when
+
+NOW = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)      # Tuesday 10:00 in New York
+
+
+@pytest.mark.parametrize("text,amount", [
+    ("eight hundred seventy five dollars", "875.00"), ("twelve hundred fifty dollars", "1250.00"),
+    ("I can pay eight hundred and five dollars", "805.00"), ("$1,250.50 please", "1250.50"),
+    ("one thousand two hundred dollars", "1200.00"), ("300 bucks", "300.00"),
+    ("fifty dollars and twenty five cents", "50.25"),
+])
+def test_amounts_spoken_in_words_or_figures(text: str, amount: str) -> None:
+    assert parse_amounts(text) == [Decimal(amount)]
+
+
+@pytest.mark.parametrize("text,last4,postal", [
+    ("one two three four", "1234", None), ("four eight two one, and my zip is one zero zero zero one", "4821", "10001"),
+    ("account 6391 postal code M5V 2T6", "6391", "M5V2T6"), ("k one a zero b one", None, "K1A0B1"),
+    ("my card number is 4111 1111 1111 4821", "4111", None),
+])
+def test_account_digits_and_postal_codes(text: str, last4: str | None, postal: str | None) -> None:
+    assert find_postal_code(text) == postal
+    if last4:
+        assert find_last4(text) == last4
+
+
+def test_postal_codes_normalize_across_spellings() -> None:
+    assert normalize_postal("K1A 0B1") == normalize_postal("k1a0b1") == "K1A0B1"
+    assert normalize_postal("10001-1234") == "10001"
+    assert spoken_digits("four eight two one") == "4821"
+
+
+@pytest.mark.parametrize("text", ["yes", "Yeah, that's me", "Sure", "okay that works", "Speaking.", "Yep, go ahead"])
+def test_yes_variants(text: str) -> None:
+    assert lang.is_yes(text) and not lang.is_no(text)
+
+
+@pytest.mark.parametrize("text", ["no", "Nope", "Not really", "No, that's too much", "I can't do that"])
+def test_no_variants(text: str) -> None:
+    assert lang.is_no(text) and not lang.is_yes(text)
+
+
+def test_plan_words() -> None:
+    assert lang.months_in("six months with a hundred down") == 6
+    assert lang.down_payment_in("six months with one hundred dollars down") == Decimal("100.00")
+    assert lang.months_in("over a year") == 12
+    assert lang.payment_method("text me the link") == "sms_link"
+    assert lang.payment_method("I'll do a bank transfer") == "bank_transfer"
+
+
+@pytest.mark.parametrize("words,local", [
+    ("tomorrow at 10", "2026-11-25T10:00"), ("tomorrow at ten thirty", "2026-11-25T10:30"),
+    ("next Friday", "2026-11-27T10:00"), ("friday afternoon", "2026-11-27T14:00"),
+    ("monday at 9:30 am", "2026-11-30T09:30"), ("tomorrow at half past three", "2026-11-25T15:30"),
+    ("in two hours", "2026-11-24T12:00"),
+])
+def test_callback_times_in_the_customers_zone(words: str, local: str) -> None:
+    slot = callback_slot(words, NOW, "America/New_York")
+    assert slot.allowed and slot.scheduled.strftime("%Y-%m-%dT%H:%M") == local
+
+
+@pytest.mark.parametrize("words,nearest,reason", [
+    ("tonight at 11 pm", "2026-11-24T20:30", "outside_calling_hours"),
+    ("tomorrow at 6 am", "2026-11-25T08:00", "outside_calling_hours"),
+    ("today at 7 am", "2026-11-24T11:00", "in_the_past"),
+])
+def test_times_outside_calling_hours_are_refused_with_the_nearest_allowed(words: str, nearest: str,
+                                                                          reason: str) -> None:
+    slot = callback_slot(words, NOW, "America/New_York")
+    assert not slot.allowed and slot.reason == reason
+    assert slot.scheduled.strftime("%Y-%m-%dT%H:%M") == nearest
+
+
+def test_calling_hours_are_the_customers_not_the_servers() -> None:
+    # 10 pm in New York is 7 pm in Los Angeles: allowed there.
+    assert callback_slot("tonight at 7 pm", NOW, "America/Los_Angeles").allowed
+    assert not callback_slot("tonight at 10 pm", NOW, "America/Los_Angeles").allowed
+
+
+def test_unparsable_time() -> None:
+    with pytest.raises(UnparsableTime):
+        parse_when("whenever, really", NOW)
+
+
+def test_sentences_split_on_streamed_boundaries_not_inside_amounts() -> None:
+    buf = SentenceBuffer()
+    out = []
+    for piece in ["Thank you. Your bal", "ance is $1,250.00. You can pay", " in full! What would you like?"]:
+        out += buf.feed(piece)
+    assert out == ["Thank you. Your balance is $1,250.00.", "You can pay in full!"]
+    assert buf.flush() == "What would you like?"
