@@ -220,7 +220,7 @@ async def twilio_media(ws: WebSocket) -> None:
         started = await _call_started(svc, call_id, start)
         engine = await svc.engine_factory(started, svc)
     except Exception as exc:
-        log.warning("media stream rejected", extra={"error": type(exc).__name__})
+        log.warning("media stream rejected: %s", type(exc).__name__)
         with contextlib.suppress(Exception):
             await ws.close(code=1008)
         return

@@ -126,3 +126,36 @@ async def test_database_outage_the_call_goes_on_and_its_records_are_written_afte
     finally:
         await pool.close()
         await proxy.stop()
+
+
+async def test_llm_timeout_mid_call_the_engine_falls_back_and_the_caller_hears_it(seeded, pool):
+    from shared.agent.engine import BRIDGE_LINE
+    from shared.db import compliance_records, customers
+    from tests.e2e.test_voice_call import NoWorkflows
+    from tests.fakes.openai_fake import OpenAIFake, Reply
+
+    fake = OpenAIFake().start()
+    fake.default = Reply(hang=True)                         # every completion hangs: the first-token timeout fires
+    extra = {"agent_brain": "llm", "openai_api_key": "test-openai-key-not-real", "openai_base_url": fake.base_url,
+             "llm_timeout_s": 0.3}
+    try:
+        async with voice_stack(pool, engine_factory=None, workflows=NoWorkflows(), settings_extra=extra) as stack:
+            customer = await customers.find_by_phone(seeded, "+12125550101")
+            call_id, caller = await stack.new_call(seeded, customer_id=customer.id)
+            await caller.wait_agent_done(timeout=20)
+            for line in ("Yes, this is Maria.", "My account ends in 4821 and my zip code is 10001.",
+                         "I'd like to pay the full amount."):
+                if BRIDGE_LINE in stack.cartesia.tts.stats.transcripts:
+                    break
+                await caller.say(line, duration_ms=600)
+                await caller.wait_agent_done(timeout=20)
+            spoken = stack.cartesia.tts.stats.transcripts
+            assert BRIDGE_LINE in spoken                           # the engine fell back, out loud ...
+            assert spoken[-1] != BRIDGE_LINE                       # ... and the rules brain went on talking
+            assert len([r for r in fake.requests if r.get("stream")]) >= 2   # the hung request and its retry
+            await caller.hangup()
+            await wait_until(lambda: not stack.services.calls, what="call closed")
+        events = await compliance_records.events_for_call(seeded, call_id)
+        assert "llm_fallback" in {e.code for e in events}
+    finally:
+        fake.stop()
