@@ -129,6 +129,10 @@ class VoiceServices:
                 async with asyncio.timeout(5):
                     await self.writes.flush()
             await self.writes.close()
+        clients = getattr(self.call_control, "clients", None)
+        if clients is not None and hasattr(clients, "aclose"):
+            with contextlib.suppress(Exception):
+                await clients.aclose()
         if "bus" in self._owns and self.bus is not None:
             await self.bus.close()
         if "pool" in self._owns and self.pool is not None:
@@ -216,7 +220,7 @@ async def twilio_media(ws: WebSocket) -> None:
         started = await _call_started(svc, call_id, start)
         engine = await svc.engine_factory(started, svc)
     except Exception as exc:
-        log.warning("media stream rejected", extra={"error": type(exc).__name__})
+        log.warning("media stream rejected: %s", type(exc).__name__)
         with contextlib.suppress(Exception):
             await ws.close(code=1008)
         return

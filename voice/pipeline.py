@@ -230,7 +230,9 @@ class CallPipeline:
 
     async def _on_stt_event(self, event: SttEvent, now: float) -> None:
         if event.kind == "turn.start":
-            await self._caller_onset(now)
+            # Barge-in latency counts from the speech onset our VAD saw, when it saw one for this speech.
+            onset = self.vad.onset_at if self.vad.onset_at is not None and now - self.vad.onset_at < 1.0 else now
+            await self._caller_onset(onset)
         elif event.kind == "turn.end":
             await self._on_turn_end(event.transcript.strip(), now)
         elif event.kind == "error":
@@ -290,8 +292,7 @@ class CallPipeline:
         self._barge = None
         if not text:
             return
-        self._turn_no += 1
-        self._next_clock = TurnClock(turn=self._turn_no, speech_end=self.vad.last_loud_at, stt_end=now)
+        self._next_clock = TurnClock(turn=-1, speech_end=self.vad.last_loud_at, stt_end=now)
         self._listening_since = None
         self._silences = 0
         self._publish("transcript", {"speaker": "caller", "text": text})
@@ -371,11 +372,13 @@ class CallPipeline:
             await asyncio.wait({self._responder})
 
     def _clock_for(self, inp: EngineInput) -> TurnClock:
+        """Turns are numbered like the engine numbers them: one per input handled, from 0."""
+        clock = TurnClock(turn=-1)
         if isinstance(inp, UserUtterance) and self._next_clock is not None:
             clock, self._next_clock = self._next_clock, None
-            return clock
+        clock.turn = self._turn_no
         self._turn_no += 1
-        return TurnClock(turn=self._turn_no)
+        return clock
 
     async def _respond(self, inp: EngineInput) -> None:
         clock = self._clock_for(inp)
@@ -386,6 +389,7 @@ class CallPipeline:
             async for event in self.engine.handle(inp):
                 if isinstance(event, AgentSpeech):
                     clock.mark("first_sentence")
+                    self._adopt_engine_ttft(clock)
                     if speech is None:
                         speech = self._begin_speech(clock)
                     speech.sentences.append(event.text)
@@ -414,6 +418,15 @@ class CallPipeline:
         finally:
             current_turn.reset(token)
             self._inbox.put_nowait(("response_done", speech))
+
+    def _adopt_engine_ttft(self, clock: TurnClock) -> None:
+        """An engine that reports its LLM time-to-first-token as `brain.last_ttft_ms` (shared/agent's LlmBrain)
+        rather than through note_llm_first_token() still gets it counted as vendor time, not our overhead."""
+        if clock.llm_first_token is not None or clock.engine_start is None:
+            return
+        ttft = getattr(getattr(self.engine, "brain", None), "last_ttft_ms", None)
+        if getattr(getattr(self.engine, "brain", None), "name", None) == "llm" and isinstance(ttft, int | float):
+            clock.llm_first_token = clock.engine_start + ttft / 1000
 
     def _begin_speech(self, clock: TurnClock) -> _Speech:
         self.playout.new_turn()

@@ -75,9 +75,15 @@ class TwilioCaller:
         await self._speak(noise_audio(duration_ms))
 
     async def _speak(self, audio: bytes) -> None:
+        if self.closed.is_set():
+            raise ConnectionError("the call is over")
         self._utterance_done.clear()
         self._out += audio
-        await self._utterance_done.wait()
+        done = asyncio.ensure_future(self._utterance_done.wait())
+        gone = asyncio.ensure_future(self.closed.wait())
+        await asyncio.wait({done, gone}, return_when=asyncio.FIRST_COMPLETED)
+        done.cancel()
+        gone.cancel()
 
     async def press(self, digit: str) -> None:
         await self._send({"event": "dtmf", "streamSid": self.stream_sid, "dtmf": {"track": "inbound_track",
@@ -203,3 +209,6 @@ class TwilioCaller:
         finally:
             self.log.closed_by_server = True
             self.closed.set()
+            for task in self._tasks:
+                if task is not asyncio.current_task():
+                    task.cancel()

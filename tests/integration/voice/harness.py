@@ -52,20 +52,22 @@ class VoiceStack:
         return call.id, caller
 
 
-def stack_settings(cartesia: CartesiaFake, port: int, database_url: str | None, **extra: Any) -> Settings:
+def stack_settings(cartesia: CartesiaFake, port: int, database_url: str | None, *, twilio_token: str = TWILIO_TOKEN,
+                   **extra: Any) -> Settings:
     return load_settings(archer_env="test", database_url=database_url, cartesia_base_url=cartesia.http_url,
-                         cartesia_api_key="test-cartesia-key-not-real", twilio_auth_token=TWILIO_TOKEN,
+                         cartesia_api_key="test-cartesia-key-not-real", twilio_auth_token=twilio_token,
                          voice_ws_url=f"ws://127.0.0.1:{port}", **extra)
 
 
 @contextlib.asynccontextmanager
 async def voice_stack(pool: Any, *, script: Script = default_script, stt: SttFakeConfig | None = None,
                       tts: TtsFakeConfig | None = None, config: VoiceConfig = FAST, ttft_s: float = 0.0,
-                      engine_factory: Any = None, **app_kwargs: Any) -> AsyncIterator[VoiceStack]:
+                      engine_factory: Any = "scripted", twilio_token: str = TWILIO_TOKEN,
+                      settings_extra: dict[str, Any] | None = None, **app_kwargs: Any) -> AsyncIterator[VoiceStack]:
     cartesia = await CartesiaFake(stt or SttFakeConfig(start_latency_ms=20, end_latency_ms=60),
-                                  tts or TtsFakeConfig(first_byte_ms=20, wpm=320)).start()
+                                  tts or TtsFakeConfig(first_byte_ms=20, wpm=450)).start()
     port = free_port()
-    settings = stack_settings(cartesia, port, None)
+    settings = stack_settings(cartesia, port, None, twilio_token=twilio_token, **(settings_extra or {}))
     engines: list[ScriptedEngine] = []
 
     async def scripted_factory(started: Any, services: Any) -> ScriptedEngine:
@@ -73,7 +75,8 @@ async def voice_stack(pool: Any, *, script: Script = default_script, stt: SttFak
         engines.append(engine)
         return engine
 
-    app = create_app(settings=settings, engine_factory=engine_factory or scripted_factory, config=config,
+    app = create_app(settings=settings, engine_factory=scripted_factory if engine_factory == "scripted" else None,
+                     config=config,
                      pool=pool, **app_kwargs)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="on", log_level="warning",
                                            ws="websockets-sansio"))
