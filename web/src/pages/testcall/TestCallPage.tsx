@@ -51,7 +51,7 @@ export function TestCallPage() {
           {!customerId && phone && <PhoneLookup phone={phone} onFound={setCustomerId} />}
         </div>
         <div className="xl:col-span-3">
-          <SimPanel customerId={customerId} tactic={tactic} sim={sim} running={running} voice={voice} setVoice={setVoice} />
+          <SimPanel customerId={customerId} phone={phone} tactic={tactic} sim={sim} running={running} voice={voice} setVoice={setVoice} />
         </div>
       </div>
     </>
@@ -111,8 +111,8 @@ function CustomerContext({ customerId }: { customerId: string }) {
   );
 }
 
-function SimPanel({ customerId, tactic, sim, running, voice, setVoice }: {
-  customerId: string; tactic: string; sim: ReturnType<typeof useSimCall>; running: boolean; voice: boolean; setVoice: (v: boolean) => void;
+function SimPanel({ customerId, phone, tactic, sim, running, voice, setVoice }: {
+  customerId: string; phone: string; tactic: string; sim: ReturnType<typeof useSimCall>; running: boolean; voice: boolean; setVoice: (v: boolean) => void;
 }) {
   const navigate = useNavigate();
   const [text, setText] = useState("");
@@ -147,8 +147,9 @@ function SimPanel({ customerId, tactic, sim, running, voice, setVoice }: {
           <Play className="h-4 w-4" /> Simulate call
         </Button>
         <Can role="supervisor">
-          <Button disabled={!customerId || running} busy={initiate.isPending}
-            onClick={() => initiate.mutate({ body: { customer_id: customerId, tactic } })}>
+          <Button disabled={(!customerId && phone.replace(/\D/g, "").length < 7) || running} busy={initiate.isPending}
+            title="Dials through Twilio after the pre-dial compliance check; refused with the reason when not allowed"
+            onClick={() => initiate.mutate({ body: { ...(customerId ? { customer_id: customerId } : { phone }), tactic, call_type: "test" } })}>
             <PhoneOutgoing className="h-4 w-4" /> Place real call
           </Button>
         </Can>
