@@ -185,3 +185,19 @@ async def test_compliance_and_customer_pages_show_the_record(page: Page, pool: A
     await expect(page.get_by_role("table", name="Compliance events")).to_contain_text("Mini miranda")
     await expect(page.get_by_text("$1,540.80")).to_be_visible()
     await screenshot(page, "09-customer-detail")
+
+
+async def test_supervisor_creates_a_campaign_draft(page: Page) -> None:
+    await sign_in(page, "supervisor")
+    await page.get_by_role("link", name="Campaigns").click()
+    await page.get_by_role("button", name="New campaign").click()
+    await page.get_by_label("Name", exact=True).fill("November 60+ days")
+    await page.get_by_label("Tactic").select_option(label="Empathetic gradual")
+    await page.get_by_label("At least days overdue").fill("60")
+    await page.get_by_role("button", name="Create as draft").click()
+    card = page.locator("section", has=page.get_by_text("November 60+ days", exact=True))
+    await expect(card).to_contain_text("Draft")
+    await expect(card).to_contain_text("Empathetic gradual")
+    await expect(card.get_by_role("progressbar")).to_be_visible()
+    await expect(card.get_by_role("button", name="Start")).to_be_visible()
+    await screenshot(page, "10-campaigns")

@@ -1,20 +1,26 @@
 // Routes of the admin app; everything but sign-in sits inside the frame and requires a signed-in user.
+// Pages load on first visit (code-split), so the first paint does not wait for every chart and form.
+import { lazy, type ComponentType } from "react";
 import { Route, Routes } from "react-router";
 import { useAuth } from "./auth/AuthProvider";
 import { Layout } from "./components/Layout";
-import { Loading } from "./components/ui";
-import { DashboardPage } from "./pages/dashboard/DashboardPage";
-import { CallsPage } from "./pages/calls/CallsPage";
-import { CallDetailPage } from "./pages/calls/CallDetailPage";
-import { TacticsPage } from "./pages/tactics/TacticsPage";
-import { TacticEditorPage } from "./pages/tactics/TacticEditorPage";
-import { TestCallPage } from "./pages/testcall/TestCallPage";
-import { CampaignsPage } from "./pages/campaigns/CampaignsPage";
-import { CustomersPage } from "./pages/customers/CustomersPage";
-import { CustomerDetailPage } from "./pages/customers/CustomerDetailPage";
-import { CompliancePage } from "./pages/compliance/CompliancePage";
+import { Empty, Loading } from "./components/ui";
 import { SignInPage } from "./pages/signin/SignInPage";
-import { Empty } from "./components/ui";
+
+function page<K extends string>(load: () => Promise<Record<K, ComponentType>>, name: K) {
+  return lazy(async () => ({ default: (await load())[name] }));
+}
+
+const DashboardPage = page(() => import("./pages/dashboard/DashboardPage"), "DashboardPage");
+const CallsPage = page(() => import("./pages/calls/CallsPage"), "CallsPage");
+const CallDetailPage = page(() => import("./pages/calls/CallDetailPage"), "CallDetailPage");
+const TacticsPage = page(() => import("./pages/tactics/TacticsPage"), "TacticsPage");
+const TacticEditorPage = page(() => import("./pages/tactics/TacticEditorPage"), "TacticEditorPage");
+const TestCallPage = page(() => import("./pages/testcall/TestCallPage"), "TestCallPage");
+const CampaignsPage = page(() => import("./pages/campaigns/CampaignsPage"), "CampaignsPage");
+const CustomersPage = page(() => import("./pages/customers/CustomersPage"), "CustomersPage");
+const CustomerDetailPage = page(() => import("./pages/customers/CustomerDetailPage"), "CustomerDetailPage");
+const CompliancePage = page(() => import("./pages/compliance/CompliancePage"), "CompliancePage");
 
 export function App() {
   const { status } = useAuth();

@@ -1,12 +1,12 @@
 // The app frame: left navigation, top bar with the user menu (theme toggle, sign out), and the page outlet.
-import { useEffect, useRef, useState } from "react";
+import { Suspense, useEffect, useRef, useState } from "react";
 import { NavLink, Outlet, useLocation } from "react-router";
 import {
   BarChart3, ChevronDown, Megaphone, Menu, Moon, PhoneCall, PhoneOutgoing, ShieldCheck, SlidersHorizontal, Sun, Users, LogOut, X,
 } from "lucide-react";
 import { useAuth } from "../auth/AuthProvider";
 import { useTheme } from "../theme/theme";
-import { cx } from "./ui";
+import { cx, Loading } from "./ui";
 
 const NAV = [
   { to: "/", label: "Dashboard", icon: BarChart3, end: true },
@@ -142,7 +142,9 @@ export function Layout() {
           <UserMenu />
         </header>
         <main id="main" className="flex-1 overflow-y-auto px-4 py-6 lg:px-8">
-          <div className="mx-auto max-w-7xl"><Outlet /></div>
+          <div className="mx-auto max-w-7xl">
+            <Suspense fallback={<Loading what="the page" />}><Outlet /></Suspense>
+          </div>
         </main>
       </div>
     </div>

@@ -1,7 +1,10 @@
 // Vitest setup: DOM matchers, and a clean DOM and storage between tests.
 import "@testing-library/jest-dom/vitest";
-import { cleanup } from "@testing-library/react";
+import { cleanup, configure } from "@testing-library/react";
 import { afterEach, vi } from "vitest";
+
+// The machine running CI is shared and busy; findBy* waits longer than the 1 s default before failing.
+configure({ asyncUtilTimeout: 5000 });
 
 afterEach(() => {
   vi.restoreAllMocks();
