@@ -44,10 +44,10 @@ export function LatencyChart({ data }: { data: LatencyPoint[] }) {
           <YAxis type="category" dataKey="label" {...axis} tickLine={false} width={110} />
           <Tooltip {...tooltip} cursor={{ fill: "var(--color-accent-soft)" }} />
           <Legend wrapperStyle={{ fontSize: 12 }} />
-          <Bar dataKey="p50" name="p50" fill="var(--color-accent)" radius={[0, 4, 4, 0]}>
+          <Bar dataKey="p50" name="p50" fill="var(--color-accent)" radius={[0, 4, 4, 0]} isAnimationActive={false}>
             <LabelList dataKey="p50" position="right" fill="var(--color-fg)" fontSize={12} formatter={fmt} />
           </Bar>
-          <Bar dataKey="p95" name="p95" fill="var(--color-warn)" radius={[0, 4, 4, 0]}>
+          <Bar dataKey="p95" name="p95" fill="var(--color-warn)" radius={[0, 4, 4, 0]} isAnimationActive={false}>
             <LabelList dataKey="p95" position="right" fill="var(--color-fg)" fontSize={12} formatter={fmt} />
           </Bar>
         </BarChart>

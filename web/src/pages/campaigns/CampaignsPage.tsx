@@ -63,11 +63,14 @@ function CampaignCard({ campaign: c, tactics }: { campaign: Campaign; tactics: T
       <div className="grid gap-4 md:grid-cols-3">
         <div className="space-y-1 text-sm">
           <div><span className="text-muted">Tactic:</span> {humanize(tacticName ?? "default")}</div>
-          <div><span className="text-muted">Window:</span> {dateTime(c.starts_at)} → {dateTime(c.ends_at)}</div>
+          <div><span className="text-muted">Window:</span> {c.starts_at || c.ends_at
+            ? <>{dateTime(c.starts_at)} → {dateTime(c.ends_at)}</> : "any time (each customer's calling hours apply)"}</div>
           <div><span className="text-muted">Pace:</span> {c.max_concurrency} at once · {c.calls_per_minute}/min</div>
         </div>
         <div className="md:col-span-2">
-          <Progress value={done} max={total} label={`${done} of ${total} customers done`} />
+          {total === 0 && c.status === "draft"
+            ? <p className="text-sm text-muted">Customers are chosen from the filter when the campaign starts.</p>
+            : <Progress value={done} max={total} label={`${done} of ${total} customers done`} />}
           <div className="mt-3 flex flex-wrap gap-2">
             {Object.entries(c.targets ?? {}).map(([k, v]) => <Badge key={k} tone={k === "done" ? "ok" : k === "in_progress" ? "accent" : "neutral"}>{humanize(k)}: {String(v)}</Badge>)}
           </div>

@@ -32,7 +32,7 @@ export function DashboardPage() {
               <Stat label="Avg duration" value={duration(d.today.average_duration_s)} />
               <Stat label="Success rate" value={pct(d.today.success_rate)} tone="ok" hint="Arrangement or promise per connected call" />
               <Stat label="Promise to pay" value={pct(d.today.promise_to_pay_rate)} hint="Per right-party contact" />
-              <Stat label="Latency p50 / p95" value={<span className="whitespace-nowrap">{ms(d.latency.voice_to_voice_p50_ms)}<span className="text-sm font-medium text-muted"> / {ms(d.latency.voice_to_voice_p95_ms)}</span></span>} hint={`Voice to voice · ${d.latency.turns} turns`} />
+              <Stat label="Voice-to-voice p50" value={ms(d.latency.voice_to_voice_p50_ms)} hint={`p95 ${ms(d.latency.voice_to_voice_p95_ms)} · ${d.latency.turns} turns today`} />
             </div>
             <div className="grid gap-6 lg:grid-cols-2">
               <Card title={`Tactic performance since ${d.comparison_since}`}>
