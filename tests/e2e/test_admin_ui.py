@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.async_api import Page, expect
+from playwright.async_api import BrowserContext, Page, expect
 from psycopg_pool import AsyncConnectionPool
 
 from shared.db import calls
@@ -201,3 +201,31 @@ async def test_supervisor_creates_a_campaign_draft(page: Page) -> None:
     await expect(card).to_contain_text("chosen from the filter when the campaign starts")
     await expect(card.get_by_role("button", name="Start")).to_be_visible()
     await screenshot(page, "10-campaigns")
+
+
+async def test_a_simulated_call_is_followed_live_from_its_call_page(context: BrowserContext) -> None:
+    caller, watcher = await context.new_page(), await context.new_page()
+    await sign_in(caller, "supervisor")
+    await caller.goto("/test-call")
+    await caller.get_by_label("Customer", exact=True).select_option(label="Aisha Rahman · +16175550103")
+    await caller.get_by_role("button", name="Simulate call").click()
+    await expect(caller.get_by_text("Your turn", exact=True)).to_be_visible(timeout=20_000)
+
+    await watcher.goto("/calls?status=in-progress")  # same tab session: the token is shared per tab, so sign in
+    if await watcher.get_by_role("heading", name="Sign in").is_visible():
+        await sign_in(watcher, "viewer")
+        await watcher.goto("/calls?status=in-progress")
+    row = watcher.get_by_role("row", name=re.compile("Aisha Rahman"))
+    await row.get_by_role("link").first.click()
+    timeline = watcher.get_by_label("Call timeline")
+    await expect(timeline).to_contain_text("Recording notice")  # the disclosures already given
+    await expect(watcher.get_by_text("Live", exact=False).first).to_be_visible()
+    url = watcher.url
+
+    await caller.get_by_label("Say as the customer").fill("Yes, this is Aisha speaking.")
+    await caller.get_by_role("button", name="Send").click()
+    await expect(timeline).to_contain_text("Yes, this is Aisha speaking.", timeout=15_000)
+    assert watcher.url == url
+    await screenshot(watcher, "11-live-call-followed")
+    await caller.get_by_role("button", name="Hang up").click()
+    await expect(caller.get_by_text(re.compile("^Call ended"))).to_be_visible()
