@@ -11,6 +11,7 @@ from functions.api import auth, callbacks, calls, campaigns, customers, dashboar
 from functions.api.call_initiation import router as call_initiation_router
 from functions.deps import close_pool
 from functions.limits import BodySizeLimitMiddleware
+from functions.openapi import install_openapi
 from functions.problems import install_problem_handlers
 from shared.settings import get_settings
 from shared.telemetry.logging import configure_logging
@@ -33,6 +34,7 @@ def create_app() -> FastAPI:
     app = FastAPI(title="Archer API", version=VERSION, openapi_url="/api/openapi.json", docs_url="/api/docs",
                   redoc_url=None, lifespan=_lifespan)
     install_problem_handlers(app)
+    install_openapi(app)
     app.add_middleware(BodySizeLimitMiddleware)
     app.include_router(health.router)
     for module in (auth, customers, calls, tactics, campaigns, callbacks, dnc, policy, dashboard):

@@ -8,6 +8,7 @@ import logging
 from typing import Any
 
 import psycopg
+import psycopg.errors
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -121,6 +122,12 @@ def install_problem_handlers(app: FastAPI) -> None:
                              msg=str(e["msg"]), type=str(e["type"])) for e in exc.errors()]
         return problem_response(request, 422, "the request is not valid", errors=errors)
 
+    async def on_timeout(request: Request, exc: Exception) -> JSONResponse:
+        # A query hit its statement timeout: the request was too broad for now, not malformed.
+        _log.warning("query timed out", extra={"path": request.url.path})
+        return problem_response(request, 503, "the query took too long; narrow the filters or try again",
+                                title="Query timed out", headers={"Retry-After": "5"})
+
     async def on_data(request: Request, exc: Exception) -> JSONResponse:
         # Values PostgreSQL cannot store (NUL characters, out-of-range numbers) are bad input.
         return problem_response(request, 422, "a value cannot be stored (out of range or invalid characters)")
@@ -138,6 +145,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, on_domain)
     app.add_exception_handler(InvalidPhoneError, on_phone)
     app.add_exception_handler(ValidationError, on_model)
+    app.add_exception_handler(psycopg.errors.QueryCanceled, on_timeout)
     app.add_exception_handler(psycopg.DataError, on_data)
     app.add_exception_handler(Exception, on_unexpected)
 

@@ -8,17 +8,21 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from fastapi import APIRouter, Query, Response
-from psycopg.rows import class_row
-from psycopg.types.json import Jsonb
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from functions.api.common import DB, ITEM_ERRORS, READ_ERRORS, WRITE_ERRORS, Audit, Starter, Supervisor, Viewer
 from functions.problems import ProblemError, problem_responses
-from shared.admin.campaign_control import apply_status, attach_targets, lock_campaign, next_status
+from shared.admin.campaign_control import (
+    apply_status,
+    attach_targets,
+    delete_draft,
+    edit_draft,
+    list_campaigns,
+    lock_campaign,
+    next_status,
+)
 from shared.admin.customer_input import BIGINT_MAX
-from shared.admin.errors import ConflictError
 from shared.db import campaigns as repo
-from shared.db.errors import domain_errors
 
 router = APIRouter(prefix="/api/v1/campaigns", tags=["campaigns"])
 CampaignStatus = Literal["draft", "running", "paused", "cancelled", "completed"]
@@ -107,11 +111,7 @@ class CampaignOut(BaseModel):
 @router.get("", response_model=list[CampaignOut], responses=READ_ERRORS)
 async def list_all(principal: Viewer, conn: DB, status: CampaignStatus | None = None,
                    limit: int = Query(default=100, ge=1, le=500)) -> list[CampaignOut]:
-    where = "WHERE status = %s" if status else ""
-    params: list[Any] = [status] if status else []
-    async with conn.cursor(row_factory=class_row(repo.Campaign)) as cur:
-        await cur.execute(f"SELECT * FROM campaigns {where} ORDER BY created_at DESC LIMIT %s", [*params, limit])
-        return [CampaignOut.of(c) for c in await cur.fetchall()]
+    return [CampaignOut.of(c) for c in await list_campaigns(conn, status=status, limit=limit)]
 
 
 @router.post("", status_code=201, response_model=CampaignOut, responses=WRITE_ERRORS,
@@ -138,22 +138,11 @@ async def read(campaign_id: uuid.UUID, principal: Viewer, conn: DB) -> CampaignO
 @router.patch("/{campaign_id}", response_model=CampaignOut, responses=WRITE_ERRORS)
 async def update(campaign_id: uuid.UUID, body: CampaignPatch, principal: Supervisor, audit: Audit,
                  conn: DB) -> CampaignOut:
-    before = await lock_campaign(conn, campaign_id)
-    if before.status != "draft":
-        raise ConflictError(f"only a draft campaign can be edited (this one is {before.status})")
+    """Edit a draft (409 once it has started)."""
     changes = body.model_dump(exclude_unset=True, mode="json")
-    if not changes:
-        return CampaignOut.of(before)
-    if "customer_filter" in changes:
-        changes["customer_filter"] = Jsonb({k: v for k, v in (changes["customer_filter"] or {}).items()
-                                            if v is not None})
-    assignments = ", ".join(f"{k} = %s" for k in changes)
-    with domain_errors():
-        async with conn.cursor(row_factory=class_row(repo.Campaign)) as cur:
-            await cur.execute(f"UPDATE campaigns SET {assignments} WHERE id = %s RETURNING *",
-                              [*changes.values(), campaign_id])
-            after = await cur.fetchone()
-    assert after is not None
+    if isinstance(changes.get("customer_filter"), dict):
+        changes["customer_filter"] = {k: v for k, v in changes["customer_filter"].items() if v is not None}
+    before, after = await edit_draft(conn, campaign_id, changes)
     await audit.record(conn, action="update", resource_type="campaign", resource_id=campaign_id, before=before,
                        after=after)
     return CampaignOut.of(after)
@@ -162,10 +151,7 @@ async def update(campaign_id: uuid.UUID, body: CampaignPatch, principal: Supervi
 @router.delete("/{campaign_id}", status_code=204, response_class=Response, responses=WRITE_ERRORS)
 async def delete(campaign_id: uuid.UUID, principal: Supervisor, audit: Audit, conn: DB) -> Response:
     """Delete a draft (a campaign that ever ran is kept; cancel it instead)."""
-    before = await lock_campaign(conn, campaign_id)
-    if before.status != "draft":
-        raise ConflictError(f"only a draft campaign can be deleted (this one is {before.status})")
-    await conn.execute("DELETE FROM campaigns WHERE id = %s", (campaign_id,))
+    before = await delete_draft(conn, campaign_id)
     await audit.record(conn, action="delete", resource_type="campaign", resource_id=campaign_id, before=before)
     return Response(status_code=204)
 

@@ -7,13 +7,13 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
 
 from fastapi import APIRouter, Path, Query, Response
-from psycopg.rows import class_row
 from pydantic import BaseModel, ConfigDict, Field
 
 from functions.api.common import DB, ITEM_ERRORS, READ_ERRORS, WRITE_ERRORS, Admin, Audit, Viewer
 from functions.api.metrics import CallMetrics
 from shared.admin.call_stats import Totals, day_stats
 from shared.admin.customer_input import BIGINT_MAX
+from shared.admin.tactic_versions import list_versions
 from shared.db import tactics as repo
 
 router = APIRouter(prefix="/api/v1/tactics", tags=["tactics"])
@@ -137,10 +137,7 @@ async def deactivate(principal: Admin, audit: Audit, conn: DB, tactic_id: int = 
 @router.get("/{tactic_id}/versions", response_model=list[TacticVersionOut], responses=ITEM_ERRORS)
 async def versions(principal: Viewer, conn: DB, tactic_id: int = TacticId) -> list[TacticVersionOut]:
     await repo.get_tactic(conn, tactic_id)
-    async with conn.cursor(row_factory=class_row(TacticVersionOut)) as cur:
-        await cur.execute("SELECT version, config, description, created_by, created_at FROM tactic_versions "
-                          "WHERE tactic_id = %s ORDER BY version DESC", (tactic_id,))
-        return await cur.fetchall()
+    return [TacticVersionOut(**vars(v)) for v in await list_versions(conn, tactic_id)]
 
 
 def _period_start(d: date, period: str) -> date:

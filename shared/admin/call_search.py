@@ -3,12 +3,14 @@ the tsvector GIN index, the full detail of one call, and a streamed CSV export."
 from __future__ import annotations
 
 import base64
+import re
+import time
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from psycopg import AsyncConnection
 from psycopg.rows import class_row
@@ -87,7 +89,18 @@ LEFT JOIN behavioral_tactics t ON t.id = c.tactic_id
 """
 
 
-def _where(f: CallFilter, after: tuple[datetime, uuid.UUID] | None) -> tuple[str, list[Any]]:
+# `IS TRUE` keeps the GIN index out of the per-call probe (a BitmapAnd with it would read the whole posting list
+# for every call); the probe reads the call's few entries through (call_id, seq).
+_PROBE = ("(SELECT true FROM call_transcript_entries e WHERE e.call_id = c.id "
+          "AND (e.text_search @@ websearch_to_tsquery('english', %s)) IS TRUE LIMIT 1)")
+# = ANY(ARRAY(...)): the matching call ids are collected once from the GIN index (an InitPlan), then fetched by
+# primary key and sorted — never a newest-first scan of calls hoping to meet them.
+_GIN_HITS = ("c.id = ANY(ARRAY(SELECT DISTINCT e.call_id FROM call_transcript_entries e "
+             "WHERE e.text_search @@ websearch_to_tsquery('english', %s)))")
+
+
+def _where(f: CallFilter, after: tuple[datetime, uuid.UUID] | None, *, text_via_index: bool = False
+           ) -> tuple[str, list[Any]]:
     clauses: list[str] = []
     params: list[Any] = []
     for column, value in (("c.status", f.status), ("c.outcome", f.outcome), ("c.tactic_id", f.tactic_id),
@@ -102,10 +115,10 @@ def _where(f: CallFilter, after: tuple[datetime, uuid.UUID] | None) -> tuple[str
         clauses.append("c.started_at < %s")
         params.append(f.started_to)
     if f.text:
-        # A correlated probe per candidate call, newest first: cheap for common words (the first page fills
-        # quickly); for rare words the planner can drive from the GIN index instead.
-        clauses.append("EXISTS (SELECT 1 FROM call_transcript_entries e WHERE e.call_id = c.id "
-                       "AND e.text_search @@ websearch_to_tsquery('english', %s))")
+        # Two plans, chosen by search_plan(): a rare term is looked up in the GIN index and joined to calls; a
+        # common term is probed call by call, newest first (LIMIT 1 keeps it a per-row probe the planner
+        # cannot turn into a hash over millions of matching entries) and the first page fills at once.
+        clauses.append(_GIN_HITS if text_via_index else _PROBE)
         params.append(f.text)
     if after is not None:
         clauses.append("(c.started_at, c.id) < (%s, %s)")
@@ -113,14 +126,81 @@ def _where(f: CallFilter, after: tuple[datetime, uuid.UUID] | None) -> tuple[str
     return (f"WHERE {' AND '.join(clauses)}" if clauses else ""), params
 
 
-async def list_calls(conn: AsyncConnection, f: CallFilter, *, limit: int, cursor: str | None = None
-                     ) -> tuple[list[CallRow], str | None]:
+def _query(f: CallFilter, after: tuple[datetime, uuid.UUID] | None, *, text_via_index: bool
+           ) -> tuple[str, list[Any]]:
+    where, params = _where(f, after, text_via_index=text_via_index)
+    return f"{_SELECT} {where} ORDER BY c.started_at DESC, c.id DESC", params
+
+
+_LEXEME = re.compile(r"(!?)'((?:[^']|'')+)'")
+_STATS_TTL_S = 300.0
+
+
+@dataclass
+class _LexemeStats:
+    loaded_at: float
+    entries: float
+    calls: float
+    freqs: dict[str, float]
+
+
+_stats: _LexemeStats | None = None
+
+
+async def _lexeme_stats(conn: AsyncConnection) -> _LexemeStats:
+    """The planner's statistics on transcript words (ANALYZE's most common lexemes), cached for a few minutes."""
+    global _stats
+    now = time.monotonic()
+    if _stats is not None and now - _stats.loaded_at < _STATS_TTL_S:
+        return _stats
+    cur = await conn.execute(
+        """SELECT (SELECT greatest(reltuples, 0) FROM pg_class WHERE oid = 'call_transcript_entries'::regclass),
+                  (SELECT greatest(reltuples, 0) FROM pg_class WHERE oid = 'calls'::regclass),
+                  s.most_common_elems::text::text[], s.most_common_elem_freqs
+           FROM (SELECT 1) one LEFT JOIN pg_stats s ON s.schemaname = current_schema()
+                AND s.tablename = 'call_transcript_entries' AND s.attname = 'text_search'""")
+    row = await cur.fetchone()
+    entries, calls, elems, freqs = row if row else (0.0, 0.0, None, None)
+    table = dict(zip(elems or [], freqs or [], strict=False))
+    _stats = _LexemeStats(loaded_at=now, entries=float(entries or 0), calls=float(calls or 0), freqs=table)
+    return _stats
+
+
+async def search_via_index(conn: AsyncConnection, text: str, limit: int) -> bool:
+    """True when looking the words up in the GIN index is cheaper than probing calls newest first.
+
+    Matching entries are estimated per word from ANALYZE's most-common-lexeme list: a word missing from it is
+    rare (below what the list tracks, at statistics target 1000), so the index path is right. AND takes the
+    rarest word, OR the sum. The index path costs about one unit per match; the probe path needs about
+    limit × calls ÷ matches probes, each roughly ten times dearer."""
+    stats = await _lexeme_stats(conn)
+    if not stats.freqs or stats.calls < 1:
+        return True  # never analyzed (a small or new table): the index is the safe choice
+    cur = await conn.execute("SELECT querytree(websearch_to_tsquery('english', %s))::text", (text,))
+    row = await cur.fetchone()
+    tree = str(row[0]) if row else ""
+    lexemes = [m.group(2).replace("''", "'") for m in _LEXEME.finditer(tree) if not m.group(1)]
+    if not lexemes:
+        return True
+    counts = [stats.freqs.get(lexeme, 0.0) * stats.entries for lexeme in lexemes]
+    matches = sum(counts) if "|" in tree else min(counts)
+    probes = limit * stats.calls / max(matches, 1.0)
+    return matches <= probes * 10
+
+
+async def list_calls(conn: AsyncConnection, f: CallFilter, *, limit: int, cursor: str | None = None,
+                     text_plan: Literal["auto", "index", "probe"] = "auto") -> tuple[list[CallRow], str | None]:
     """One page, newest first, and the cursor of the next page (None at the end)."""
     after = decode_cursor(cursor) if cursor else None
-    where, params = _where(f, after)
-    await conn.execute(f"SET LOCAL statement_timeout = {LIST_TIMEOUT_MS}")
+    # JIT compiling costs 10-40 ms and never pays back on a 50-row page.
+    await conn.execute(f"SET LOCAL statement_timeout = {LIST_TIMEOUT_MS}; SET LOCAL jit = off")
+    if text_plan == "auto":
+        via_index = bool(f.text) and await search_via_index(conn, str(f.text), limit)
+    else:
+        via_index = text_plan == "index"
+    sql, params = _query(f, after, text_via_index=via_index)
     async with conn.cursor(row_factory=class_row(CallRow)) as cur:
-        await cur.execute(f"{_SELECT} {where} ORDER BY c.started_at DESC, c.id DESC LIMIT %s", [*params, limit + 1])
+        await cur.execute(f"{sql} LIMIT %s", [*params, limit + 1])
         rows = await cur.fetchall()
     more = len(rows) > limit
     rows = rows[:limit]
@@ -129,9 +209,9 @@ async def list_calls(conn: AsyncConnection, f: CallFilter, *, limit: int, cursor
 
 async def export_calls(conn: AsyncConnection, f: CallFilter, *, batch: int = 2000) -> AsyncIterator[list[CallRow]]:
     """Every matching call, newest first, in batches from a server-side cursor."""
-    where, params = _where(f, None)
+    sql, params = _query(f, None, text_via_index=True)  # all matches: the index path
     async with conn.transaction(), conn.cursor(name="call_export", row_factory=class_row(CallRow)) as cur:
-        await cur.execute(f"{_SELECT} {where} ORDER BY c.started_at DESC, c.id DESC", params)
+        await cur.execute(sql, params)
         while rows := await cur.fetchmany(batch):
             yield rows
 

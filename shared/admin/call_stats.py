@@ -11,6 +11,8 @@ from typing import Any
 from psycopg import AsyncConnection
 from psycopg.rows import class_row
 
+from shared.db.pool import STATEMENT_TIMEOUT_MS
+
 ACTIVE_STATUSES = ("queued", "initiated", "ringing", "in-progress")
 PROMISE_OUTCOMES = ("payment_arranged", "promise_to_pay")
 NO_PARTY_OUTCOMES = ("wrong_party", "voicemail", "no_answer", "busy", "failed")
@@ -141,6 +143,7 @@ async def refresh_rollups(conn: AsyncConnection, today: date | None = None) -> d
             {"since": since, "until": _day_start(through + timedelta(days=1))})
         await conn.execute("UPDATE call_daily_stats_state SET finalized_through = %s, refreshed_at = now() WHERE id",
                            (through,))
+        await conn.execute(f"SET LOCAL statement_timeout = {STATEMENT_TIMEOUT_MS}")  # back to the usual bound
     return through
 
 

@@ -7,10 +7,11 @@ from typing import Any
 
 from psycopg import AsyncConnection
 from psycopg.rows import class_row
+from psycopg.types.json import Jsonb
 
 from shared.admin.errors import ConflictError
 from shared.db.campaigns import Campaign
-from shared.db.errors import NotFoundError
+from shared.db.errors import NotFoundError, domain_errors
 
 # action → (statuses it may be taken from, status it leads to)
 TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
@@ -80,3 +81,45 @@ async def apply_status(conn: AsyncConnection, campaign_id: uuid.UUID, status: st
     if row is None:
         raise NotFoundError("campaign not found")
     return row
+
+
+async def list_campaigns(conn: AsyncConnection, *, status: str | None, limit: int) -> list[Campaign]:
+    where = "WHERE status = %s" if status else ""
+    params: list[Any] = [status] if status else []
+    async with conn.cursor(row_factory=class_row(Campaign)) as cur:
+        await cur.execute(f"SELECT * FROM campaigns {where} ORDER BY created_at DESC LIMIT %s", [*params, limit])
+        return await cur.fetchall()
+
+
+_EDITABLE = {"name", "tactic_id", "customer_filter", "max_concurrency", "calls_per_minute", "max_attempts",
+             "retry_delay_minutes"}
+
+
+async def edit_draft(conn: AsyncConnection, campaign_id: uuid.UUID, changes: dict[str, Any]
+                     ) -> tuple[Campaign, Campaign]:
+    """Change a draft's settings; returns (before, after). Anything but a draft is a ConflictError."""
+    before = await lock_campaign(conn, campaign_id)
+    if before.status != "draft":
+        raise ConflictError(f"only a draft campaign can be edited (this one is {before.status})")
+    unknown = set(changes) - _EDITABLE
+    if unknown:
+        raise ValueError(f"not editable: {sorted(unknown)}")
+    if not changes:
+        return before, before
+    values = [Jsonb(v or {}) if k == "customer_filter" else v for k, v in changes.items()]
+    assignments = ", ".join(f"{k} = %s" for k in changes)
+    with domain_errors():
+        async with conn.cursor(row_factory=class_row(Campaign)) as cur:
+            await cur.execute(f"UPDATE campaigns SET {assignments} WHERE id = %s RETURNING *", [*values, campaign_id])
+            after = await cur.fetchone()
+    assert after is not None
+    return before, after
+
+
+async def delete_draft(conn: AsyncConnection, campaign_id: uuid.UUID) -> Campaign:
+    """Delete a draft; a campaign that ever ran is kept (cancel it instead)."""
+    before = await lock_campaign(conn, campaign_id)
+    if before.status != "draft":
+        raise ConflictError(f"only a draft campaign can be deleted (this one is {before.status})")
+    await conn.execute("DELETE FROM campaigns WHERE id = %s", (campaign_id,))
+    return before

@@ -45,10 +45,15 @@ CREATE INDEX arrangements_created ON payment_arrangements (created_at);
 CREATE INDEX calls_active ON calls (started_at DESC)
   WHERE status IN ('queued','initiated','ringing','in-progress');
 
+-- Finer lexeme statistics: the call search chooses between the GIN index and a newest-first probe from the
+-- planner's estimate of how many transcript entries match.
+ALTER TABLE call_transcript_entries ALTER COLUMN text_search SET STATISTICS 1000;
+
 GRANT SELECT, INSERT, UPDATE, DELETE ON call_daily_stats, call_daily_stats_state TO archer_app;
 """
 
 DOWNGRADE = r"""
+ALTER TABLE call_transcript_entries ALTER COLUMN text_search SET STATISTICS -1;
 DROP INDEX IF EXISTS calls_active;
 DROP INDEX IF EXISTS arrangements_created;
 DROP INDEX IF EXISTS turn_metrics_recorded;
