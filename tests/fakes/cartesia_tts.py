@@ -49,9 +49,9 @@ async def synthesize(text: str, wpm: int = 220, tempo: float = 1.0) -> bytes:
         p1 = await asyncio.create_subprocess_exec(espeak, "-s", str(wpm), "--stdout", text,
                                                   stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL)
         wav, _ = await p1.communicate()
+        effects = ["tempo", str(tempo)] if tempo != 1.0 else []
         p2 = await asyncio.create_subprocess_exec(sox, "-t", "wav", "-", "-t", "raw", "-r", "8000", "-e", "mu-law",
-                                                  "-b", "8", "-c", "1", "-", *(["tempo", str(tempo)] if tempo != 1.0 else []),
-                                                  stdin=asyncio.subprocess.PIPE,
+                                                  "-b", "8", "-c", "1", "-", *effects, stdin=asyncio.subprocess.PIPE,
                                                   stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL)
         audio, _ = await p2.communicate(wav)
     if not audio:

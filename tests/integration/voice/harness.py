@@ -18,7 +18,7 @@ from shared.telephony.stream_token import issue_stream_token
 from tests.fakes.cartesia import CartesiaFake
 from tests.fakes.cartesia_stt import SttFakeConfig
 from tests.fakes.cartesia_tts import TtsFakeConfig
-from tests.fakes.scripted_engine import ScriptedEngine, Script, default_script
+from tests.fakes.scripted_engine import Script, ScriptedEngine, default_script
 from tests.fakes.twilio_caller import TwilioCaller
 from tests.support.servers import free_port
 from voice.app import VoiceServices, create_app

@@ -31,7 +31,7 @@ async def test_caller_hears_greeting_reply_and_goodbye_then_call_is_finalised(co
             "SELECT turn, voice_to_voice_ms, stt_ms, tts_ttfb_ms, overhead_ms FROM turn_metrics WHERE call_id = %s "
             "ORDER BY turn", (call_id,))).fetchall()
         assert len(rows) == 3
-        for turn, v2v, stt, ttfb, overhead in rows[1:]:
+        for _turn, v2v, stt, ttfb, overhead in rows[1:]:
             assert v2v is not None and stt is not None and ttfb is not None and overhead is not None
             assert v2v > stt
         assert engine.closed
