@@ -36,3 +36,24 @@ async def test_caller_hears_greeting_reply_and_goodbye_then_call_is_finalised(co
             assert v2v > stt
         assert engine.closed
         await wait_until(lambda: stack.cartesia.open_connections == 0, what="cartesia sockets closed")
+
+
+async def test_media_stream_with_a_bad_signature_or_token_is_refused(conn, pool):
+    import pytest
+    from websockets.exceptions import InvalidStatus
+
+    from tests.fakes.twilio_caller import TwilioCaller
+
+    async with voice_stack(pool) as stack:
+        _, good = await stack.new_call(conn)
+        await good.hangup()
+        forged = TwilioCaller(good.url, custom_parameters=good.custom_parameters, signature="Zm9yZ2Vk")
+        with pytest.raises(InvalidStatus) as info:
+            await forged.connect()
+        assert info.value.response.status_code == 403
+        params = {**good.custom_parameters, "token": good.custom_parameters["token"][:-4] + "AAAA"}
+        tampered = TwilioCaller(good.url, custom_parameters=params, signature=good.signature)
+        await tampered.connect()
+        await asyncio.wait_for(tampered.closed.wait(), timeout=5)      # closed before any call starts
+        assert stack.engines == [stack.engines[0]]
+        await tampered.close()

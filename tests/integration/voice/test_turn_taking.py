@@ -1,0 +1,39 @@
+"""Turn-taking rules on the phone path: silence prompts then a polite end, the maximum call length, DTMF."""
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+
+from shared.agent.events import DtmfDigit, HangUp, SilenceTimeout
+from tests.integration.voice.harness import FAST, voice_stack, wait_until
+
+
+async def test_silent_caller_is_prompted_then_the_call_ends(conn, pool):
+    config = replace(FAST, silence_prompt_s=0.6, silence_max_prompts=1)
+    async with voice_stack(pool, config=config) as stack:
+        _, caller = await stack.new_call(conn)
+        await asyncio.wait_for(caller.closed.wait(), timeout=15)      # the caller never says a word
+        engine = stack.engines[0]
+        assert [i for i in engine.inputs if isinstance(i, SilenceTimeout)] == [SilenceTimeout(0.6)] * 2
+        assert stack.cartesia.tts.stats.transcripts.count("Are you still there?") == 2
+        await wait_until(lambda: not stack.services.calls, what="call closed")
+
+
+async def test_maximum_call_length_hangs_up(conn, pool):
+    config = replace(FAST, max_call_s=1.5)
+    async with voice_stack(pool, config=config) as stack:
+        _, caller = await stack.new_call(conn)
+        await asyncio.wait_for(caller.closed.wait(), timeout=10)
+        await wait_until(lambda: not stack.services.calls, what="call closed")
+        assert isinstance(stack.engines[0].inputs[-1], HangUp)
+
+
+async def test_keypad_digits_reach_the_engine(conn, pool):
+    async with voice_stack(pool) as stack:
+        _, caller = await stack.new_call(conn)
+        await caller.wait_agent_done()
+        for digit in "42":
+            await caller.press(digit)
+        await wait_until(lambda: [i for i in stack.engines[0].inputs if isinstance(i, DtmfDigit)] ==
+                         [DtmfDigit("4"), DtmfDigit("2")], what="digits")
+        await caller.hangup()
