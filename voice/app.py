@@ -311,9 +311,14 @@ def create_app(*, settings: Settings | None = None, engine_factory: EngineFactor
                call_control: CallControl | None = None, verify_token: TokenVerifier | None = None,
                config: VoiceConfig | None = None, bus: EventBus | None = None, pool: Any = None,
                workflows: Any = None) -> Starlette:
-    services = VoiceServices(settings=settings or get_settings(), engine_factory=engine_factory or
-                             default_engine_factory, config=config or VoiceConfig(), call_control=call_control,
-                             verify_token=verify_token, bus=bus, pool=pool, workflows=workflows)
+    settings = settings or get_settings()
+    if verify_token is None:
+        from voice.auth import default_token_verifier
+
+        verify_token = default_token_verifier(settings)
+    services = VoiceServices(settings=settings, engine_factory=engine_factory or default_engine_factory,
+                             config=config or VoiceConfig(), call_control=call_control, verify_token=verify_token,
+                             bus=bus, pool=pool, workflows=workflows)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

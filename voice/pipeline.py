@@ -63,6 +63,7 @@ class VoiceConfig:
     tts_stall_timeout_s: float = 1.0
     hangup_grace_s: float = 5.0            # hang up even if the last mark is never echoed
     engine_close_timeout_s: float = 5.0
+    eager_start: bool = False              # start the engine on turn.eager_end, speak only once turn.end agrees
 
 
 class PhoneLink(Protocol):
@@ -85,6 +86,15 @@ class _Speech:
     reframer: Reframer = field(default_factory=Reframer)
     played: bool = False
     interrupted: bool = False
+
+
+@dataclass
+class _Speculation:
+    """An engine run started on `turn.eager_end`: it may think ahead but speaks only once released."""
+
+    text: str
+    release: asyncio.Event = field(default_factory=asyncio.Event)
+    cancelled: bool = False
 
 
 @dataclass
@@ -115,6 +125,8 @@ class CallPipeline:
         self.vad = EnergyVad(onset_frames=self.cfg.vad_onset_frames)
         self._inbox: asyncio.Queue[tuple[Any, ...]] = asyncio.Queue()
         self._engine_inputs: asyncio.Queue[EngineInput] = asyncio.Queue()
+        self._gates: dict[int, _Speculation] = {}          # id(input) → its speculation gate
+        self._spec: _Speculation | None = None
         self._driver: asyncio.Task[None] | None = None
         self._responder: asyncio.Task[None] | None = None
         self._speech: _Speech | None = None             # the response currently audible (or about to be)
@@ -235,6 +247,10 @@ class CallPipeline:
             await self._caller_onset(onset)
         elif event.kind == "turn.end":
             await self._on_turn_end(event.transcript.strip(), now)
+        elif event.kind == "turn.eager_end":
+            self._on_eager_end(event.transcript.strip(), now)
+        elif event.kind == "turn.resume":
+            self._drop_speculation()
         elif event.kind == "error":
             log.error("speech recognition lost", extra={"call_id": str(self.call_id)})
 
@@ -278,7 +294,37 @@ class CallPipeline:
         if barge is not None and self._speech is not None:
             self.playout.resume(barge.heard_pos)
 
+    def _on_eager_end(self, text: str, now: float) -> None:
+        idle = self._responder is None or self._responder.done()
+        if not self.cfg.eager_start or not text or self._spec is not None or self._agent_audible() or not idle:
+            return
+        spec = _Speculation(text)
+        self._spec = spec
+        self._next_clock = TurnClock(turn=-1, speech_end=self.vad.last_loud_at, stt_end=now)
+        utterance = UserUtterance(text)
+        self._gates[id(utterance)] = spec
+        self._engine_inputs.put_nowait(utterance)
+
+    def _drop_speculation(self) -> None:
+        spec, self._spec = self._spec, None
+        if spec is None:
+            return
+        spec.cancelled = True
+        if self._responder is not None and not self._responder.done():
+            self._responder.cancel()
+        self._next_clock = None
+
     async def _on_turn_end(self, text: str, now: float) -> None:
+        spec = self._spec
+        if spec is not None:
+            if text == spec.text:
+                self._spec = None
+                self._listening_since = None
+                self._silences = 0
+                self._publish("transcript", {"speaker": "caller", "text": text})
+                spec.release.set()                        # the engine's head start is kept
+                return
+            self._drop_speculation()
         if self._barge is not None and not self._barge.confirmed:
             if is_backchannel(text):
                 self._resume()
@@ -381,6 +427,10 @@ class CallPipeline:
         return clock
 
     async def _respond(self, inp: EngineInput) -> None:
+        spec = self._gates.pop(id(inp), None)
+        if spec is not None and spec.cancelled:
+            self._inbox.put_nowait(("response_done", None))
+            return
         clock = self._clock_for(inp)
         token = current_turn.set(clock)
         clock.mark("engine_start")
@@ -390,6 +440,8 @@ class CallPipeline:
                 if isinstance(event, AgentSpeech):
                     clock.mark("first_sentence")
                     self._adopt_engine_ttft(clock)
+                    if spec is not None and not spec.release.is_set():
+                        await spec.release.wait()         # speculative: speak only once turn.end confirms
                     if speech is None:
                         speech = self._begin_speech(clock)
                     speech.sentences.append(event.text)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import re
+import time
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -92,9 +93,10 @@ LEFT JOIN behavioral_tactics t ON t.id = c.tactic_id
 # for every call); the probe reads the call's few entries through (call_id, seq).
 _PROBE = ("(SELECT true FROM call_transcript_entries e WHERE e.call_id = c.id "
           "AND (e.text_search @@ websearch_to_tsquery('english', %s)) IS TRUE LIMIT 1)")
-_GIN_HITS = "c.id IN (SELECT call_id FROM hits)"
-_HITS_CTE = ("WITH hits AS MATERIALIZED (SELECT DISTINCT e.call_id FROM call_transcript_entries e "
-             "WHERE e.text_search @@ websearch_to_tsquery('english', %s)) ")
+# = ANY(ARRAY(...)): the matching call ids are collected once from the GIN index (an InitPlan), then fetched by
+# primary key and sorted — never a newest-first scan of calls hoping to meet them.
+_GIN_HITS = ("c.id = ANY(ARRAY(SELECT DISTINCT e.call_id FROM call_transcript_entries e "
+             "WHERE e.text_search @@ websearch_to_tsquery('english', %s)))")
 
 
 def _where(f: CallFilter, after: tuple[datetime, uuid.UUID] | None, *, text_via_index: bool = False
@@ -116,11 +118,8 @@ def _where(f: CallFilter, after: tuple[datetime, uuid.UUID] | None, *, text_via_
         # Two plans, chosen by search_plan(): a rare term is looked up in the GIN index and joined to calls; a
         # common term is probed call by call, newest first (LIMIT 1 keeps it a per-row probe the planner
         # cannot turn into a hash over millions of matching entries) and the first page fills at once.
-        if text_via_index:
-            clauses.append(_GIN_HITS)  # the text parameter goes with the CTE, see _query()
-        else:
-            clauses.append(_PROBE)
-            params.append(f.text)
+        clauses.append(_GIN_HITS if text_via_index else _PROBE)
+        params.append(f.text)
     if after is not None:
         clauses.append("(c.started_at, c.id) < (%s, %s)")
         params.extend(after)
@@ -130,41 +129,62 @@ def _where(f: CallFilter, after: tuple[datetime, uuid.UUID] | None, *, text_via_
 def _query(f: CallFilter, after: tuple[datetime, uuid.UUID] | None, *, text_via_index: bool
            ) -> tuple[str, list[Any]]:
     where, params = _where(f, after, text_via_index=text_via_index)
-    # MATERIALIZED: the matching call ids are collected once from the GIN index, never probed per call.
-    cte, cte_params = (_HITS_CTE, [f.text]) if f.text and text_via_index else ("", [])
-    return f"{cte}{_SELECT} {where} ORDER BY c.started_at DESC, c.id DESC", [*cte_params, *params]
+    return f"{_SELECT} {where} ORDER BY c.started_at DESC, c.id DESC", params
 
 
 _LEXEME = re.compile(r"(!?)'((?:[^']|'')+)'")
+_STATS_TTL_S = 300.0
 
 
-async def _entries_matching(conn: AsyncConnection, lexeme: str) -> float:
+@dataclass
+class _LexemeStats:
+    loaded_at: float
+    entries: float
+    calls: float
+    freqs: dict[str, float]
+
+
+_stats: _LexemeStats | None = None
+
+
+async def _lexeme_stats(conn: AsyncConnection) -> _LexemeStats:
+    """The planner's statistics on transcript words (ANALYZE's most common lexemes), cached for a few minutes."""
+    global _stats
+    now = time.monotonic()
+    if _stats is not None and now - _stats.loaded_at < _STATS_TTL_S:
+        return _stats
     cur = await conn.execute(
-        "EXPLAIN (FORMAT JSON) SELECT 1 FROM call_transcript_entries WHERE text_search @@ %s::tsquery",
-        (f"'{lexeme}'",))
+        """SELECT (SELECT greatest(reltuples, 0) FROM pg_class WHERE oid = 'call_transcript_entries'::regclass),
+                  (SELECT greatest(reltuples, 0) FROM pg_class WHERE oid = 'calls'::regclass),
+                  s.most_common_elems::text::text[], s.most_common_elem_freqs
+           FROM (SELECT 1) one LEFT JOIN pg_stats s ON s.schemaname = current_schema()
+                AND s.tablename = 'call_transcript_entries' AND s.attname = 'text_search'""")
     row = await cur.fetchone()
-    return float(row[0][0]["Plan"]["Plan Rows"]) if row else 0.0
+    entries, calls, elems, freqs = row if row else (0.0, 0.0, None, None)
+    table = dict(zip(elems or [], freqs or [], strict=False))
+    _stats = _LexemeStats(loaded_at=now, entries=float(entries or 0), calls=float(calls or 0), freqs=table)
+    return _stats
 
 
 async def search_via_index(conn: AsyncConnection, text: str, limit: int) -> bool:
     """True when looking the words up in the GIN index is cheaper than probing calls newest first.
 
-    Matching entries are estimated per word from the planner's lexeme statistics (the estimate for several
-    words together assumes they are independent, which transcripts are not): AND takes the rarest word, OR the
-    most common. The index path costs about one unit per match; the probe path needs about
+    Matching entries are estimated per word from ANALYZE's most-common-lexeme list: a word missing from it is
+    rare (below what the list tracks, at statistics target 1000), so the index path is right. AND takes the
+    rarest word, OR the sum. The index path costs about one unit per match; the probe path needs about
     limit × calls ÷ matches probes, each roughly ten times dearer."""
+    stats = await _lexeme_stats(conn)
+    if not stats.freqs or stats.calls < 1:
+        return True  # never analyzed (a small or new table): the index is the safe choice
     cur = await conn.execute("SELECT querytree(websearch_to_tsquery('english', %s))::text", (text,))
     row = await cur.fetchone()
     tree = str(row[0]) if row else ""
     lexemes = [m.group(2).replace("''", "'") for m in _LEXEME.finditer(tree) if not m.group(1)]
     if not lexemes:
         return True
-    estimates = [await _entries_matching(conn, lexeme) for lexeme in lexemes[:8]]
-    matches = max(estimates) if "|" in tree else min(estimates)
-    cur = await conn.execute("SELECT greatest(reltuples, 1) FROM pg_class WHERE oid = 'calls'::regclass")
-    calls_row = await cur.fetchone()
-    calls = float(calls_row[0]) if calls_row else 1.0
-    probes = limit * calls / max(matches, 1.0)
+    counts = [stats.freqs.get(lexeme, 0.0) * stats.entries for lexeme in lexemes]
+    matches = sum(counts) if "|" in tree else min(counts)
+    probes = limit * stats.calls / max(matches, 1.0)
     return matches <= probes * 10
 
 
@@ -172,7 +192,8 @@ async def list_calls(conn: AsyncConnection, f: CallFilter, *, limit: int, cursor
                      text_plan: Literal["auto", "index", "probe"] = "auto") -> tuple[list[CallRow], str | None]:
     """One page, newest first, and the cursor of the next page (None at the end)."""
     after = decode_cursor(cursor) if cursor else None
-    await conn.execute(f"SET LOCAL statement_timeout = {LIST_TIMEOUT_MS}")
+    # JIT compiling costs 10-40 ms and never pays back on a 50-row page.
+    await conn.execute(f"SET LOCAL statement_timeout = {LIST_TIMEOUT_MS}; SET LOCAL jit = off")
     if text_plan == "auto":
         via_index = bool(f.text) and await search_via_index(conn, str(f.text), limit)
     else:

@@ -30,6 +30,7 @@ class SttFakeConfig:
     start_latency_ms: float = 30
     end_latency_ms: float = 100               # last speech byte received → turn.end
     eager_end: bool = False                   # also send turn.eager_end (half the end latency) before turn.end
+    eager_then_resume: int = 0                # the next N turns: eager_end on half the words, turn.resume, turn.end
     drop_after_speech_bytes: int | None = None   # close the socket (1011) once, mid-utterance
     require_auth: bool = True
 
@@ -40,6 +41,7 @@ class SttFakeStats:
     open_connections: int = 0
     audio_bytes: int = 0
     transcripts: list[str] = field(default_factory=list)
+    turn_end_sent_at: list[float] = field(default_factory=list)
     drops: int = 0
     rejected: int = 0
 
@@ -61,6 +63,8 @@ class _Session:
     async def send(self, event: dict[str, Any], delay_ms: float = 0) -> None:
         if delay_ms:
             await asyncio.sleep(delay_ms / 1000)
+        if event["type"] == "turn.end":
+            self.fake.stats.turn_end_sent_at.append(time.monotonic())
         with contextlib.suppress(Exception):
             await self.ws.send(json.dumps({**event, "request_id": self.request_id}))
 
@@ -128,7 +132,13 @@ class _Session:
         self.state = "idle"
         self.quiet = 0
         self.fake.stats.transcripts.append(text)
-        if cfg.eager_end and text:
+        if cfg.eager_then_resume and text:
+            cfg.eager_then_resume -= 1
+            words = text.split()
+            partial = " ".join(words[:max(1, len(words) // 2)])
+            self.later({"type": "turn.eager_end", "transcript": partial}, cfg.end_latency_ms / 3)
+            self.later({"type": "turn.resume"}, cfg.end_latency_ms * 2 / 3)
+        elif cfg.eager_end and text:
             self.later({"type": "turn.eager_end", "transcript": text}, cfg.end_latency_ms / 2)
         self.later({"type": "turn.end", "transcript": text}, cfg.end_latency_ms)
 

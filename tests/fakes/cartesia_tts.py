@@ -22,7 +22,7 @@ from websockets.http11 import Request, Response
 from tests.support.servers import free_port
 
 CHUNK_BYTES = 800                      # 100 ms of audio per chunk message
-_cache: dict[tuple[str, int], bytes] = {}
+_cache: dict[tuple[str, int, float], bytes] = {}
 
 
 def _linear_to_mulaw(sample: int) -> int:
@@ -38,9 +38,9 @@ def tone(duration_ms: int) -> bytes:
     return bytes(_linear_to_mulaw(int(8000 * math.sin(2 * math.pi * 220 * i / 8000))) for i in range(n))
 
 
-async def synthesize(text: str, wpm: int = 220) -> bytes:
-    """μ-law 8 kHz mono speech for `text` (cached)."""
-    key = (text, wpm)
+async def synthesize(text: str, wpm: int = 220, tempo: float = 1.0) -> bytes:
+    """μ-law 8 kHz mono speech for `text` (cached); `tempo` > 1 speeds it up (sox tempo, pitch kept) for tests."""
+    key = (text, wpm, tempo)
     if key in _cache:
         return _cache[key]
     audio = b""
@@ -49,12 +49,13 @@ async def synthesize(text: str, wpm: int = 220) -> bytes:
         p1 = await asyncio.create_subprocess_exec(espeak, "-s", str(wpm), "--stdout", text,
                                                   stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL)
         wav, _ = await p1.communicate()
+        effects = ["tempo", str(tempo)] if tempo != 1.0 else []
         p2 = await asyncio.create_subprocess_exec(sox, "-t", "wav", "-", "-t", "raw", "-r", "8000", "-e", "mu-law",
-                                                  "-b", "8", "-c", "1", "-", stdin=asyncio.subprocess.PIPE,
+                                                  "-b", "8", "-c", "1", "-", *effects, stdin=asyncio.subprocess.PIPE,
                                                   stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL)
         audio, _ = await p2.communicate(wav)
     if not audio:
-        audio = tone(max(300, int(len(text.split()) * 60_000 / wpm)))
+        audio = tone(max(300, int(len(text.split()) * 60_000 / wpm / tempo)))
     _cache[key] = audio
     return audio
 
@@ -67,6 +68,7 @@ class TtsFakeConfig:
     stall_contexts: int = 0                # the next N contexts send 1 chunk and then nothing, ever
     drop_after_chunks: int | None = None   # close the socket (1011) once after this many chunks
     wpm: int = 220
+    tempo: float = 1.0                     # tests speed speech up (sox tempo) to keep calls short
 
 
 @dataclass
@@ -184,7 +186,7 @@ class CartesiaTtsFake:
                     ctx.flush_id += 1
                 if text:
                     self.stats.transcripts.append(text)
-                    audio = await synthesize(text, cfg.wpm)
+                    audio = await synthesize(text, cfg.wpm, cfg.tempo)
                     if first:
                         await asyncio.sleep(cfg.first_byte_ms / 1000)
                         first = False

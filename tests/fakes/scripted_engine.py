@@ -6,6 +6,7 @@ the "LLM first token" after a configurable delay, as the real LLM brain does.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 
@@ -41,10 +42,12 @@ class ScriptedEngine:
     script: Script = default_script
     ttft_s: float = 0.0
     inputs: list[EngineInput] = field(default_factory=list)
+    input_times: list[float] = field(default_factory=list)
     closed: bool = False
 
     async def handle(self, event: EngineInput) -> AsyncIterator[EngineEvent]:
         self.inputs.append(event)
+        self.input_times.append(time.monotonic())
         outputs = self.script(event)
         if outputs and self.ttft_s:
             await asyncio.sleep(self.ttft_s)

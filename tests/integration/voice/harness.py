@@ -18,7 +18,7 @@ from shared.telephony.stream_token import issue_stream_token
 from tests.fakes.cartesia import CartesiaFake
 from tests.fakes.cartesia_stt import SttFakeConfig
 from tests.fakes.cartesia_tts import TtsFakeConfig
-from tests.fakes.scripted_engine import ScriptedEngine, Script, default_script
+from tests.fakes.scripted_engine import Script, ScriptedEngine, default_script
 from tests.fakes.twilio_caller import TwilioCaller
 from tests.support.servers import free_port
 from voice.app import VoiceServices, create_app
@@ -65,7 +65,7 @@ async def voice_stack(pool: Any, *, script: Script = default_script, stt: SttFak
                       engine_factory: Any = "scripted", twilio_token: str = TWILIO_TOKEN,
                       settings_extra: dict[str, Any] | None = None, **app_kwargs: Any) -> AsyncIterator[VoiceStack]:
     cartesia = await CartesiaFake(stt or SttFakeConfig(start_latency_ms=20, end_latency_ms=60),
-                                  tts or TtsFakeConfig(first_byte_ms=20, wpm=450)).start()
+                                  tts or TtsFakeConfig(first_byte_ms=20, wpm=400, tempo=2.0)).start()
     port = free_port()
     settings = stack_settings(cartesia, port, None, twilio_token=twilio_token, **(settings_extra or {}))
     engines: list[ScriptedEngine] = []

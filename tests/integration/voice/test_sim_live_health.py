@@ -96,3 +96,53 @@ async def test_drain_refuses_new_calls_while_the_live_one_finishes(conn, pool):
         assert not drain.done()
         await caller.say("bye")
         await asyncio.wait_for(drain, timeout=10)
+
+
+async def test_live_accepts_an_admin_api_jwt_and_refuses_one_without_a_role(pool):
+    """The real admin-API verifier (JWKS, issuer, audience) guards /live when AUTH_MODE=jwt."""
+    import threading
+    import time
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    import jwt
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    from tests.support.servers import free_port
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(key.public_key()))
+    jwks = json.dumps({"keys": [{**jwk, "kid": "k1", "use": "sig", "alg": "RS256"}]}).encode()
+
+    class Jwks(BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(jwks)
+
+        def log_message(self, *args):
+            pass
+
+    port = free_port()
+    server = HTTPServer(("127.0.0.1", port), Jwks)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+
+    def token(roles):
+        now = int(time.time())
+        return jwt.encode({"iss": "https://issuer.test", "aud": "api://archer-test", "sub": "u1", "roles": roles,
+                           "iat": now, "exp": now + 300}, key, algorithm="RS256", headers={"kid": "k1"})
+
+    extra = {"auth_mode": "jwt", "auth_issuer": "https://issuer.test", "auth_audience": "api://archer-test",
+             "auth_jwks_url": f"http://127.0.0.1:{port}/keys"}
+    try:
+        async with voice_stack(pool, settings_extra=extra) as stack:
+            async with connect(f"{stack.base}/live?token={token(['Archer.Viewer'])}") as ws:
+                await ws.send("ping")
+            with pytest.raises(InvalidStatus):
+                async with connect(f"{stack.base}/live?token={token([])}"):
+                    pass
+            with pytest.raises(InvalidStatus):
+                async with connect(f"{stack.base}/live"):
+                    pass
+    finally:
+        server.shutdown()
