@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: dev test lint types pytest web-install web-build web-test e2e demo eval bench migrate seed install clean
+.PHONY: dev test lint types pytest web-install web-build web-test web-watch e2e demo eval bench migrate seed install clean
 
 $(STAMP): requirements.txt requirements-dev.txt $(wildcard voice/requirements.txt)
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -35,6 +35,10 @@ web-install:
 
 web-build: web-install
 	@if [ -f web/package.json ]; then cd web && npm run --silent build; fi
+
+# Rebuilds web/dist on every source change while `make dev` (in another terminal) serves it.
+web-watch: web-install
+	@cd web && npx vite build --watch
 
 web-test: web-install
 	@if [ -f web/package.json ]; then cd web && npm run --silent test; fi

@@ -5,6 +5,7 @@ import importlib
 from pathlib import Path
 from typing import Any
 
+from starlette.exceptions import HTTPException
 from starlette.responses import FileResponse, PlainTextResponse
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -30,7 +31,12 @@ class _SpaFiles(StaticFiles):
     """Static files with the single-page-app fallback: unknown paths serve index.html."""
 
     async def get_response(self, path: str, scope: Scope) -> Any:
-        response = await super().get_response(path, scope)
+        try:
+            response = await super().get_response(path, scope)
+        except HTTPException as exc:  # Starlette raises 404 for a missing file rather than returning it
+            if exc.status_code != 404:
+                raise
+            return FileResponse(Path(str(self.directory)) / "index.html")
         if response.status_code == 404:
             return FileResponse(Path(str(self.directory)) / "index.html")
         return response

@@ -196,15 +196,36 @@ async def list_tool_executions(conn: AsyncConnection, call_id: uuid.UUID) -> lis
 
 
 async def record_turn_metrics(conn: AsyncConnection, m: TurnMetrics) -> None:
-    """Upsert one turn's latency breakdown (a retried write replaces, never duplicates)."""
+    """Upsert one turn's latency breakdown; figures merge, so the engine (LLM timings) and the voice pipeline
+    (speech, TTS, frame timings) can each write the part they measure, and a retried write never duplicates."""
     await conn.execute(
         """INSERT INTO turn_metrics (call_id, turn, speech_end_at, stt_ms, llm_ttft_ms, first_sentence_ms,
                tts_ttfb_ms, first_frame_ms, voice_to_voice_ms, overhead_ms, interrupted)
            VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
-           ON CONFLICT (call_id, turn) DO UPDATE SET speech_end_at = EXCLUDED.speech_end_at,
-               stt_ms = EXCLUDED.stt_ms, llm_ttft_ms = EXCLUDED.llm_ttft_ms,
-               first_sentence_ms = EXCLUDED.first_sentence_ms, tts_ttfb_ms = EXCLUDED.tts_ttfb_ms,
-               first_frame_ms = EXCLUDED.first_frame_ms, voice_to_voice_ms = EXCLUDED.voice_to_voice_ms,
-               overhead_ms = EXCLUDED.overhead_ms, interrupted = EXCLUDED.interrupted""",
+           ON CONFLICT (call_id, turn) DO UPDATE SET
+               speech_end_at = COALESCE(EXCLUDED.speech_end_at, turn_metrics.speech_end_at),
+               stt_ms = COALESCE(EXCLUDED.stt_ms, turn_metrics.stt_ms),
+               llm_ttft_ms = COALESCE(EXCLUDED.llm_ttft_ms, turn_metrics.llm_ttft_ms),
+               first_sentence_ms = COALESCE(EXCLUDED.first_sentence_ms, turn_metrics.first_sentence_ms),
+               tts_ttfb_ms = COALESCE(EXCLUDED.tts_ttfb_ms, turn_metrics.tts_ttfb_ms),
+               first_frame_ms = COALESCE(EXCLUDED.first_frame_ms, turn_metrics.first_frame_ms),
+               voice_to_voice_ms = COALESCE(EXCLUDED.voice_to_voice_ms, turn_metrics.voice_to_voice_ms),
+               overhead_ms = COALESCE(EXCLUDED.overhead_ms, turn_metrics.overhead_ms),
+               interrupted = EXCLUDED.interrupted OR turn_metrics.interrupted""",
         (m.call_id, m.turn, m.speech_end_at, m.stt_ms, m.llm_ttft_ms, m.first_sentence_ms, m.tts_ttfb_ms,
          m.first_frame_ms, m.voice_to_voice_ms, m.overhead_ms, m.interrupted))
+
+
+async def finish_call(conn: AsyncConnection, call_id: uuid.UUID, *, ended_at: datetime | None = None) -> None:
+    """Close a call record from the media side: ended_at and duration once, and a still-live status → completed.
+
+    Idempotent and order-tolerant: a status callback that already finalised the call keeps its values.
+    """
+    await conn.execute(
+        """UPDATE calls SET ended_at = COALESCE(ended_at, GREATEST(COALESCE(%s, now()), started_at)),
+               duration_s = COALESCE(duration_s, GREATEST(0, EXTRACT(EPOCH FROM COALESCE(%s, now())
+                            - COALESCE(answered_at, started_at)))::int),
+               status = CASE WHEN status IN ('queued', 'initiated', 'ringing', 'in-progress') THEN 'completed'
+                             ELSE status END,
+               updated_at = now()
+           WHERE id = %s""", (ended_at, ended_at, call_id))

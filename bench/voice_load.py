@@ -1,0 +1,272 @@
+"""Voice service load benchmark: N concurrent fake phone calls with fixed vendor latencies; prints the figures.
+
+Three processes so each is measured on its own: the voice service (uvicorn, measured for CPU), the Cartesia fake
+(STT turn end 100 ms after the last speech byte, TTS first byte 90 ms) and the Twilio callers; the engine is the
+scripted one with a 250 ms "LLM first token". Usage: python bench/voice_load.py [--calls 100] [--ramp 50,100,200]
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import multiprocessing as mp
+import os
+import sys
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+TWILIO_TOKEN = "bench-twilio-token-not-real"
+STT_MS, LLM_MS, TTS_MS = 100, 250, 90
+TARGETS = {"overhead_p95_ms": 15.0, "max_gap_p99_ms": 40.0, "barge_in_p95_ms": 150.0}
+LONG = ["Here is a little more detail about the options available on your account today.",
+        "You could pay in full, or spread the amount over a few months with a small first payment.",
+        "Tell me which of those sounds closest to what works for you."]
+
+
+def _script(inp: Any) -> list[Any]:
+    from shared.agent.events import AgentSpeech, CallStarted, EndCall, TurnEnd, UserUtterance
+
+    if isinstance(inp, CallStarted):
+        return [AgentSpeech("Hello, this is Archer from Northwind Bank."), TurnEnd()]
+    if isinstance(inp, UserUtterance):
+        text = inp.text.lower()
+        if "bye" in text:
+            return [AgentSpeech("Thank you, goodbye."), EndCall("completed")]
+        if "more" in text:
+            return [*(AgentSpeech(s) for s in LONG), TurnEnd()]
+        return [AgentSpeech("Sure, I can help with that."), TurnEnd()]
+    return []
+
+
+# ---- process: the voice service ----------------------------------------------------------------------------------
+def serve_voice(port: int, cartesia_http: str, database_url: str) -> None:
+    import uvicorn
+
+    from shared.settings import load_settings
+    from tests.fakes.scripted_engine import ScriptedEngine
+    from voice.app import create_app
+
+    settings = load_settings(archer_env="test", database_url=database_url, cartesia_base_url=cartesia_http,
+                             cartesia_api_key="bench-key-not-real", twilio_auth_token=TWILIO_TOKEN,
+                             voice_ws_url=f"ws://127.0.0.1:{port}", db_pool_max_size=20)
+
+    async def factory(started: Any, services: Any) -> ScriptedEngine:
+        return ScriptedEngine(script=_script, ttft_s=LLM_MS / 1000)
+
+    app = create_app(settings=settings, engine_factory=factory)
+    debug = bool(os.environ.get("BENCH_DEBUG"))          # report event-loop stalls over 20 ms
+    if debug:
+        import logging
+
+        logging.basicConfig(level=logging.WARNING)
+        asyncio.get_event_loop_policy()
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error", ws="websockets-sansio",
+                            lifespan="on", ws_max_size=2**20, ws_per_message_deflate=False,
+                            loop="asyncio" if debug else "auto")
+    server = uvicorn.Server(config)
+    if debug:
+        async def serve() -> None:
+            loop = asyncio.get_running_loop()
+            loop.set_debug(True)
+            loop.slow_callback_duration = 0.02
+            await server.serve()
+        asyncio.run(serve())
+    else:
+        server.run()
+
+
+# ---- process: the Cartesia fake ------------------------------------------------------------------------------------
+def serve_cartesia(port: int) -> None:
+    import logging
+
+    from tests.fakes.cartesia import CartesiaFake
+    from tests.fakes.cartesia_stt import SttFakeConfig
+    from tests.fakes.cartesia_tts import TtsFakeConfig, synthesize
+
+    logging.getLogger("websockets").setLevel(logging.CRITICAL)     # the readiness probe is not a handshake
+
+    async def run() -> None:
+        # Synthesise every line up front: a vendor latency is fixed only if espeak never runs mid-call.
+        for text in [*LONG, "Hello, this is Archer from Northwind Bank.", "Sure, I can help with that.",
+                     "Thank you, goodbye."]:
+            await synthesize(text, 260)
+        fake = CartesiaFake(SttFakeConfig(start_latency_ms=30, end_latency_ms=STT_MS),
+                            TtsFakeConfig(first_byte_ms=TTS_MS, wpm=260))
+        fake.port = port
+        await fake.start()
+        await asyncio.Event().wait()
+
+    try:
+        import uvloop
+        uvloop.run(run())
+    except ImportError:
+        asyncio.run(run())
+
+
+# ---- the callers -------------------------------------------------------------------------------------------------
+async def one_call(base: str, call_id: uuid.UUID, turns: int, out: dict[str, list[float]]) -> None:
+    from twilio.request_validator import RequestValidator
+
+    from shared.telephony.stream_token import issue_stream_token
+    from tests.fakes.twilio_caller import TwilioCaller
+
+    url = f"{base}/twilio/media"
+    caller = TwilioCaller(url, signature=RequestValidator(TWILIO_TOKEN).compute_signature(url, {}),
+                          custom_parameters={"call_id": str(call_id), "token": issue_stream_token(
+                              call_id, secret=TWILIO_TOKEN, now=datetime.now(UTC), ttl_s=600)})
+    try:
+        await caller.connect()
+        await caller.wait_agent_done(timeout=30)
+        for i in range(turns):
+            await caller.say(f"option {i} please", duration_ms=800)
+            await caller.wait_agent_done(timeout=30)
+        await caller.say("tell me more", duration_ms=700)
+        await caller.wait_agent_speaking(timeout=30)
+        await asyncio.sleep(1.0)
+        clears_before = len(caller.log.clears)
+        onset_at = time.monotonic()
+        await caller.say("stop there please", duration_ms=900)
+        await caller.wait_agent_done(timeout=30)
+        if len(caller.log.clears) > clears_before:
+            out["barge_in_ms"].append((caller.log.clears[clears_before] - onset_at) * 1000)
+        await caller.say("bye now", duration_ms=600)
+        await asyncio.wait_for(caller.closed.wait(), timeout=30)
+        out["completed"].append(1)
+        for end, first in zip(caller.log.speech_end_sent, caller.log.first_agent_frame_after, strict=False):
+            out["caller_v2v_ms"].append((first - end) * 1000)
+        out["max_gap_ms"].append(_max_gap(caller.log.media_arrivals))
+    except Exception as exc:  # a failed call is counted, not fatal to the run
+        out["failed"].append(1)
+        out.setdefault("errors", []).append(type(exc).__name__)  # type: ignore[arg-type]
+    finally:
+        await caller.close()
+
+
+def _max_gap(arrivals: list[float]) -> float:
+    """Largest interval between consecutive frames inside one run of agent audio (runs split at > 300 ms)."""
+    gaps = [(b - a) * 1000 for a, b in itertools.pairwise(arrivals)]
+    inside = [g for g in gaps if g <= 300]
+    return max(inside, default=0.0)
+
+
+def _pct(values: list[float], p: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    k = min(len(ordered) - 1, max(0, round(p / 100 * (len(ordered) - 1))))
+    return round(ordered[k], 1)
+
+
+def _cpu_seconds(pid: int) -> float:
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def run_level(n: int, turns: int, base: str, database_url: str, voice_pid: int) -> dict[str, Any]:
+    import psycopg
+
+    from shared.db.calls import NewCall, create_call
+
+    async with await psycopg.AsyncConnection.connect(database_url, autocommit=True) as conn:
+        ids = [(await create_call(conn, NewCall(direction="outbound", call_type="test", status="in-progress"))).id
+               for _ in range(n)]
+    out: dict[str, list[float]] = {k: [] for k in ("caller_v2v_ms", "barge_in_ms", "max_gap_ms", "completed",
+                                                   "failed")}
+    cpu0, t0 = _cpu_seconds(voice_pid), time.monotonic()
+    tasks = []
+    for call_id in ids:                                 # stagger starts over ~1 s like real traffic
+        tasks.append(asyncio.create_task(one_call(base, call_id, turns, out)))
+        await asyncio.sleep(1.0 / max(n, 1))
+    await asyncio.gather(*tasks)
+    cpu = (_cpu_seconds(voice_pid) - cpu0) / (time.monotonic() - t0) * 100
+    await asyncio.sleep(1.5)                            # write-behind settles
+    async with await psycopg.AsyncConnection.connect(database_url, autocommit=True) as conn:
+        rows = await (await conn.execute(
+            "SELECT voice_to_voice_ms, overhead_ms FROM turn_metrics WHERE call_id = ANY(%s) "
+            "AND voice_to_voice_ms IS NOT NULL AND NOT interrupted", (ids,))).fetchall()
+    v2v = [float(r[0]) for r in rows]
+    overhead = [float(r[1]) for r in rows if r[1] is not None]
+    return {"calls": n, "completed": len(out["completed"]), "failed": len(out["failed"]),
+            "v2v": (_pct(v2v, 50), _pct(v2v, 95), _pct(v2v, 99)),
+            "overhead": (_pct(overhead, 50), _pct(overhead, 95), _pct(overhead, 99)),
+            "caller_v2v_p50": _pct(out["caller_v2v_ms"], 50),
+            "max_gap_p99": _pct(out["max_gap_ms"], 99), "barge_in_p95": _pct(out["barge_in_ms"], 95),
+            "cpu_pct": round(cpu, 1), "errors": sorted(set(out.get("errors", [])))}  # type: ignore[arg-type]
+
+
+def meets(r: dict[str, Any]) -> bool:
+    return (r["failed"] == 0 and r["overhead"][1] is not None and r["overhead"][1] <= TARGETS["overhead_p95_ms"]
+            and (r["max_gap_p99"] or 0) <= TARGETS["max_gap_p99_ms"]
+            and r["barge_in_p95"] is not None and r["barge_in_p95"] <= TARGETS["barge_in_p95_ms"])
+
+
+def _wait_port(port: int, timeout: float = 30) -> None:
+    import socket
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise RuntimeError(f"port {port} did not open")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--calls", type=int, default=100, help="concurrent calls (default 100)")
+    parser.add_argument("--ramp", default="", help="comma-separated concurrency levels, e.g. 50,100,200")
+    parser.add_argument("--turns", type=int, default=2, help="ordinary caller turns per call before the barge-in")
+    args = parser.parse_args()
+    levels = [int(x) for x in args.ramp.split(",") if x] or [args.calls]
+
+    from shared.db import migrate
+    from tests.support.servers import PostgresServer, free_port
+
+    pg = PostgresServer()
+    database_url = pg.create_database("archer_bench")
+    migrate.upgrade(database_url)
+    cart_port, voice_port = free_port(), free_port()
+    ctx = mp.get_context("spawn")
+    cartesia = ctx.Process(target=serve_cartesia, args=(cart_port,), daemon=True)
+    cartesia.start()
+    voice = ctx.Process(target=serve_voice, args=(voice_port, f"http://127.0.0.1:{cart_port}", database_url),
+                        daemon=True)
+    voice.start()
+    try:
+        _wait_port(cart_port)
+        _wait_port(voice_port)
+        print(f"vendor latencies fixed: STT {STT_MS} ms, LLM first token {LLM_MS} ms, TTS first byte {TTS_MS} ms; "
+              f"targets: overhead p95 ≤ 15 ms @100, ≥200 calls, gap ≤ 40 ms, barge-in p95 ≤ 150 ms")
+        header = (f"{'calls':>5} {'ok':>4} {'fail':>4} {'v2v p50/p95/p99 ms':>22} {'overhead p50/p95/p99':>22} "
+                  f"{'caller v2v p50':>14} {'gap p99':>8} {'barge p95':>9} {'cpu %':>6}  meets")
+        print(header)
+        best = 0
+        for n in levels:
+            r = asyncio.run(run_level(n, args.turns, f"ws://127.0.0.1:{voice_port}", database_url,
+                                      voice.pid or 0))
+            ok = meets(r)
+            best = max(best, n) if ok else best
+            print(f"{r['calls']:>5} {r['completed']:>4} {r['failed']:>4} {'/'.join(map(str, r['v2v'])):>22} "
+                  f"{'/'.join(map(str, r['overhead'])):>22} {r['caller_v2v_p50']!s:>14} {r['max_gap_p99']!s:>8} "
+                  f"{r['barge_in_p95']!s:>9} {r['cpu_pct']:>6}  {'yes' if ok else 'no'} {r['errors'] or ''}",
+                  flush=True)
+        print(f"highest concurrency meeting the §9 targets: {best or 'none of the levels run'}")
+    finally:
+        voice.terminate()
+        cartesia.terminate()
+        voice.join(10)
+        cartesia.join(10)
+        pg.drop_database(database_url)
+        pg.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,55 @@
+"""`python -m voice`: serve the voice service with uvicorn; SIGTERM drains (live calls finish, new ones refused).
+
+PORT (default 8080) and HOST (default 0.0.0.0) pick the socket; a second SIGTERM/SIGINT exits at once.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+from typing import Any
+
+import uvicorn
+
+from voice.app import create_app
+
+log = logging.getLogger("archer.voice")
+DRAIN_TIMEOUT_S = 600.0                 # Container Apps allows up to 10 minutes between SIGTERM and SIGKILL
+
+
+class DrainingServer(uvicorn.Server):
+    """uvicorn closes open websockets on shutdown; we first let the calls on them end."""
+
+    def __init__(self, config: uvicorn.Config, app: Any) -> None:
+        super().__init__(config)
+        self._app = app
+        self._draining: asyncio.Task[None] | None = None
+
+    def handle_exit(self, sig: int, frame: Any) -> None:
+        if self._draining is not None or sig not in (signal.SIGTERM, signal.SIGINT):
+            super().handle_exit(sig, frame)             # second signal: stop now
+            return
+        self._draining = asyncio.get_event_loop().create_task(self._drain())
+
+    async def _drain(self) -> None:
+        services = self._app.state.services
+        log.info("draining: refusing new calls", extra={"active_calls": len(services.calls)})
+        try:
+            async with asyncio.timeout(DRAIN_TIMEOUT_S):
+                await services.drain()
+        except TimeoutError:
+            log.warning("drain timed out; closing the remaining calls")
+        self.should_exit = True
+
+
+def main() -> None:
+    app = create_app()
+    config = uvicorn.Config(app, host=os.environ.get("HOST", "0.0.0.0"), port=int(os.environ.get("PORT", "8080")),  # noqa: S104
+                            ws="websockets-sansio", lifespan="on", proxy_headers=True, forwarded_allow_ips="*",
+                            timeout_graceful_shutdown=10)
+    DrainingServer(config, app).run()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,342 @@
+"""The voice service's ASGI app: WS /twilio/media, WS /sim, WS /live, GET /healthz (Starlette, no global state).
+
+`create_app()` takes its collaborators (engine factory, call control, token verifier) so tests and the dev host can
+compose it; everything heavy (DB pool, Cartesia client, Redis) is opened lazily on first use.
+"""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route, WebSocketRoute
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from shared.agent.events import CallStarted, ConversationEngine
+from shared.db.calls import TurnMetrics, finish_call, get_call, record_turn_metrics
+from shared.events.bus import EventBus, make_bus
+from shared.settings import Settings, get_settings
+from shared.telephony.call_control import CallControl
+from voice import twilio_serializer as wire
+from voice.pipeline import CallPipeline, VoiceConfig
+from voice.records import WriteBehind
+from voice.sim import run_sim
+from voice.twilio_link import TwilioLink
+
+log = logging.getLogger(__name__)
+
+EngineFactory = Callable[[CallStarted, "VoiceServices"], Awaitable[ConversationEngine]]
+TokenVerifier = Callable[[str], Awaitable[object]]       # raises when the token is not acceptable
+START_TIMEOUT_S = 10.0
+DEFAULT_TACTIC = "balanced_progression"
+
+
+async def default_engine_factory(started: CallStarted, services: VoiceServices) -> ConversationEngine:
+    """The real engine (shared/agent), on this process's pool and collaborators."""
+    from shared.agent.session import start_session  # type: ignore[import-not-found]
+
+    engine: ConversationEngine = await start_session(
+        await services.get_pool(), started, settings=services.settings,
+        call_control=services.get_call_control(), workflows=services.workflows)
+    return engine
+
+
+@dataclass
+class VoiceServices:
+    settings: Settings
+    engine_factory: EngineFactory = default_engine_factory
+    config: VoiceConfig = field(default_factory=VoiceConfig)
+    call_control: CallControl | None = None
+    workflows: Any = None
+    verify_token: TokenVerifier | None = None
+    bus: EventBus | None = None
+    pool: Any = None
+    cartesia: Any = None
+    draining: bool = False
+    calls: dict[uuid.UUID, CallPipeline] = field(default_factory=dict)
+    writes: WriteBehind | None = None
+    _pool_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    _owns: set[str] = field(default_factory=set)
+    _idle: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def get_pool(self) -> Any:
+        async with self._pool_lock:
+            if self.pool is None:
+                from shared.db.pool import open_pool
+
+                self.pool = await open_pool(self.settings.database_url, wait=False)
+                self._owns.add("pool")
+            return self.pool
+
+    def get_bus(self) -> EventBus:
+        if self.bus is None:
+            self.bus = make_bus(self.settings.redis_url)
+            self._owns.add("bus")
+        return self.bus
+
+    def get_cartesia(self) -> Any:
+        if self.cartesia is None:
+            from shared.speech.cartesia_client import cartesia_client
+
+            self.cartesia = cartesia_client(self.settings)
+        return self.cartesia
+
+    def get_call_control(self) -> CallControl | None:
+        if self.call_control is None and self.settings.twilio_account_sid and self.pool is not None:
+            from shared.telephony.twilio_call_control import TwilioCallControl
+
+            self.call_control = TwilioCallControl(self.pool, self.settings)
+        return self.call_control
+
+    def get_writes(self) -> WriteBehind:
+        if self.writes is None:
+            self.writes = WriteBehind(self.get_pool)
+        return self.writes
+
+    def record_metrics(self, metrics: TurnMetrics) -> None:
+        self.get_writes().submit("turn_metrics", lambda conn: record_turn_metrics(conn, metrics))
+
+    def finish_call_later(self, call_id: uuid.UUID) -> None:
+        ended_at = datetime.now(UTC)
+        self.get_writes().submit("finish_call", lambda conn: finish_call(conn, call_id, ended_at=ended_at))
+
+    def call_opened(self, call_id: uuid.UUID, pipeline: CallPipeline) -> None:
+        self.calls[call_id] = pipeline
+        self._idle.clear()
+
+    def call_closed(self, call_id: uuid.UUID) -> None:
+        self.calls.pop(call_id, None)
+        if not self.calls:
+            self._idle.set()
+
+    async def drain(self) -> None:
+        """Refuse new calls; return once the live ones have finished."""
+        self.draining = True
+        if self.calls:
+            await self._idle.wait()
+
+    async def aclose(self) -> None:
+        if self.writes is not None:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(5):
+                    await self.writes.flush()
+            await self.writes.close()
+        clients = getattr(self.call_control, "clients", None)
+        if clients is not None and hasattr(clients, "aclose"):
+            with contextlib.suppress(Exception):
+                await clients.aclose()
+        if "bus" in self._owns and self.bus is not None:
+            await self.bus.close()
+        if "pool" in self._owns and self.pool is not None:
+            await self.pool.close()
+
+
+def services_of(scope_holder: Request | WebSocket) -> VoiceServices:
+    svc: VoiceServices = scope_holder.app.state.services
+    return svc
+
+
+# ---- /healthz ---------------------------------------------------------------------------------------------------
+async def healthz(request: Request) -> JSONResponse:
+    svc = services_of(request)
+    body = {"status": "draining" if svc.draining else "ok", "active_calls": len(svc.calls)}
+    return JSONResponse(body, status_code=503 if svc.draining else 200)
+
+
+# ---- /twilio/media ----------------------------------------------------------------------------------------------
+def _handshake_url(ws: WebSocket, settings: Settings) -> str:
+    if settings.voice_ws_url:
+        return f"{settings.voice_ws_url}{ws.url.path}"
+    host = ws.headers.get("x-forwarded-host") or ws.headers.get("host", "")
+    proto = "wss" if ws.headers.get("x-forwarded-proto") in {"https", "wss"} else ws.url.scheme
+    return f"{proto}://{host}{ws.url.path}"
+
+
+def twilio_signature_ok(ws: WebSocket, settings: Settings) -> bool:
+    token = settings.secret("twilio_auth_token")
+    if not token:
+        return not settings.is_production        # local dev without Twilio: nothing to check against
+    from twilio.request_validator import RequestValidator
+
+    signature = ws.headers.get("x-twilio-signature", "")
+    return bool(signature) and RequestValidator(token).validate(_handshake_url(ws, settings), {}, signature)
+
+
+async def _read_start(ws: WebSocket) -> wire.Start:
+    async with asyncio.timeout(START_TIMEOUT_S):
+        while True:
+            event = wire.parse(await ws.receive_text())
+            if isinstance(event, wire.Start):
+                return event
+
+
+def _stream_call_id(start: wire.Start, settings: Settings) -> uuid.UUID:
+    """The call the stream belongs to: from the signed token (the call_id parameter alone is never trusted)."""
+    secret = settings.secret("twilio_auth_token")
+    token = start.custom_parameters.get("token", "")
+    if secret:
+        from shared.telephony.stream_token import verify_stream_token
+
+        return verify_stream_token(token, secret=secret, now=datetime.now(UTC))
+    if settings.is_production:
+        raise PermissionError("stream tokens cannot be checked without TWILIO_AUTH_TOKEN")
+    return uuid.UUID(start.custom_parameters["call_id"])
+
+
+async def _call_started(svc: VoiceServices, call_id: uuid.UUID, start: wire.Start) -> CallStarted:
+    from shared.db.tactics import get_tactic
+
+    pool = await svc.get_pool()
+    async with pool.connection() as conn:
+        call = await get_call(conn, call_id)
+        tactic = DEFAULT_TACTIC
+        if call.tactic_id is not None:
+            tactic = (await get_tactic(conn, call.tactic_id)).name
+    return CallStarted(call_id=call.id, customer_id=call.customer_id, tactic_name=tactic,
+                       direction="inbound" if call.direction == "inbound" else "outbound")
+
+
+async def twilio_media(ws: WebSocket) -> None:
+    svc = services_of(ws)
+    if svc.draining:
+        await ws.close(code=1013)                 # before accept: the handshake is refused
+        return
+    if not twilio_signature_ok(ws, svc.settings):
+        log.warning("media stream handshake with a bad signature refused")
+        await ws.close(code=1008)
+        return
+    await ws.accept()
+    try:
+        start = await _read_start(ws)
+        call_id = _stream_call_id(start, svc.settings)
+        started = await _call_started(svc, call_id, start)
+        engine = await svc.engine_factory(started, svc)
+    except Exception as exc:
+        log.warning("media stream rejected: %s", type(exc).__name__)
+        with contextlib.suppress(Exception):
+            await ws.close(code=1008)
+        return
+    link = TwilioLink(ws, stream_sid=start.stream_sid, call_sid=start.call_sid,
+                      call_control=svc.get_call_control(), transfer_number=svc.settings.human_transfer_number)
+    pipeline = CallPipeline(started=started, engine=engine, cartesia=svc.get_cartesia(), link=link,
+                            bus=svc.get_bus(), record_metrics=svc.record_metrics,
+                            settings_models=(svc.settings.cartesia_stt_model, svc.settings.cartesia_tts_model),
+                            voice_id=svc.settings.cartesia_voice_id, config=svc.config)
+    svc.call_opened(call_id, pipeline)
+    reader = asyncio.create_task(_read_media(ws, pipeline), name=f"media-reader:{str(call_id)[:8]}")
+    try:
+        reason = await pipeline.run()
+        log.info("call ended", extra={"call_id": str(call_id), "reason": reason})
+    finally:
+        reader.cancel()
+        await asyncio.gather(reader, return_exceptions=True)
+        await link.close()
+        svc.finish_call_later(call_id)
+        svc.call_closed(call_id)
+
+
+async def _read_media(ws: WebSocket, pipeline: CallPipeline) -> None:
+    try:
+        while True:
+            event = wire.parse(await ws.receive_text())
+            if event is not None:
+                pipeline.feed(event)
+            if isinstance(event, wire.Stop):
+                return
+    except (WebSocketDisconnect, RuntimeError, wire.ProtocolError):
+        pipeline.feed(wire.Stop())
+
+
+# ---- /sim and /live ---------------------------------------------------------------------------------------------
+async def _authorized(ws: WebSocket, svc: VoiceServices) -> bool:
+    """Admin-API tokens: `?token=` (browsers cannot set websocket headers) or an Authorization bearer."""
+    if svc.verify_token is None:
+        return not svc.settings.is_production
+    token = ws.query_params.get("token") or ws.headers.get("authorization", "").removeprefix("Bearer ").strip()
+    if not token:
+        return False
+    try:
+        await svc.verify_token(token)
+    except Exception:
+        return False
+    return True
+
+
+async def sim(ws: WebSocket) -> None:
+    svc = services_of(ws)
+    if svc.draining or not await _authorized(ws, svc):
+        await ws.close(code=1008)
+        return
+    await ws.accept()
+    await run_sim(ws, svc)
+
+
+async def live(ws: WebSocket) -> None:
+    svc = services_of(ws)
+    if not await _authorized(ws, svc):
+        await ws.close(code=1008)
+        return
+    await ws.accept()
+    only_call = ws.query_params.get("call_id")
+    events = svc.get_bus().subscribe()
+
+    async def pump() -> None:
+        async for event in events:
+            if only_call is None or str(event.call_id) == only_call:
+                await ws.send_text(event.to_json())
+
+    pumper = asyncio.create_task(pump(), name="live-pump")
+    try:
+        while True:                                  # the client only ever closes; anything else is ignored
+            message = await ws.receive()
+            if message["type"] == "websocket.disconnect":
+                break
+    finally:
+        pumper.cancel()
+        await asyncio.gather(pumper, return_exceptions=True)
+        with contextlib.suppress(Exception):
+            await events.aclose()  # type: ignore[attr-defined]
+
+
+# ---- the app ----------------------------------------------------------------------------------------------------
+def create_app(*, settings: Settings | None = None, engine_factory: EngineFactory | None = None,
+               call_control: CallControl | None = None, verify_token: TokenVerifier | None = None,
+               config: VoiceConfig | None = None, bus: EventBus | None = None, pool: Any = None,
+               workflows: Any = None) -> Starlette:
+    settings = settings or get_settings()
+    if verify_token is None:
+        from voice.auth import default_token_verifier
+
+        verify_token = default_token_verifier(settings)
+    services = VoiceServices(settings=settings, engine_factory=engine_factory or default_engine_factory,
+                             config=config or VoiceConfig(), call_control=call_control, verify_token=verify_token,
+                             bus=bus, pool=pool, workflows=workflows)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        _configure_telemetry(services.settings)
+        yield
+        await services.drain()
+        await services.aclose()
+
+    app = Starlette(routes=[Route("/healthz", healthz), WebSocketRoute("/twilio/media", twilio_media),
+                            WebSocketRoute("/sim", sim), WebSocketRoute("/live", live)], lifespan=lifespan)
+    app.state.services = services
+    return app
+
+
+def _configure_telemetry(settings: Settings) -> None:
+    """The Azure Monitor exporter, only when a connection string is configured (imported lazily: it is heavy)."""
+    conn = settings.secret("applicationinsights_connection_string")
+    if conn:
+        from azure.monitor.opentelemetry import configure_azure_monitor
+
+        configure_azure_monitor(connection_string=conn)

@@ -1,0 +1,36 @@
+"""Who may open /live and /sim: holders of an admin-API token, checked by the admin API's own TokenVerifier
+(Entra JWTs against the JWKS, issuer, audience, lifetime) plus any Archer role.
+
+Under AUTH_MODE=dev (refused in production by settings) dev tokens are minted per app instance by the admin API,
+so the voice app cannot check their signature; it then only requires that a token is presented.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+
+from shared.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def default_token_verifier(settings: Settings) -> Callable[[str], Awaitable[object]]:
+    if settings.auth_mode == "dev":
+        async def present(token: str) -> object:
+            if not token:
+                raise PermissionError("a token is required")
+            return {"sub": "dev"}
+
+        return present
+
+    from functions.auth import TokenVerifier, role_from_claims
+
+    verifier = TokenVerifier(settings)
+
+    async def verify(token: str) -> object:
+        claims = await verifier.verify(token)
+        if role_from_claims(claims) is None:
+            raise PermissionError("the token carries no Archer role")
+        return claims
+
+    return verify

@@ -1,0 +1,194 @@
+// Test call: pick a customer (or a number) and a tactic, see their context and whether a call is allowed now,
+// then simulate the call in the browser over /sim or place a real call through Twilio.
+import { useState } from "react";
+import { Link, useNavigate } from "react-router";
+import { Mic, PhoneOff, PhoneOutgoing, Play, Send, Volume2, VolumeX } from "lucide-react";
+import { $api, errorMessage } from "../../api/client";
+import { Can } from "../../auth/Can";
+import { Badge, Button, Card, PageHeader, QueryState, SelectField, TextField, cx } from "../../components/ui";
+import { humanize, localTimeIn, money } from "../../lib/format";
+import { useSimCall } from "../../lib/sim";
+import { listenOnce, speak, speechSupport, stopSpeaking } from "../../lib/speech";
+import { SimTranscript } from "./SimTranscript";
+import { useOptionalQuery } from "../../api/optional";
+import { customerFlags as localFlags } from "../customers/flags";
+
+interface ContactCheck { allowed: boolean; reason_code: string; next_allowed_at?: string | null }
+
+const KEYPAD = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "*", "0", "#"];
+
+export function TestCallPage() {
+  const [customerId, setCustomerId] = useState("");
+  const [phone, setPhone] = useState("");
+  const [tactic, setTactic] = useState("balanced_progression");
+  const [voice, setVoice] = useState(false);
+  const customers = $api.useQuery("get", "/api/v1/customers", { params: { query: { limit: 200 } } });
+  const tactics = $api.useQuery("get", "/api/v1/tactics");
+  const sim = useSimCall((text) => { if (voice) speak(text); });
+  const running = sim.state.status === "connecting" || sim.state.status === "agent" || sim.state.status === "listening";
+
+  return (
+    <>
+      <PageHeader title="Test call" subtitle="Rehearse a collection call with the same engine and compliance guard as a live one." />
+      <div className="grid gap-6 xl:grid-cols-5">
+        <div className="space-y-6 xl:col-span-2">
+          <Card title="Who and how">
+            <div className="space-y-4">
+              <SelectField label="Customer" value={customerId} onChange={(e) => { setCustomerId(e.target.value); setPhone(""); }} disabled={running}>
+                <option value="">Choose a customer…</option>
+                {(customers.data?.items ?? []).map((c) => (
+                  <option key={c.id} value={c.id}>{c.first_name} {c.last_name} · {c.phone}</option>
+                ))}
+              </SelectField>
+              <TextField label="…or a phone number" placeholder="+1 212 555 0101" value={phone} disabled={running}
+                onChange={(e) => { setPhone(e.target.value); setCustomerId(""); }} hint="Numbers are matched to a customer record." />
+              <SelectField label="Tactic" value={tactic} onChange={(e) => setTactic(e.target.value)} disabled={running}>
+                {(tactics.data ?? []).filter((t) => t.active).map((t) => <option key={t.id} value={t.name}>{humanize(t.name)}</option>)}
+              </SelectField>
+            </div>
+          </Card>
+          {customerId && <CustomerContext customerId={customerId} />}
+          {!customerId && phone && <PhoneLookup phone={phone} onFound={setCustomerId} />}
+        </div>
+        <div className="xl:col-span-3">
+          <SimPanel customerId={customerId} phone={phone} tactic={tactic} sim={sim} running={running} voice={voice} setVoice={setVoice} />
+        </div>
+      </div>
+    </>
+  );
+}
+
+function PhoneLookup({ phone, onFound }: { phone: string; onFound: (id: string) => void }) {
+  // The API searches names only, so the number is matched here against the loaded customers (E.164 digits).
+  const customers = $api.useQuery("get", "/api/v1/customers", { params: { query: { limit: 200 } } });
+  const digits = phone.replace(/\D/g, "");
+  const match = digits.length >= 7 ? customers.data?.items.find((c) => c.phone.replace(/\D/g, "").endsWith(digits.slice(-10))) : undefined;
+  const q = { data: digits.length >= 7 ? customers.data : undefined };
+  return (
+    <Card title="Number lookup">
+      {!q.data ? <p className="text-sm text-muted">Type at least 7 digits.</p> : match ? (
+        <Button onClick={() => onFound(match.id)}>Use {match.first_name} {match.last_name}</Button>
+      ) : <p className="text-sm text-muted">No customer has this number. Add them under Customers first.</p>}
+    </Card>
+  );
+}
+
+function CustomerContext({ customerId }: { customerId: string }) {
+  const customer = $api.useQuery("get", "/api/v1/customers/{customer_id}", { params: { path: { customer_id: customerId } } });
+  const check = useOptionalQuery<ContactCheck>(`/api/v1/customers/${customerId}/contact-check`, { refetchInterval: 60_000 });
+  return (
+    <Card title="Customer context">
+      <QueryState query={customer} what="the customer">
+        {(c) => (
+          <div className="space-y-4">
+            <dl className="grid grid-cols-2 gap-3 text-sm">
+              <div><dt className="text-xs uppercase text-muted">Balance</dt><dd className="text-lg font-semibold">{money(c.balance)}</dd></div>
+              <div><dt className="text-xs uppercase text-muted">Days overdue</dt><dd className="text-lg font-semibold">{c.days_overdue}</dd></div>
+              <div><dt className="text-xs uppercase text-muted">Local time</dt><dd>{localTimeIn(c.timezone)}</dd></div>
+              <div><dt className="text-xs uppercase text-muted">Time zone</dt><dd>{c.timezone ?? "Unknown (from number)"}</dd></div>
+            </dl>
+            <QueryState query={check} what="the contact check">
+              {(r) => r.available ? (
+                <div className={cx("rounded-lg border p-3 text-sm", r.data.allowed ? "border-ok/40 bg-ok/10" : "border-danger/40 bg-danger/10")} data-testid="contact-check">
+                  <div className="font-semibold">{r.data.allowed ? "A call is allowed now" : "A call is not allowed now"}</div>
+                  {!r.data.allowed && <div className="mt-1">{humanize(r.data.reason_code)}{r.data.next_allowed_at ? ` · next allowed ${new Date(r.data.next_allowed_at).toLocaleString()}` : ""}</div>}
+                  <div className="mt-1 text-xs text-muted">Simulated calls never dial; they are still screened and recorded as simulated.</div>
+                </div>
+              ) : (
+                <div className="rounded-lg border border-border bg-surface-2 p-3 text-sm" data-testid="contact-check">
+                  <div className="font-semibold">Call permission is decided when dialing</div>
+                  <div className="mt-1 text-xs text-muted">
+                    {localFlags(c).length > 0 ? `On record: ${localFlags(c).join(", ")}. ` : ""}
+                    The API does not offer a pre-dial preview yet; a real call is screened by the compliance gate and refused with its reason.
+                  </div>
+                </div>
+              )}
+            </QueryState>
+          </div>
+        )}
+      </QueryState>
+    </Card>
+  );
+}
+
+function SimPanel({ customerId, phone, tactic, sim, running, voice, setVoice }: {
+  customerId: string; phone: string; tactic: string; sim: ReturnType<typeof useSimCall>; running: boolean; voice: boolean; setVoice: (v: boolean) => void;
+}) {
+  const navigate = useNavigate();
+  const [text, setText] = useState("");
+  const [listening, setListening] = useState(false);
+  const initiate = $api.useMutation("post", "/api/v1/calls/initiate", { onSuccess: (r) => navigate(`/calls/${r.call_id}`) });
+  const { state } = sim;
+  const send = () => { sim.say(text); setText(""); };
+  const talk = async () => {
+    setListening(true);
+    try {
+      const heard = await listenOnce();
+      if (heard) sim.say(heard);
+    } finally {
+      setListening(false);
+    }
+  };
+  return (
+    <Card
+      title="Conversation"
+      actions={<div className="flex items-center gap-2">
+        <StatusPill status={state.status} />
+        {speechSupport.synthesis() && (
+          <Button variant="ghost" aria-pressed={voice} onClick={() => { if (voice) stopSpeaking(); setVoice(!voice); }}
+            aria-label={voice ? "Mute the agent's voice" : "Hear the agent's voice"}>
+            {voice ? <Volume2 className="h-4 w-4" /> : <VolumeX className="h-4 w-4" />}
+          </Button>
+        )}
+      </div>}
+    >
+      <div className="mb-4 flex flex-wrap gap-2">
+        <Button variant="primary" disabled={!customerId || running} onClick={() => sim.start(customerId, tactic)}>
+          <Play className="h-4 w-4" /> Simulate call
+        </Button>
+        <Can role="supervisor">
+          <Button disabled={(!customerId && phone.replace(/\D/g, "").length < 7) || running} busy={initiate.isPending}
+            title="Dials through Twilio after the pre-dial compliance check; refused with the reason when not allowed"
+            onClick={() => initiate.mutate({ body: { ...(customerId ? { customer_id: customerId } : { phone }), tactic, call_type: "test" } })}>
+            <PhoneOutgoing className="h-4 w-4" /> Place real call
+          </Button>
+        </Can>
+        {running && <Button variant="danger" onClick={sim.hangup}><PhoneOff className="h-4 w-4" /> Hang up</Button>}
+      </div>
+      {initiate.error && <p role="alert" className="mb-3 text-sm text-danger">The call was not placed: {errorMessage(initiate.error)}</p>}
+      {state.error && <p role="alert" className="mb-3 text-sm text-danger">{state.error}</p>}
+      <div className="h-[28rem] overflow-y-auto rounded-lg border border-border bg-bg/40 p-4">
+        <SimTranscript items={state.items} waiting={state.status === "connecting"} />
+      </div>
+      {state.status === "ended" && (
+        <div role="status" className="mt-3 flex flex-wrap items-center justify-between gap-2 rounded-lg border border-border bg-surface-2 px-4 py-2 text-sm">
+          <span>Call ended: {humanize(state.endReason)}</span>
+          {state.callId && <Link to={`/calls/${state.callId}`} className="font-medium text-accent hover:underline">Open the call record →</Link>}
+        </div>
+      )}
+      <form className="mt-4 flex gap-2" onSubmit={(e) => { e.preventDefault(); send(); }}>
+        <label htmlFor="sim-say" className="sr-only">Say as the customer</label>
+        <input id="sim-say" value={text} onChange={(e) => setText(e.target.value)} disabled={!running}
+          placeholder={running ? "Reply as the customer…" : "Start a simulated call first"}
+          className="flex-1 rounded-lg border border-border bg-surface-2 px-3 py-2 text-sm focus:border-accent focus:outline-none disabled:opacity-50" />
+        {speechSupport.recognition() && (
+          <Button onClick={talk} disabled={!running || listening} aria-label="Speak your reply"><Mic className={cx("h-4 w-4", listening && "animate-pulse text-danger")} /></Button>
+        )}
+        <Button type="submit" variant="primary" disabled={!running || !text.trim()}><Send className="h-4 w-4" /> Send</Button>
+      </form>
+      <div className="mt-3 flex flex-wrap items-center gap-1" role="group" aria-label="Keypad">
+        <span className="mr-2 text-xs text-muted">Keypad</span>
+        {KEYPAD.map((d) => (
+          <button key={d} type="button" disabled={!running} onClick={() => sim.dtmf(d)}
+            className="h-8 w-8 rounded-md border border-border bg-surface-2 font-mono text-sm hover:border-accent disabled:opacity-40" aria-label={`Key ${d}`}>{d}</button>
+        ))}
+      </div>
+    </Card>
+  );
+}
+
+function StatusPill({ status }: { status: string }) {
+  const label: Record<string, string> = { idle: "Ready", connecting: "Connecting", agent: "Agent speaking", listening: "Your turn", ended: "Ended", error: "Error" };
+  const tone = status === "listening" ? "ok" : status === "agent" || status === "connecting" ? "accent" : status === "error" ? "danger" : "neutral";
+  return <Badge tone={tone}>{label[status] ?? status}</Badge>;
+}
