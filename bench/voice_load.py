@@ -76,6 +76,21 @@ def serve_voice(port: int, cartesia_http: str, database_url: str, redis_url: str
             loop.slow_callback_duration = 0.02
             await server.serve()
         asyncio.run(serve())
+    elif os.environ.get("BENCH_PROFILE"):                  # cProfile the service; stats written on SIGTERM
+        import cProfile
+        import signal
+
+        profiler = cProfile.Profile()
+
+        def dump(*_: Any) -> None:
+            profiler.disable()
+            profiler.dump_stats(os.environ["BENCH_PROFILE"])
+            os._exit(0)
+
+        signal.signal(signal.SIGTERM, dump)
+        server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
+        profiler.enable()
+        server.run()
     else:
         server.run()
 

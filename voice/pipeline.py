@@ -155,8 +155,9 @@ class CallPipeline:
 
     def _on_media(self, audio: bytes, now: float) -> None:
         """The per-frame hot path, run in the reader task: audio to STT, VAD; only VAD changes reach the actor."""
-        self.stt.send_audio(audio)
         vad = self.vad.feed(audio, now)
+        recent = self.vad.last_loud_at is not None and now - self.vad.last_loud_at < 2.0
+        self.stt.send_audio(audio, urgent=recent or self.vad.speaking)
         if vad is not None:
             self._inbox.put_nowait(("vad", vad, now))
             return
