@@ -43,9 +43,12 @@ async def default_engine_factory(started: CallStarted, services: VoiceServices) 
     """The real engine (shared/agent), on this process's pool and collaborators."""
     from shared.agent.session import start_session  # type: ignore[import-not-found]
 
+    workflows = services.workflows
+    if workflows is None and services.workflows_provider is not None:
+        workflows = services.workflows_provider()
     engine: ConversationEngine = await start_session(
         await services.get_pool(), started, settings=services.settings,
-        call_control=services.get_call_control(), workflows=services.workflows)
+        call_control=services.get_call_control(), workflows=workflows)
     return engine
 
 
@@ -56,6 +59,7 @@ class VoiceServices:
     config: VoiceConfig = field(default_factory=VoiceConfig)
     call_control: CallControl | None = None
     workflows: Any = None
+    workflows_provider: Callable[[], Any] | None = None     # e.g. the dev host's local driver, found late
     verify_token: TokenVerifier | None = None
     bus: EventBus | None = None
     pool: Any = None
