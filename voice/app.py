@@ -94,10 +94,15 @@ class VoiceServices:
         return self.cartesia
 
     def get_call_control(self) -> CallControl | None:
-        if self.call_control is None and self.settings.twilio_account_sid and self.pool is not None:
-            from shared.telephony.twilio_call_control import TwilioCallControl
+        if self.call_control is None and self.pool is not None:
+            if self.settings.twilio_account_sid or self.settings.is_production:
+                from shared.telephony.twilio_call_control import TwilioCallControl
 
-            self.call_control = TwilioCallControl(self.pool, self.settings)
+                self.call_control = TwilioCallControl(self.pool, self.settings)
+            else:
+                from voice.local_control import LocalCallControl
+
+                self.call_control = LocalCallControl(self.pool)
         return self.call_control
 
     def get_writes(self) -> WriteBehind:
