@@ -46,8 +46,8 @@ async def webhook_latencies(database_url: str) -> tuple[list[float], list[float]
     from twilio.request_validator import RequestValidator
 
     from functions.app import create_app
-    from shared.db.seed import seed
     from shared.db.pool import open_pool
+    from shared.db.seed import seed
     from shared.settings import get_settings
     from shared.telephony.twiml import answer_twiml, recording_notice_text
 

@@ -14,7 +14,8 @@ from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from psycopg import AsyncConnection
 
 from functions.deps import db_conn, get_pool, now
-from functions.twilio.security import twilio_params
+from functions.problems import problem_responses
+from functions.twilio.security import WEBHOOK_ERRORS, twilio_params
 from functions.twilio.services import call_control, workflow_starter
 from shared.db.calls import Call, update_call
 from shared.settings import get_settings
@@ -26,7 +27,8 @@ from shared.telephony.twilio_call_control import TwilioCallControl
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/twilio", tags=["twilio"])
 Params = Annotated[dict[str, str], Depends(twilio_params)]
-Conn = Annotated[AsyncConnection, Depends(db_conn)]
+# scope="function": committed before Twilio gets its 2xx, so an acknowledged callback is never lost.
+Conn = Annotated[AsyncConnection, Depends(db_conn, scope="function")]
 NO_CONTENT = 204
 
 
@@ -59,7 +61,8 @@ async def _find_call(conn: AsyncConnection, request: Request, call_sid: str) -> 
     return await lock_call(conn, call_sid=call_sid) if call_sid else None
 
 
-@router.post("/status", status_code=NO_CONTENT, response_class=Response)
+@router.post("/status", status_code=NO_CONTENT, response_class=Response,
+             responses={**WEBHOOK_ERRORS, **problem_responses(400)})
 async def status(request: Request, params: Params) -> Response:
     """Advance the call's status (never backwards); tell the waiting workflow when it reaches its end."""
     try:
@@ -85,7 +88,7 @@ async def status(request: Request, params: Params) -> Response:
     return Response(status_code=NO_CONTENT)
 
 
-@router.post("/amd", status_code=NO_CONTENT, response_class=Response)
+@router.post("/amd", status_code=NO_CONTENT, response_class=Response, responses=WEBHOOK_ERRORS)
 async def amd(params: Params, conn: Conn,
               control: Annotated[TwilioCallControl, Depends(call_control)]) -> Response:
     """Async AMD result: a machine gets the limited-content voicemail, then the call ends."""
@@ -94,7 +97,7 @@ async def amd(params: Params, conn: Conn,
     return Response(status_code=NO_CONTENT)
 
 
-@router.post("/recording", status_code=NO_CONTENT, response_class=Response)
+@router.post("/recording", status_code=NO_CONTENT, response_class=Response, responses=WEBHOOK_ERRORS)
 async def recording(params: Params, conn: Conn) -> Response:
     """A finished recording: SID, URL, duration and channels onto its call."""
     await record_recording(conn, RecordingEvent(

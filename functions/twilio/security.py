@@ -9,6 +9,7 @@ from urllib.parse import parse_qsl
 
 from fastapi import HTTPException, Request, Response
 
+from functions.problems import problem_responses
 from shared.settings import get_settings
 from shared.telephony.webhook_signature import is_valid_signature, public_url
 
@@ -35,6 +36,11 @@ async def twilio_params(request: Request) -> dict[str, str]:
     for key, value in pairs:
         params.setdefault(key, value)
     return params
+
+
+# OpenAPI: what every webhook may answer besides its success (the form body is Twilio's, signed, not modelled).
+WEBHOOK_ERRORS = problem_responses(403, 413)
+TWIML_OK = {200: {"description": "TwiML", "content": {TWIML_MEDIA_TYPE: {"schema": {"type": "string"}}}}}
 
 
 def twiml_response(document: str) -> Response:

@@ -6,6 +6,7 @@ events (tests/unit/workflows/test_determinism.py scans this file).
 """
 from __future__ import annotations
 
+import json
 from collections.abc import Generator
 from datetime import datetime, timedelta
 from typing import Any
@@ -22,6 +23,26 @@ PAGE_SIZE = 100
 Orchestration = Generator[Any, Any, Any]
 
 
+def _event(task: Any) -> Any:
+    """An external event's payload. DurableOrchestrationClient.raise_event JSON-encodes the data before posting
+    it as JSON, so a payload may arrive as a JSON string: decode it once more (pure, so replay-safe)."""
+    return _decoded(task.result)
+
+
+def _input(context: Any) -> Any:
+    """The orchestration input, decoded once more if it arrives as a JSON string (see _event)."""
+    return _decoded(context.get_input())
+
+
+def _decoded(payload: Any) -> Any:
+    if isinstance(payload, str):
+        try:
+            return json.loads(payload)
+        except ValueError:
+            return payload
+    return payload
+
+
 def _at(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
@@ -34,7 +55,7 @@ def _iso(value: datetime | None) -> str | None:
 
 def callback_orchestrator(context: Any) -> Orchestration:
     """Wait until the promised time, gate as a requested callback (deferring to the window), dial, await outcome."""
-    params = context.get_input()
+    params = _input(context)
     callback_id = params["callback_id"]
     fire_at = _at(params["scheduled_for"])
     cancel = context.wait_for_external_event(names.EVENT_CANCEL)
@@ -46,13 +67,12 @@ def callback_orchestrator(context: Any) -> Orchestration:
             winner = yield context.task_any([timer, cancel])
             if winner is cancel:
                 timer.cancel()
-                return (yield from _finish_callback(context, callback_id, "cancelled", _reason(cancel.result)))
+                return (yield from _finish_callback(context, callback_id, "cancelled", _reason(_event(cancel))))
         gate = yield context.call_activity(names.ACT_CALLBACK_GATE, {"callback_id": callback_id})
         if not gate.get("active", True):
             return {"status": "inactive"}
         if gate["allowed"]:
-            dial = yield context.call_activity_with_retry(names.ACT_CALLBACK_DIAL, DIAL_RETRY,
-                                                          {"callback_id": callback_id})
+            dial = yield from _dial(context, names.ACT_CALLBACK_DIAL, {"callback_id": callback_id})
             if dial["dialed"]:
                 break
             gate = dial
@@ -69,11 +89,20 @@ def callback_orchestrator(context: Any) -> Orchestration:
     if winner is not timeout:
         timeout.cancel()
     if winner is cancel:
-        return (yield from _finish_callback(context, callback_id, "cancelled", _reason(cancel.result),
+        return (yield from _finish_callback(context, callback_id, "cancelled", _reason(_event(cancel)),
                                             call_id=dial["call_id"]))
-    result = outcome.result if winner is outcome else {"status": None, "outcome": None}
+    result = _event(outcome) if winner is outcome else {"status": None, "outcome": None}
     final = (result or {}).get("outcome") or (result or {}).get("status") or "no_outcome"
     return (yield from _finish_callback(context, callback_id, "completed", final, call_id=dial["call_id"]))
+
+
+def _dial(context: Any, activity: str, params: dict[str, Any]) -> Generator[Any, Any, dict[str, Any]]:
+    """The dial activity with retry options; when every retry failed, a final 'dial_failed' (nothing placed)."""
+    try:
+        result: dict[str, Any] = yield context.call_activity_with_retry(activity, DIAL_RETRY, params)
+    except Exception:
+        return {"dialed": False, "call_id": None, "reason_code": "dial_failed", "next_allowed_at": None}
+    return result
 
 
 def _reason(payload: Any) -> str:
@@ -94,7 +123,7 @@ def _finish_callback(context: Any, callback_id: str, status: str, outcome: str,
 
 def campaign_orchestrator(context: Any) -> Orchestration:
     """One generation: read the next page of due targets, fan them out under the cap and pace, continue as new."""
-    state = _campaign_state(context.get_input())
+    state = _campaign_state(_input(context))
     cid = state["campaign_id"]
     campaign = yield context.call_activity(names.ACT_CAMPAIGN_LOAD, {"campaign_id": cid,
                                                                       "first": state["generation"] == 0})
@@ -120,7 +149,8 @@ def campaign_orchestrator(context: Any) -> Orchestration:
                 instance_id = _target_instance(cid, target)
                 running[instance_id] = context.call_sub_orchestrator(
                     names.TARGET_ORCHESTRATOR, _target_input(campaign, cid, target), instance_id)
-                state["last_start"] = _iso(context.current_utc_datetime)
+                state["last_start"] = _iso(policy.advance(_at(state["last_start"]), context.current_utc_datetime,
+                                                          campaign["calls_per_minute"]))
                 state["cursor"] = max(state["cursor"], target["id"])
                 state["dispatched"] += 1
                 continue
@@ -130,7 +160,7 @@ def campaign_orchestrator(context: Any) -> Orchestration:
         if timer is not None and winner is not timer:
             timer.cancel()
         if winner is control:
-            signal = str(control.result)
+            signal = str(_event(control))
             control = context.wait_for_external_event(names.EVENT_CONTROL)
             if (yield from _apply_signal(context, state, signal)):
                 return {"status": "cancelled", "generation": state["generation"]}
@@ -203,7 +233,7 @@ def _between_passes(context: Any, state: dict[str, Any], page: dict[str, Any], c
             break
         if timer is not None:
             timer.cancel()
-        signal = str(control.result)
+        signal = str(_event(control))
         control = context.wait_for_external_event(names.EVENT_CONTROL)
         if (yield from _apply_signal(context, state, signal)):
             return {"status": "cancelled", "generation": state["generation"]}
@@ -217,15 +247,14 @@ def _between_passes(context: Any, state: dict[str, Any], page: dict[str, Any], c
 
 def campaign_target_orchestrator(context: Any) -> Orchestration:
     """Gate → dial → wait for the call's outcome (with a timeout) → decide retry or final disposition."""
-    params = context.get_input()
+    params = _input(context)
     ref = {"campaign_id": params["campaign_id"], "target_id": params["target_id"],
            "customer_id": params["customer_id"]}
     gate = yield context.call_activity(names.ACT_TARGET_GATE, ref)
     dial: dict[str, Any] = {"dialed": False}
     if gate["allowed"]:
-        dial = yield context.call_activity_with_retry(names.ACT_TARGET_DIAL, DIAL_RETRY,
-                                                      {**ref, "attempt": params["attempt"],
-                                                       "tactic_id": params.get("tactic_id")})
+        dial = yield from _dial(context, names.ACT_TARGET_DIAL, {**ref, "attempt": params["attempt"],
+                                                                 "tactic_id": params.get("tactic_id")})
         if not dial["dialed"]:
             gate = dial
     if dial["dialed"]:
@@ -234,7 +263,7 @@ def campaign_target_orchestrator(context: Any) -> Orchestration:
         winner = yield context.task_any([outcome, timeout])
         if winner is outcome:
             timeout.cancel()
-        result = (outcome.result if winner is outcome else None) or {}
+        result = (_event(outcome) if winner is outcome else None) or {}
         decision = policy.after_attempt(
             result.get("status"), result.get("outcome"), attempts=params["attempt"],
             max_attempts=params["max_attempts"], retry_delay=timedelta(minutes=params["retry_delay_minutes"]),

@@ -50,7 +50,7 @@ Gate = Callable[..., Awaitable[GateDecision]]
 
 
 class DialNotConfiguredError(Exception):
-    """TWILIO_FROM_NUMBER or PUBLIC_BASE_URL is missing: Twilio could not call back."""
+    """Twilio credentials, TWILIO_FROM_NUMBER or PUBLIC_BASE_URL are missing: nothing can be dialled."""
 
 
 @dataclass(frozen=True)
@@ -112,7 +112,7 @@ class Dialer:
 
     def __init__(self, settings: Settings, clients: TwilioClients | None = None, gate: Gate | None = None,
                  retry_delay_s: float = RETRY_DELAY_S) -> None:
-        self._settings = settings
+        self.settings = settings
         self.clients = clients or TwilioClients(settings)
         self._gate = gate
         self._retry_delay_s = retry_delay_s
@@ -128,9 +128,11 @@ class Dialer:
 
     async def dial(self, conn: AsyncConnection, req: DialRequest, *, now: datetime) -> DialResult:
         """Gate, record, dial. A denial returns the decision and places nothing."""
-        from_number, base = self._settings.twilio_from_number, self._settings.public_base_url
-        if not from_number or not base:
-            raise DialNotConfiguredError("TWILIO_FROM_NUMBER and PUBLIC_BASE_URL are required to dial")
+        from_number, base = self.settings.twilio_from_number, self.settings.public_base_url
+        if not from_number or not base or not self.settings.twilio_account_sid \
+                or not self.settings.secret("twilio_auth_token"):
+            raise DialNotConfiguredError("TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_FROM_NUMBER and "
+                                         "PUBLIC_BASE_URL are required to dial")
         decision, attempt_id = await self._decide(conn, req, now)
         if not decision.allowed:
             return DialResult(decision)
@@ -245,8 +247,9 @@ async def dial(conn: AsyncConnection, customer_id: uuid.UUID, *, now: datetime, 
 
     if purpose not in get_args(Purpose) or source not in get_args(CallType):
         raise ValueError(f"unknown dial purpose/source {purpose!r}/{source!r}")
-    if _process_dialer is None:
-        _process_dialer = Dialer(get_settings())
+    settings = get_settings()
+    if _process_dialer is None or _process_dialer.settings is not settings:
+        _process_dialer = Dialer(settings)  # rebuilt when settings are reloaded (tests, key rotation)
     customer = await get_customer(conn, customer_id)
     req = DialRequest(customer=customer, call_type=cast(CallType, source), purpose=cast(Purpose, purpose),
                       tactic_id=tactic_id,

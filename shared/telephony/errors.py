@@ -28,6 +28,8 @@ def from_twilio_exception(operation: str, exc: BaseException) -> TelephonyError:
     """Translate an SDK or transport exception; 5xx and transport failures are ambiguous, 4xx are not."""
     from twilio.base.exceptions import TwilioRestException
 
+    if isinstance(exc, TelephonyError):
+        return exc
     if isinstance(exc, TwilioRestException):
         status = int(exc.status)
         code = int(exc.code) if exc.code is not None else None

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
 from shared.settings import Settings
+from shared.telephony.errors import TelephonyError
 
 if TYPE_CHECKING:
     from twilio.rest import Client
@@ -16,8 +17,11 @@ if TYPE_CHECKING:
 REQUEST_TIMEOUT_S = 10.0
 
 
-class TwilioNotConfiguredError(Exception):
+class TwilioNotConfiguredError(TelephonyError):
     """TWILIO_ACCOUNT_SID / TWILIO_AUTH_TOKEN are not set, so nothing can be sent to Twilio."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__("twilio.client", message)
 
 
 def rebase_url(url: str, api_base: str | None) -> str:

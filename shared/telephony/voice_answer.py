@@ -58,21 +58,23 @@ async def _outbound_call(conn: AsyncConnection, req: VoiceRequest) -> calls_repo
 
 
 _INSERT_INBOUND = """
-INSERT INTO calls (direction, call_type, call_sid, status, customer_id, from_number, to_number)
-VALUES ('inbound', 'inbound', %(sid)s, 'ringing', (SELECT id FROM customers WHERE phone = %(phone)s),
-        %(from)s, %(to)s)
+INSERT INTO calls (direction, call_type, call_sid, status, customer_id, from_number, to_number, answered_at,
+                   conversation_at)
+VALUES ('inbound', 'inbound', %(sid)s, 'in-progress', (SELECT id FROM customers WHERE phone = %(phone)s),
+        %(from)s, %(to)s, %(now)s, %(now)s)
 ON CONFLICT (call_sid) DO NOTHING RETURNING *"""
 
 
-async def _inbound_call(conn: AsyncConnection, req: VoiceRequest) -> calls_repo.Call:
-    """The inbound call's row: created on the first request (customer matched by caller ID), found on retries."""
+async def _inbound_call(conn: AsyncConnection, req: VoiceRequest, now: datetime) -> calls_repo.Call:
+    """The inbound call's row: created answered on the first request (Twilio asks for TwiML once it has picked
+    up; customer matched by caller ID), found on retries."""
     try:
         phone: str | None = to_e164(req.from_number)
     except InvalidPhoneError:
         phone = None  # withheld or non-geographic caller ID: still served, the engine verifies everyone
     async with conn.cursor(row_factory=class_row(calls_repo.Call)) as cur:
         await cur.execute(_INSERT_INBOUND, {"sid": req.call_sid, "phone": phone, "from": req.from_number,
-                                            "to": req.to_number})
+                                            "to": req.to_number, "now": now})
         created = await cur.fetchone()
     if created is None:  # a retry (or a concurrent duplicate): the row exists
         existing = await lock_call(conn, call_sid=req.call_sid)
@@ -90,7 +92,7 @@ async def answer_call(conn: AsyncConnection, req: VoiceRequest, *, settings: Set
     if not settings.voice_ws_url or not settings.public_base_url or not token_secret:
         return _refuse("not_configured")
     try:
-        call = (await _inbound_call(conn, req) if req.direction == "inbound" else await _outbound_call(conn, req))
+        call = (await _inbound_call(conn, req, now) if req.direction == "inbound" else await _outbound_call(conn, req))
     except NotFoundError:
         call = None
     if call is None:

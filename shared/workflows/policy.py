@@ -13,7 +13,7 @@ FAILED_STATUSES = frozenset({"failed", "canceled"})
 # Outcomes that end collection on this account: never retry, whatever the attempt count.
 STOPPING_OUTCOMES = frozenset({"cease_requested", "attorney", "bankruptcy", "disputed", "wrong_party"})
 CALLBACK_MAX_DEFERRALS = 14
-OUTCOME_TIMEOUT = timedelta(minutes=30)
+OUTCOME_TIMEOUT = timedelta(hours=2)  # a live call plus the status callback; long calls run ~1 h
 DIAL_RETRY_FIRST_INTERVAL_MS = 5_000
 DIAL_RETRY_MAX_ATTEMPTS = 3
 
@@ -48,6 +48,23 @@ def next_slot(last_start: datetime | None, now: datetime, calls_per_minute: int)
     if last_start is None:
         return now
     return max(now, last_start + pace_interval(calls_per_minute))
+
+
+def burst_size(calls_per_minute: int) -> int:
+    """How many starts may go at once after a lull: one second's worth of the pace (1 below 120 per minute)."""
+    return max(1, calls_per_minute // 60)
+
+
+def advance(last_start: datetime | None, now: datetime, calls_per_minute: int) -> datetime:
+    """The pacing clock after one start at `now`: a token bucket of `burst_size` starts, refilled at the pace.
+
+    Over any minute at most calls_per_minute + burst_size starts happen; with a burst of 1 it is strict spacing.
+    """
+    interval = pace_interval(calls_per_minute)
+    floor = now - interval * (burst_size(calls_per_minute) - 1)
+    if last_start is None:
+        return floor
+    return max(last_start + interval, floor)
 
 
 @dataclass(frozen=True)

@@ -209,7 +209,7 @@ class ReplayHost:
         self.seq += 1
         return self.seq - 1
 
-    def _event(self, event_type: int, EventId: int = -1, **fields: Any) -> dict[str, Any]:  # noqa: N803
+    def _event(self, event_type: int, EventId: int = -1, **fields: Any) -> dict[str, Any]:
         return {"EventType": event_type, "EventId": EventId, "IsPlayed": False, "Timestamp": _iso(self.now),
                 **fields}
 

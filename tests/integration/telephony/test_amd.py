@@ -66,3 +66,11 @@ async def test_machine_after_the_call_ended_changes_nothing_live(api: Api, seede
     await api.deliver(api.fake.amd_callback(sid, "machine_end_other"))
     assert api.fake.call_updates == []
     assert (await calls_repo.get_call(seeded, call_id)).answered_by == "machine_end_other"  # type: ignore[arg-type]
+
+
+async def test_voicemail_refused_by_twilio_is_recorded_not_retried(api: Api, seeded: AsyncConnection) -> None:
+    call_id, sid = await _answered(api, seeded)
+    api.fake.calls[sid].status = "completed"  # the machine hung up before Twilio got our redirect
+    assert (await api.deliver(api.fake.amd_callback(sid, "machine_end_beep"))).status_code == 204
+    codes = [e.code for e in await events_for_call(seeded, call_id)]  # type: ignore[arg-type]
+    assert "voicemail_not_left" in codes and "voicemail" not in codes

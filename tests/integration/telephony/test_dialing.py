@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
 
+import pytest
 from psycopg import AsyncConnection
 
 from shared.db import calls as calls_repo
@@ -153,3 +154,30 @@ async def test_webhook_urls_carry_the_call_id(api: Api, seeded: AsyncConnection)
     for url in (call.url, call.status_callback, call.async_amd_status_callback):
         assert _query(url or "") == {"call_id": [str(call_id)]}
     assert timedelta(0) <= api.clock() - datetime.now(UTC)  # the injected clock is ahead of real rows
+
+
+async def test_workflow_entry_dials_through_the_process_dialer(api: Api, seeded: AsyncConnection) -> None:
+    from shared.telephony import dialer
+
+    maria = await customer_id(seeded, MARIA)
+    result = await dialer.dial(seeded, maria, now=api.clock(), purpose="collection", source="campaign")
+    assert (result.dialed, result.reason_code) == (True, "allowed")
+    call = await calls_repo.get_call(seeded, result.call_id)  # type: ignore[arg-type]
+    assert (call.call_type, call.call_sid) == ("campaign", api.fake.only_call().sid)
+    api.clock.at = api.clock().replace(hour=3)  # 22:00 the evening before in New York
+    late = await dialer.dial(seeded, maria, now=api.clock(), purpose="collection", source="campaign")
+    assert (late.dialed, late.reason_code, late.call_id) == (False, "outside_calling_hours", None)
+    assert late.next_allowed_at is not None
+
+
+async def test_unconfigured_telephony_is_503_and_records_nothing(api: Api, seeded: AsyncConnection,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    from shared.settings import get_settings
+
+    maria = await customer_id(seeded, MARIA)
+    monkeypatch.delenv("TWILIO_AUTH_TOKEN")
+    get_settings.cache_clear()
+    api.app.state.dialer = None
+    response = await api.initiate(customer_id=str(maria))
+    assert response.status_code == 503
+    assert await attempts_for_customer(seeded, maria) == [] and api.fake.requests == []

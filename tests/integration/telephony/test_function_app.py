@@ -17,8 +17,6 @@ from tests.fakes.twilio_fake import Callback, TwilioFake
 from tests.integration.telephony.conftest import FROM_NUMBER, MARIA, PUBLIC_BASE
 from tests.support.servers import repo_root
 
-DURABLE_TRIGGERS = {"orchestrationTrigger", "activityTrigger", "entityTrigger"}
-
 
 @pytest.fixture
 async def function_app_module(twilio_env: None, pool: AsyncConnectionPool,
@@ -54,9 +52,14 @@ def test_index_has_one_anonymous_catch_all_http_function_and_durable_functions(f
     assert trigger["type"] == "httpTrigger" and trigger["direction"] == "IN" and trigger["name"] == "req"
     assert trigger["authLevel"] == "ANONYMOUS" and trigger["route"] == "/{*route}"
     assert {"GET", "POST", "PUT", "PATCH", "DELETE"} <= set(trigger["methods"])
-    for name, fn in functions.items():  # the workflows' blueprint: orchestrators and activities
-        types = {b["type"] for b in _bindings(fn)}
-        assert types & DURABLE_TRIGGERS, f"{name} has no durable trigger: {types}"
+    from functions.workflows import names
+
+    expected = {value: ("orchestrationTrigger" if key.endswith("ORCHESTRATOR") else "activityTrigger")
+                for key, value in vars(names).items() if key.endswith("ORCHESTRATOR") or key.startswith("ACT_")}
+    assert set(functions) == set(expected)  # the workflows' blueprint: every orchestrator and activity, no more
+    for name, fn in functions.items():
+        [binding] = _bindings(fn)
+        assert binding["type"] == expected[name] and binding["direction"] == "IN", (name, binding)
 
 
 def test_host_json_serves_paths_exactly_as_api() -> None:

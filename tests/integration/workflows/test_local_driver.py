@@ -27,10 +27,10 @@ class RecordingDialing:
 
 
 async def _callback(conn: object, when: datetime) -> callbacks.Callback:
-    person = await customers.create_customer(conn, customers.NewCustomer(  # type: ignore[arg-type]
+    person = await customers.create_customer(conn, customers.NewCustomer(
         first_name="Cal", last_name="Back", phone="+12125550150", account_last_4="1234", postal_code="10001",
         balance=Decimal("10.00"), days_overdue=5, timezone="America/New_York", consent_source="application"))
-    return await callbacks.create_callback(conn, customer_id=person.id, scheduled_for=when,  # type: ignore[arg-type]
+    return await callbacks.create_callback(conn, customer_id=person.id, scheduled_for=when,
                                            reason="asked")
 
 
@@ -49,7 +49,7 @@ async def test_callback_fires_at_its_time_and_restart_rearms_it(pool: AsyncConne
     output = await asyncio.wait_for(again.wait(f"callback-{cb.id}"), timeout=10)
     assert len(dialing.dialed_at) == 1 and dialing.dialed_at[0] >= cb.scheduled_for
     assert output["status"] == "failed" and output["outcome"] == "blocked_test_no_line"
-    assert (await callbacks.get_callback(conn, cb.id)).status == "failed"  # type: ignore[arg-type]
+    assert (await callbacks.get_callback(conn, cb.id)).status == "failed"
 
 
 async def test_cancel_event_stops_a_waiting_callback(pool: AsyncConnectionPool, conn: object) -> None:
@@ -65,5 +65,5 @@ async def test_cancel_event_stops_a_waiting_callback(pool: AsyncConnectionPool, 
     await driver.stop()
     assert output == {"status": "cancelled", "outcome": "customer_called_in", "call_id": None}
     assert dialing.dialed_at == []
-    row = await callbacks.get_callback(conn, cb.id)  # type: ignore[arg-type]
+    row = await callbacks.get_callback(conn, cb.id)
     assert row.status == "cancelled" and row.outcome == "customer_called_in"

@@ -127,3 +127,17 @@ def test_the_replay_host_catches_a_non_deterministic_orchestrator() -> None:
     host.complete(host.activity("a"), None)
     with pytest.raises(NonDeterminismError):
         host.run()
+
+
+def test_dial_failing_on_every_retry_fails_the_callback_cleanly() -> None:
+    host = _host()
+    host.fire_next_timer()
+    host.run()
+    _allow(host)
+    for attempt in (1, 2, 3):
+        dial = host.activity(names.ACT_CALLBACK_DIAL)
+        assert dial.attempts == attempt
+        host.fail(dial, "twilio 503")
+        host.run()
+    finish = host.activity(names.ACT_CALLBACK_FINISH)
+    assert finish.input == {"callback_id": "cb1", "status": "failed", "outcome": "blocked_dial_failed"}
