@@ -83,9 +83,8 @@ def callback_orchestrator(context: Any) -> Orchestration:
         return (yield from _finish_callback(context, callback_id, "expired", "no_allowed_window"))
     assert dial is not None
     context.set_custom_status({"state": "dialing", "call_id": dial["call_id"]})
-    outcome = context.wait_for_external_event(names.EVENT_CALL_OUTCOME)
     timeout = context.create_timer(context.current_utc_datetime + policy.OUTCOME_TIMEOUT)
-    winner = yield context.task_any([outcome, timeout, cancel])
+    outcome, winner = yield from _await_outcome(context, dial["call_id"], [timeout, cancel])
     if winner is not timeout:
         timeout.cancel()
     if winner is cancel:
@@ -103,6 +102,17 @@ def _dial(context: Any, activity: str, params: dict[str, Any]) -> Generator[Any,
     except Exception:
         return {"dialed": False, "call_id": None, "reason_code": "dial_failed", "next_allowed_at": None}
     return result
+
+
+def _await_outcome(context: Any, call_id: str | None, others: list[Any]) -> Generator[Any, Any, tuple[Any, Any]]:
+    """Wait for this call's outcome (or one of `others`). The webhook notifies at least once and routes by the
+    target's current attempt, so an outcome naming another call (a late retry of an earlier one) is skipped."""
+    while True:
+        outcome = context.wait_for_external_event(names.EVENT_CALL_OUTCOME)
+        winner = yield context.task_any([outcome, *others])
+        payload = _event(outcome) if winner is outcome else None
+        if winner is not outcome or not isinstance(payload, dict) or payload.get("call_id") in (None, call_id):
+            return outcome, winner
 
 
 def _reason(payload: Any) -> str:
@@ -258,9 +268,8 @@ def campaign_target_orchestrator(context: Any) -> Orchestration:
         if not dial["dialed"]:
             gate = dial
     if dial["dialed"]:
-        outcome = context.wait_for_external_event(names.EVENT_CALL_OUTCOME)
         timeout = context.create_timer(context.current_utc_datetime + policy.OUTCOME_TIMEOUT)
-        winner = yield context.task_any([outcome, timeout])
+        outcome, winner = yield from _await_outcome(context, dial["call_id"], [timeout])
         if winner is outcome:
             timeout.cancel()
         result = (_event(outcome) if winner is outcome else None) or {}

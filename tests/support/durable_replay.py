@@ -62,6 +62,7 @@ class ReplayHost:
     custom_status: Any = None
     continued_with: Any = None
     generations: list[int] = field(default_factory=list)  # history length of each finished generation
+    host_fields: dict[str, Any] = field(default_factory=dict)  # e.g. the Azure Storage long-timer settings
 
     def __post_init__(self) -> None:
         self.handle = Orchestrator.create(self.fn)
@@ -133,7 +134,8 @@ class ReplayHost:
         self.history += [self._event(ORCH_STARTED), *self.new_events]
         self.new_events = []
         body = {"history": self.history, "instanceId": self.instance_id, "isReplaying": False,
-                "parentInstanceId": None, "input": json.dumps(self.input), "upperSchemaVersion": 2}
+                "parentInstanceId": None, "input": json.dumps(self.input), "upperSchemaVersion": 2,
+                **self.host_fields}
         try:
             state = json.loads(self.handle(json.dumps(body)))
         except Exception as exc:  # the SDK raises with the state appended after $OutOfProcData$

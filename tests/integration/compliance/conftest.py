@@ -31,7 +31,7 @@ def make_customer(conn: AsyncConnection) -> MakeCustomer:
     async def make(**fields: Any) -> customers.Customer:
         n = next(_numbers)
         defaults: dict[str, Any] = {
-            "first_name": "John", "last_name": "Testcase", "phone": f"+1212555{100 + n % 100:04d}",
+            "first_name": "John", "last_name": "Testcase", "phone": f"+1646555{100 + n % 100:04d}",
             "account_last_4": "1234", "postal_code": "10001", "balance": Decimal("1250.00"), "days_overdue": 45,
             "timezone": "America/New_York", "region": "NY", "consent_source": "account_application"}
         return await customers.create_customer(conn, customers.NewCustomer(**{**defaults, **fields}))

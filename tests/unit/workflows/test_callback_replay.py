@@ -141,3 +141,33 @@ def test_dial_failing_on_every_retry_fails_the_callback_cleanly() -> None:
         host.run()
     finish = host.activity(names.ACT_CALLBACK_FINISH)
     assert finish.input == {"callback_id": "cb1", "status": "failed", "outcome": "blocked_dial_failed"}
+
+
+def test_a_callback_beyond_the_storage_timer_limit_waits_in_long_timer_intervals() -> None:
+    far = T0 + timedelta(days=10)
+    host = ReplayHost(callback_orchestrator, "callback-cb2", {"callback_id": "cb2", "scheduled_for": far.isoformat()},
+                      T0, host_fields={"maximumShortTimerDuration": "6.00:00:00",
+                                       "longRunningTimerIntervalDuration": "3.00:00:00"})
+    host.start()
+    fired = []
+    while not host.activities():
+        fired.append(host.fire_next_timer().fire_at)
+        host.run()
+    assert fired == [T0 + timedelta(days=3), T0 + timedelta(days=6), far]
+    assert host.activity(names.ACT_CALLBACK_GATE).input == {"callback_id": "cb2"}
+
+
+def test_cancel_during_a_long_timer_finishes_the_callback() -> None:
+    far = T0 + timedelta(days=10)
+    host = ReplayHost(callback_orchestrator, "callback-cb3", {"callback_id": "cb3", "scheduled_for": far.isoformat()},
+                      T0, host_fields={"maximumShortTimerDuration": "6.00:00:00",
+                                       "longRunningTimerIntervalDuration": "3.00:00:00"})
+    host.start()
+    host.fire_next_timer()
+    host.run()
+    host.raise_event(names.EVENT_CANCEL, {"reason": "admin_cancelled"})
+    host.run()
+    finish = host.activity(names.ACT_CALLBACK_FINISH)
+    host.complete(finish, None)
+    host.run()
+    assert host.done and host.output["outcome"] == "admin_cancelled"

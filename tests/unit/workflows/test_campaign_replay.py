@@ -213,3 +213,18 @@ def test_no_outcome_before_the_timeout_is_a_final_disposition() -> None:
     host.fire_next_timer()
     host.run()
     assert host.activity(names.ACT_TARGET_RECORD).input["disposition"] == "no_outcome"
+
+
+def test_a_late_outcome_of_an_earlier_call_is_ignored() -> None:
+    host = _target(attempt=2)
+    host.complete(host.activity(names.ACT_TARGET_GATE), {"allowed": True, "reason_code": "allowed"})
+    host.run()
+    host.complete(host.activity(names.ACT_TARGET_DIAL), {"dialed": True, "call_id": "call-2"})
+    host.run()
+    host.raise_event(names.EVENT_CALL_OUTCOME, {"call_id": "call-1", "status": "no-answer", "outcome": None})
+    host.run()
+    assert host.activities() == []  # still waiting for call-2
+    host.raise_event(names.EVENT_CALL_OUTCOME, {"call_id": "call-2", "status": "completed",
+                                                "outcome": "payment_arranged"})
+    host.run()
+    assert host.activity(names.ACT_TARGET_RECORD).input["disposition"] == "payment_arranged"
