@@ -46,6 +46,9 @@ def build_app() -> ASGIApp:
     api = create_app()
     attach_local_driver(api)  # dev only: callbacks and campaigns run in-process (devhost/workflows.py)
     voice = _voice_app()
+    if voice is not None and hasattr(voice, "state"):
+        # /sim and phone calls schedule callbacks through the same in-process driver as the API.
+        voice.state.services.workflows_provider = lambda: getattr(api.state, "workflow_starter", None)
     web: ASGIApp
     if (WEB_DIST / "index.html").exists():
         web = _SpaFiles(directory=WEB_DIST, html=True)

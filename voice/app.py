@@ -43,9 +43,12 @@ async def default_engine_factory(started: CallStarted, services: VoiceServices) 
     """The real engine (shared/agent), on this process's pool and collaborators."""
     from shared.agent.session import start_session  # type: ignore[import-not-found]
 
+    workflows = services.workflows
+    if workflows is None and services.workflows_provider is not None:
+        workflows = services.workflows_provider()
     engine: ConversationEngine = await start_session(
         await services.get_pool(), started, settings=services.settings,
-        call_control=services.get_call_control(), workflows=services.workflows)
+        call_control=services.get_call_control(), workflows=workflows)
     return engine
 
 
@@ -56,6 +59,7 @@ class VoiceServices:
     config: VoiceConfig = field(default_factory=VoiceConfig)
     call_control: CallControl | None = None
     workflows: Any = None
+    workflows_provider: Callable[[], Any] | None = None     # e.g. the dev host's local driver, found late
     verify_token: TokenVerifier | None = None
     bus: EventBus | None = None
     pool: Any = None
@@ -90,10 +94,15 @@ class VoiceServices:
         return self.cartesia
 
     def get_call_control(self) -> CallControl | None:
-        if self.call_control is None and self.settings.twilio_account_sid and self.pool is not None:
-            from shared.telephony.twilio_call_control import TwilioCallControl
+        if self.call_control is None and self.pool is not None:
+            if self.settings.twilio_account_sid or self.settings.is_production:
+                from shared.telephony.twilio_call_control import TwilioCallControl
 
-            self.call_control = TwilioCallControl(self.pool, self.settings)
+                self.call_control = TwilioCallControl(self.pool, self.settings)
+            else:
+                from voice.local_control import LocalCallControl
+
+                self.call_control = LocalCallControl(self.pool)
         return self.call_control
 
     def get_writes(self) -> WriteBehind:

@@ -103,6 +103,7 @@ class _Barge:
     heard_pos: int
     quiet_since: float | None = None
     confirmed: bool = False
+    confirm_requested: bool = False
 
 
 class CallPipeline:
@@ -146,7 +147,25 @@ class CallPipeline:
 
     # ---- inputs from the transport ------------------------------------------------------------------------
     def feed(self, event: wire.InboundEvent) -> None:
-        self._inbox.put_nowait(("wire", event, time.monotonic()))
+        now = time.monotonic()
+        if isinstance(event, wire.Media):
+            self._on_media(event.audio, now)
+        else:
+            self._inbox.put_nowait(("wire", event, now))
+
+    def _on_media(self, audio: bytes, now: float) -> None:
+        """The per-frame hot path, run in the reader task: audio to STT, VAD; only VAD changes reach the actor."""
+        vad = self.vad.feed(audio, now)
+        recent = self.vad.last_loud_at is not None and now - self.vad.last_loud_at < 2.0
+        self.stt.send_audio(audio, urgent=recent or self.vad.speaking)
+        if vad is not None:
+            self._inbox.put_nowait(("vad", vad, now))
+            return
+        barge = self._barge
+        if barge is not None and not barge.confirmed and not barge.confirm_requested and self.vad.speaking and \
+                (now - barge.onset) * 1000 >= self.cfg.barge_confirm_ms:
+            barge.confirm_requested = True
+            self._inbox.put_nowait(("vad", "long", now))
 
     def _on_stt(self, event: SttEvent) -> None:
         self._inbox.put_nowait(("stt", event, time.monotonic()))
@@ -208,23 +227,23 @@ class CallPipeline:
         kind = item[0]
         if kind == "wire":
             await self._on_wire(item[1], item[2])
+        elif kind == "vad":
+            await self._on_vad(item[1], item[2])
         elif kind == "stt":
             await self._on_stt_event(item[1], item[2])
         elif kind == "response_done":
             await self._on_response_done(item[1])
 
+    async def _on_vad(self, kind: str, now: float) -> None:
+        if kind == "start":
+            await self._caller_onset(self.vad.onset_at or now)
+        elif kind == "end" and self._barge is not None:
+            self._barge.quiet_since = now
+        elif kind == "long" and self._barge is not None:
+            await self._confirm_barge()
+
     async def _on_wire(self, event: wire.InboundEvent, now: float) -> None:
-        if isinstance(event, wire.Media):
-            self.stt.send_audio(event.audio)
-            vad = self.vad.feed(event.audio, now)
-            if vad == "start":
-                await self._caller_onset(self.vad.onset_at or now)
-            elif vad == "end" and self._barge is not None:
-                self._barge.quiet_since = now
-            if self._barge and not self._barge.confirmed and self.vad.speaking and \
-                    (now - self._barge.onset) * 1000 >= self.cfg.barge_confirm_ms:
-                await self._confirm_barge()
-        elif isinstance(event, wire.MarkEcho):
+        if isinstance(event, wire.MarkEcho):
             parsed = self.playout.parse_mark(event.name)
             if parsed is not None and self._barge is None:
                 self._heard_pos = max(self._heard_pos, parsed[0])

@@ -46,6 +46,18 @@ async def _create_sim_call(svc: VoiceServices, customer_id: uuid.UUID | None, ta
     return CallStarted(call_id=call.id, customer_id=customer_id, tactic_name=t.name, simulated=True)
 
 
+async def _guarded(step: Any, event: EngineInput) -> str | None:
+    """An engine failure ends the simulated call with reason `error` instead of dropping the socket."""
+    try:
+        result: str | None = await step(event)
+    except WebSocketDisconnect:
+        raise
+    except Exception:
+        log.exception("simulated call failed")
+        return "error"
+    return result
+
+
 async def run_sim(ws: WebSocket, svc: VoiceServices) -> None:
     try:
         raw_customer = ws.query_params.get("customer_id")
@@ -91,7 +103,7 @@ async def run_sim(ws: WebSocket, svc: VoiceServices) -> None:
     svc.call_opened(call_id, None)  # type: ignore[arg-type]
     reason: str | None = None
     try:
-        reason = await step(started)
+        reason = await _guarded(step, started)
         while reason is None:
             try:
                 msg = json.loads(await ws.receive_text())
@@ -104,9 +116,9 @@ async def run_sim(ws: WebSocket, svc: VoiceServices) -> None:
                 continue
             kind = msg.get("type") if isinstance(msg, dict) else None
             if kind == "user" and isinstance(msg.get("text"), str) and msg["text"].strip():
-                reason = await step(UserUtterance(msg["text"].strip()[:MAX_TEXT]))
+                reason = await _guarded(step, UserUtterance(msg["text"].strip()[:MAX_TEXT]))
             elif kind == "dtmf" and str(msg.get("digit", "")) in set("0123456789*#") and len(str(msg["digit"])) == 1:
-                reason = await step(DtmfDigit(str(msg["digit"])))
+                reason = await _guarded(step, DtmfDigit(str(msg["digit"])))
             elif kind == "hangup":
                 await step(HangUp("caller_hangup"))
                 reason = "caller_hangup"

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
+import itertools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 IDLE_KEEP_FRAMES = 50          # 1 s of audio kept before a turn starts (its first words)
+IDLE_BATCH_FRAMES = 5          # quiet audio outside a caller turn goes in 100 ms messages (Cartesia's advice)
 MAX_TURN_FRAMES = 3000         # 60 s: a runaway turn cannot grow memory without bound
 
 
@@ -65,8 +67,9 @@ class SttStream:
         # Our own reconnect (not the SDK's on_reconnecting): the SDK's queue decodes binary audio as UTF-8.
         return await self._client.stt.auto_finalize.websocket(**kwargs).enter()
 
-    def send_audio(self, frame: bytes) -> None:
-        """Queue one inbound frame (never blocks the media handler)."""
+    def send_audio(self, frame: bytes, *, urgent: bool = True) -> None:
+        """Queue one inbound frame (never blocks the media handler). Speech and anything inside a caller turn is
+        sent at once; quiet audio between turns is batched, which halves the per-frame socket writes."""
         if self._closed:
             return
         self._frames.append(frame)
@@ -78,7 +81,8 @@ class SttStream:
         elif len(self._frames) > MAX_TURN_FRAMES and self._sent > 0:
             self._frames.popleft()
             self._sent -= 1
-        self._wake.set()
+        if urgent or self._in_turn or len(self._frames) - self._sent >= IDLE_BATCH_FRAMES:
+            self._wake.set()
 
     async def _send_loop(self) -> None:
         from websockets.exceptions import ConnectionClosed
@@ -88,12 +92,14 @@ class SttStream:
             self._wake.clear()
             await self._connected.wait()
             while self._sent < len(self._frames) and self._connected.is_set():
+                n = len(self._frames) - self._sent
+                chunk = b"".join(itertools.islice(self._frames, self._sent, self._sent + n))
                 try:
-                    await self._conn.send_raw(self._frames[self._sent])
+                    await self._conn.send_raw(chunk)
                 except ConnectionClosed:
                     self._connected.clear()       # the receiver notices too and reconnects
                     break
-                self._sent += 1
+                self._sent += n                   # trims meanwhile only drop frames counted as sent before
 
     async def _recv_loop(self) -> None:
         from websockets.exceptions import ConnectionClosed
