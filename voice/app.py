@@ -100,9 +100,9 @@ class VoiceServices:
 
                 self.call_control = TwilioCallControl(self.pool, self.settings)
             else:
-                from voice.local_control import LocalCallControl
+                from shared.telephony.offline_call_control import OfflineCallControl
 
-                self.call_control = LocalCallControl(self.pool)
+                self.call_control = OfflineCallControl(self.pool)
         return self.call_control
 
     def get_writes(self) -> WriteBehind:
