@@ -30,8 +30,10 @@ pytest: install web-build
 	$(VENV)/bin/pytest -q
 
 # The admin web app (web/), once it exists.
+# `npm install` against the committed lock, not `npm ci`: the registry reachable here lacks other platforms'
+# optional binaries (e.g. @tailwindcss/oxide-*), which `npm ci` insists on finding in the lock.
 web-install:
-	@if [ -f web/package.json ]; then cd web && { [ -d node_modules ] && [ node_modules -nt package-lock.json ] || npm ci --no-audit --no-fund; }; fi
+	@if [ -f web/package.json ]; then cd web && { [ -d node_modules ] && [ node_modules -nt package-lock.json ] || npm install --no-audit --no-fund; }; fi
 
 web-build: web-install
 	@if [ -f web/package.json ]; then cd web && npm run --silent build; fi

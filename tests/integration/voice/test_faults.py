@@ -83,10 +83,13 @@ async def test_caller_hangs_up_mid_utterance_everything_is_released_and_the_call
         assert isinstance(engine.inputs[-1], HangUp) and engine.closed
         await wait_until(lambda: stack.cartesia.open_connections == 0, what="cartesia sockets closed")
         await wait_until(lambda: not _call_tasks(label), what="call tasks gone")
+        # The call's final records are flushed by a waiter that lives until they are stored (slow under load):
+        # let them land first, then nothing the call started may still be running.
+        await wait_until(lambda: stack.services.get_writes().pending == 0, what="writes stored")
+        await asyncio.sleep(0)
         leftover = [t for t in asyncio.all_tasks() - before if not t.done() and t is not asyncio.current_task()
                     and t.get_name() not in {"write-behind", "live-publisher"}]
         assert leftover == [], [t.get_name() for t in leftover]
-        await wait_until(lambda: stack.services.get_writes().pending == 0, what="writes stored")
         call = await get_call(conn, call_id)
         assert call.status == "completed" and call.ended_at is not None
 
