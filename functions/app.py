@@ -7,7 +7,19 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from functions import twilio
-from functions.api import auth, callbacks, calls, campaigns, customers, dashboard, dnc, health, policy, tactics
+from functions.api import (
+    auth,
+    callbacks,
+    calls,
+    campaigns,
+    compliance,
+    customers,
+    dashboard,
+    dnc,
+    health,
+    policy,
+    tactics,
+)
 from functions.api.call_initiation import router as call_initiation_router
 from functions.deps import close_pool
 from functions.limits import BodySizeLimitMiddleware
@@ -37,7 +49,7 @@ def create_app() -> FastAPI:
     install_openapi(app)
     app.add_middleware(BodySizeLimitMiddleware)
     app.include_router(health.router)
-    for module in (auth, customers, calls, tactics, campaigns, callbacks, dnc, policy, dashboard):
+    for module in (auth, customers, calls, tactics, campaigns, callbacks, dnc, policy, dashboard, compliance):
         app.include_router(module.router)
     app.include_router(call_initiation_router)
     app.include_router(twilio.router)

@@ -14,6 +14,7 @@ from functions.api.metrics import CallMetrics
 from shared.admin.call_stats import Totals, day_stats
 from shared.admin.customer_input import BIGINT_MAX
 from shared.admin.tactic_versions import list_versions
+from shared.agent.prompt import tactic_section
 from shared.db import tactics as repo
 
 router = APIRouter(prefix="/api/v1/tactics", tags=["tactics"])
@@ -74,6 +75,18 @@ class TacticVersionOut(BaseModel):
     created_at: datetime
 
 
+class TacticPreviewIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    # Lenient on purpose: the editor previews while the name is still being typed.
+    name: str = Field(default="custom", max_length=100, pattern=r"^[^\x00-\x1f]*$", examples=["calm_plan_first"])
+    config: TacticConfig
+
+
+class TacticPreview(BaseModel):
+    prompt: str = Field(description="the style section of the agent's system prompt, as the engine writes it")
+
+
 class PeriodMetrics(CallMetrics):
     period_start: date
 
@@ -107,6 +120,15 @@ async def create(body: TacticIn, principal: Admin, audit: Audit, conn: DB) -> Ta
                                       created_by=principal.subject)
     await audit.record(conn, action="create", resource_type="tactic", resource_id=tactic.id, after=tactic)
     return TacticOut.of(tactic)
+
+
+@router.post("/preview", response_model=TacticPreview, responses=READ_ERRORS,
+             openapi_extra={"requestBody": {"content": {"application/json": {"example": {
+                 "name": "calm_plan_first", "config": {"urgency": 4, "empathy": 8, "persistence": 5,
+                                                       "authority": 4}}}}}})
+async def preview(body: TacticPreviewIn, principal: Viewer) -> TacticPreview:
+    """The prompt section a tactic configuration produces (changes nothing; compliance rules follow it)."""
+    return TacticPreview(prompt=tactic_section(body.name or "custom", body.config.model_dump()))
 
 
 @router.get("/{tactic_id}", response_model=TacticOut, responses=ITEM_ERRORS)

@@ -15,7 +15,7 @@ from psycopg import AsyncConnection
 
 from functions.deps import db_conn, get_pool, now
 from functions.problems import problem_responses
-from functions.twilio.security import WEBHOOK_ERRORS, twilio_params
+from functions.twilio.security import WEBHOOK_ERRORS, WEBHOOK_REQUEST, twilio_params
 from functions.twilio.services import call_control, workflow_starter
 from shared.db.calls import Call, update_call
 from shared.settings import get_settings
@@ -62,7 +62,7 @@ async def _find_call(conn: AsyncConnection, request: Request, call_sid: str) -> 
 
 
 @router.post("/status", status_code=NO_CONTENT, response_class=Response,
-             responses={**WEBHOOK_ERRORS, **problem_responses(400)})
+             responses={**WEBHOOK_ERRORS, **problem_responses(400)}, openapi_extra=WEBHOOK_REQUEST)
 async def status(request: Request, params: Params) -> Response:
     """Advance the call's status (never backwards); tell the waiting workflow when it reaches its end."""
     try:
@@ -88,7 +88,8 @@ async def status(request: Request, params: Params) -> Response:
     return Response(status_code=NO_CONTENT)
 
 
-@router.post("/amd", status_code=NO_CONTENT, response_class=Response, responses=WEBHOOK_ERRORS)
+@router.post("/amd", status_code=NO_CONTENT, response_class=Response, responses=WEBHOOK_ERRORS,
+             openapi_extra=WEBHOOK_REQUEST)
 async def amd(params: Params, conn: Conn,
               control: Annotated[TwilioCallControl, Depends(call_control)]) -> Response:
     """Async AMD result: a machine gets the limited-content voicemail, then the call ends."""
@@ -97,7 +98,8 @@ async def amd(params: Params, conn: Conn,
     return Response(status_code=NO_CONTENT)
 
 
-@router.post("/recording", status_code=NO_CONTENT, response_class=Response, responses=WEBHOOK_ERRORS)
+@router.post("/recording", status_code=NO_CONTENT, response_class=Response, responses=WEBHOOK_ERRORS,
+             openapi_extra=WEBHOOK_REQUEST)
 async def recording(params: Params, conn: Conn) -> Response:
     """A finished recording: SID, URL, duration and channels onto its call."""
     await record_recording(conn, RecordingEvent(

@@ -40,6 +40,14 @@ async def twilio_params(request: Request) -> dict[str, str]:
 
 # OpenAPI: what every webhook may answer besides its success (the form body is Twilio's, signed, not modelled).
 WEBHOOK_ERRORS = problem_responses(403, 413)
+# The request as Twilio sends it: a signed form (fields vary by webhook and are Twilio's to define).
+WEBHOOK_REQUEST = {
+    "parameters": [{"name": "X-Twilio-Signature", "in": "header", "required": False, "schema": {"type": "string"},
+                    "description": "Twilio's HMAC-SHA1 over the public URL and the form; absent or wrong → 403"}],
+    "requestBody": {"required": False, "content": {"application/x-www-form-urlencoded": {
+        "schema": {"type": "object", "additionalProperties": {"type": "string"}},
+        "example": {"CallSid": "CA00000000000000000000000000000000", "CallStatus": "completed"}}}},
+}
 TWIML_OK = {200: {"description": "TwiML", "content": {TWIML_MEDIA_TYPE: {"schema": {"type": "string"}}}}}
 
 

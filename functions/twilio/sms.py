@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, Response
 from psycopg import AsyncConnection
 
 from functions.deps import db_conn
-from functions.twilio.security import TWIML_OK, WEBHOOK_ERRORS, twilio_params, twiml_response
+from functions.twilio.security import TWIML_OK, WEBHOOK_ERRORS, WEBHOOK_REQUEST, twilio_params, twiml_response
 from shared.settings import get_settings
 from shared.telephony import twiml
 from shared.telephony.inbound_sms import InboundSms, handle_inbound_sms
@@ -15,7 +15,8 @@ from shared.telephony.inbound_sms import InboundSms, handle_inbound_sms
 router = APIRouter(prefix="/api/twilio", tags=["twilio"])
 
 
-@router.post("/sms", response_class=Response, responses={**TWIML_OK, **WEBHOOK_ERRORS})
+@router.post("/sms", response_class=Response, responses={**TWIML_OK, **WEBHOOK_ERRORS},
+             openapi_extra=WEBHOOK_REQUEST)
 async def sms(params: Annotated[dict[str, str], Depends(twilio_params)],
               conn: Annotated[AsyncConnection, Depends(db_conn, scope="function")]) -> Response:
     settings = get_settings()

@@ -11,7 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request, Response
 
 from functions.deps import get_pool, now
-from functions.twilio.security import TWIML_OK, WEBHOOK_ERRORS, twilio_params, twiml_response
+from functions.twilio.security import TWIML_OK, WEBHOOK_ERRORS, WEBHOOK_REQUEST, twilio_params, twiml_response
 from shared.settings import get_settings
 from shared.telephony import twiml
 from shared.telephony.voice_answer import VoiceRequest, answer_call
@@ -28,7 +28,8 @@ def _call_id(raw: str | None) -> uuid.UUID | None:
         return None
 
 
-@router.post("/voice", response_class=Response, responses={**TWIML_OK, **WEBHOOK_ERRORS})
+@router.post("/voice", response_class=Response, responses={**TWIML_OK, **WEBHOOK_ERRORS},
+             openapi_extra=WEBHOOK_REQUEST)
 async def voice(request: Request, params: Params) -> Response:
     """TwiML for a call Twilio has connected: outbound (ours, `?call_id=`) or inbound (matched by caller ID)."""
     req = VoiceRequest(call_sid=params.get("CallSid", ""), from_number=params.get("From", ""),
@@ -44,7 +45,8 @@ async def voice(request: Request, params: Params) -> Response:
     return twiml_response(answer.twiml)
 
 
-@router.post("/whisper", response_class=Response, responses={**TWIML_OK, **WEBHOOK_ERRORS})
+@router.post("/whisper", response_class=Response, responses={**TWIML_OK, **WEBHOOK_ERRORS},
+             openapi_extra=WEBHOOK_REQUEST)
 async def whisper(request: Request, _: Params) -> Response:
     """Spoken to the human agent before a transferred caller is connected; the note travels in our signed URL."""
     return twiml_response(twiml.whisper_twiml(request.query_params.get("note", "")[:200]))

@@ -77,6 +77,11 @@ def tactic_instructions(config: dict[str, Any]) -> list[str]:
     return lines
 
 
+def tactic_section(name: str, config: dict[str, Any]) -> str:
+    """The style section of the system prompt for one tactic, exactly as the engine writes it (admin preview)."""
+    return "\n".join([f"Style (tactic '{name}'):", *tactic_instructions(config)])
+
+
 @dataclass(frozen=True)
 class Persona:
     agent_name: str
@@ -109,8 +114,7 @@ def build_system_prompt(*, persona: Persona, tactic_name: str, tactic_config: di
         f"about a customer's account. The customer's callback number for {persona.bank_name} is "
         f"{persona.callback_number}.",
         "",
-        f"Style (tactic '{tactic_name}'):",
-        *tactic_instructions(tactic_config),
+        tactic_section(tactic_name, tactic_config),
         "",
         "Customer facts you may use:",
         json.dumps(customer_facts(customer, state), sort_keys=True, default=str),

@@ -182,7 +182,7 @@ async def test_compliance_and_customer_pages_show_the_record(page: Page, pool: A
     await page.get_by_role("link", name="Customers").click()
     await page.get_by_role("link", name="Emily Nguyen").click()
     await expect(page.get_by_role("heading", name="Emily Nguyen")).to_be_visible()
-    await expect(page.get_by_role("table", name="Compliance events")).to_contain_text("Mini miranda")
+    await expect(page.get_by_role("list", name="Compliance timeline")).to_contain_text("Mini miranda")
     await expect(page.get_by_text("$1,540.80")).to_be_visible()
     await screenshot(page, "09-customer-detail")
 

@@ -105,6 +105,9 @@ async def test_authorization_matrix(api_app: FastAPI, client: httpx.AsyncClient,
     ("POST", "/api/v1/customers/import", Role.admin), ("PUT", "/api/v1/policy", Role.admin),
     ("POST", "/api/v1/compliance/dnc", Role.admin), ("POST", "/api/v1/tactics", Role.admin),
     ("POST", "/api/v1/campaigns/{campaign_id}/start", Role.supervisor), ("GET", "/api/v1/calls", Role.viewer),
+    ("GET", "/api/v1/customers/{customer_id}/contact-check", Role.viewer),
+    ("GET", "/api/v1/customers/{customer_id}/compliance", Role.viewer),
+    ("GET", "/api/v1/compliance/events", Role.viewer), ("POST", "/api/v1/tactics/preview", Role.viewer),
 ])
 def test_roles_of_key_routes(api_app: FastAPI, method: str, path: str, role: Role) -> None:
     assert (method, path, role) in admin_routes(api_app)

@@ -6,11 +6,6 @@ import { $api, errorMessage } from "../../api/client";
 import { Can } from "../../auth/Can";
 import { Badge, Button, Card, Empty, PageHeader, QueryState, TextField, tableClass, tdClass, thClass } from "../../components/ui";
 import { dateTime, humanize, money } from "../../lib/format";
-import { useOptionalQuery } from "../../api/optional";
-import { CallEventsList } from "../../components/CallEventsList";
-import { useRecentCallEvents } from "../../lib/callEvents";
-
-interface EventRow { id: number; category: string; code: string; occurred_at: string; customer_id?: string | null; customer_name?: string | null; call_id?: string | null }
 
 export function CompliancePage() {
   return (
@@ -95,25 +90,15 @@ function DncCard() {
   );
 }
 
-function RecentFromCalls() {
-  const recent = useRecentCallEvents({ calls: 20, categories: ["guard_block", "intent"] });
-  return (
-    <>
-      <CallEventsList {...recent} empty="No guard blocks or customer intents on recent calls." />
-      <p className="mt-3 text-xs text-muted">From the last {recent.scanned} call{recent.scanned === 1 ? "" : "s"}.</p>
-    </>
-  );
-}
-
 function RecentEvents() {
-  const query = useOptionalQuery<{ items: EventRow[] }>("/api/v1/compliance/events?category=guard_block&category=intent&limit=50");
+  const query = $api.useQuery("get", "/api/v1/compliance/events", { params: { query: { category: ["guard_block", "intent"], limit: 50 } } });
   return (
     <Card title="Recent guard blocks and intents" className="mt-6">
       <QueryState query={query} what="compliance events">
-        {(r) => !r.available ? <RecentFromCalls /> : r.data.items.length === 0 ? <Empty>No guard blocks or customer intents recorded yet.</Empty> : (
-          <table className={tableClass}>
+        {(r) => r.items.length === 0 ? <Empty>No guard blocks or customer intents recorded yet.</Empty> : (
+          <table className={tableClass} aria-label="Recent guard blocks and intents">
             <thead><tr>{["When", "Kind", "What", "Customer", "Call"].map((h) => <th key={h} className={thClass}>{h}</th>)}</tr></thead>
-            <tbody>{r.data.items.map((e) => (
+            <tbody>{r.items.map((e) => (
               <tr key={e.id}>
                 <td className={tdClass}>{dateTime(e.occurred_at)}</td>
                 <td className={tdClass}><Badge tone={e.category === "guard_block" ? "danger" : "warn"}>{humanize(e.category)}</Badge></td>

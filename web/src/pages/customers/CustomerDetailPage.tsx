@@ -7,17 +7,12 @@ import { Badge, Card, Empty, PageHeader, QueryState, cx } from "../../components
 import { dateTime, humanize, localTimeIn, money } from "../../lib/format";
 import { Flags } from "./CustomersPage";
 import { customerFlags } from "./flags";
-import { useOptionalQuery } from "../../api/optional";
-import { CallEventsList } from "../../components/CallEventsList";
-import { useRecentCallEvents } from "../../lib/callEvents";
-
-interface TimelineEvent { kind: string; category?: string; code: string; decision?: string | null; at: string; call_id?: string | null }
 
 export function CustomerDetailPage() {
   const { customerId = "" } = useParams();
   const path = { params: { path: { customer_id: customerId } } };
   const customer = $api.useQuery("get", "/api/v1/customers/{customer_id}", path);
-  const timeline = useOptionalQuery<{ items: TimelineEvent[] }>(`/api/v1/customers/${customerId}/compliance`);
+  const timeline = $api.useQuery("get", "/api/v1/customers/{customer_id}/compliance", path);
   const calls = $api.useQuery("get", "/api/v1/calls", { params: { query: { customer_id: customerId, limit: 10 } } });
   return (
     <>
@@ -41,9 +36,9 @@ export function CustomerDetailPage() {
               </Card>
               <Card title="Compliance timeline" className="xl:col-span-2">
                 <QueryState query={timeline} what="the compliance timeline">
-                  {(r) => !r.available ? <TimelineFromCalls customerId={customerId} /> : r.data.items.length === 0 ? <Empty>Nothing recorded yet: no dial attempts, disclosures or requests.</Empty> : (
-                    <ol className="relative space-y-4 border-l border-border pl-6">
-                      {r.data.items.map((e, i) => (
+                  {(r) => r.items.length === 0 ? <Empty>Nothing recorded yet: no dial attempts, disclosures or requests.</Empty> : (
+                    <ol className="relative space-y-4 border-l border-border pl-6" aria-label="Compliance timeline">
+                      {r.items.map((e, i) => (
                         <li key={i} className="relative">
                           <span className={cx("absolute -left-[31px] flex h-6 w-6 items-center justify-center rounded-full border bg-surface",
                             e.kind === "attempt" && e.decision === "deny" ? "border-danger text-danger" : "border-accent text-accent")}>
@@ -68,19 +63,6 @@ export function CustomerDetailPage() {
           </>
         )}
       </QueryState>
-    </>
-  );
-}
-
-function TimelineFromCalls({ customerId }: { customerId: string }) {
-  const recent = useRecentCallEvents({ customerId, calls: 10 });
-  return (
-    <>
-      <CallEventsList {...recent} showCustomer={false} empty="No disclosures, intents or guard blocks on this customer's calls yet." />
-      <p className="mt-3 text-xs text-muted">
-        From this customer's {recent.scanned === 1 ? "only call" : `last ${recent.scanned} calls`}. Pre-dial decisions
-        (attempts allowed or refused) are not served by the API yet.
-      </p>
     </>
   );
 }

@@ -1,21 +1,16 @@
 // Live preview of the prompt section a tactic produces, from the engine's prompt builder via the API.
 import { useQuery } from "@tanstack/react-query";
-import { fetchOptional } from "../../api/optional";
+import { errorMessage, fetchClient } from "../../api/client";
 import { Loading } from "../../components/ui";
 import { useDebounced } from "../../lib/useDebounced";
 import { describe, validConfig, type TacticConfig } from "./dimensions";
 
 export const PREVIEW_PATH = "/api/v1/tactics/preview";
 
-type Preview = { available: true; text: string } | { available: false };
-
-async function fetchPreview(config: TacticConfig, name: string): Promise<Preview> {
-  const r = await fetchOptional<{ prompt?: string; section?: string; text?: string }>(PREVIEW_PATH, {
-    method: "POST",
-    headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ name, config }),
-  });
-  return r.available ? { available: true, text: r.data.prompt ?? r.data.section ?? r.data.text ?? "" } : { available: false };
+async function fetchPreview(config: TacticConfig, name: string): Promise<string> {
+  const { data, error } = await fetchClient.POST(PREVIEW_PATH, { body: { name, config } });
+  if (error !== undefined || data === undefined) throw new Error(errorMessage(error));
+  return data.prompt;
 }
 
 export function PromptPreview({ config, name }: { config: TacticConfig; name: string }) {
@@ -29,16 +24,15 @@ export function PromptPreview({ config, name }: { config: TacticConfig; name: st
   });
   return (
     <div aria-live="polite">
-      {query.isPending ? <Loading what="the preview" /> : query.data?.available ? (
-        <pre className="max-h-96 overflow-y-auto whitespace-pre-wrap rounded-lg bg-bg p-4 font-mono text-xs leading-relaxed" data-testid="prompt-preview">{query.data.text}</pre>
-      ) : (
+      {query.data !== undefined ? (
+        <pre className="max-h-96 overflow-y-auto whitespace-pre-wrap rounded-lg bg-bg p-4 font-mono text-xs leading-relaxed" data-testid="prompt-preview">{query.data}</pre>
+      ) : query.isPending && !query.error ? <Loading what="the preview" /> : (
         <>
           <ul className="space-y-1.5 text-sm" data-testid="prompt-preview">
             {describe(config).map((line) => <li key={line}>• {line}</li>)}
           </ul>
           <p className="mt-3 text-xs text-muted">
-            {query.error ? `The preview could not be generated: ${(query.error as Error).message}.`
-              : "A summary of the dimensions: the engine's prompt builder is not exposed by the API, so the exact prompt text cannot be shown here."}
+            {query.error ? `The preview could not be generated: ${(query.error as Error).message}.` : "A summary of the dimensions."}
           </p>
         </>
       )}

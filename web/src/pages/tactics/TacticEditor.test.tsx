@@ -27,13 +27,23 @@ describe("tactic dimensions", () => {
 
 describe("tactic editor", () => {
   it("labels each slider and updates the preview as it moves", async () => {
-    vi.stubGlobal("fetch", vi.fn(async () => jsonResponse({ detail: "Not Found" }, 404)));
+    vi.stubGlobal("fetch", vi.fn(async (request: Request) => {
+      const { config } = (await request.json()) as { config: TacticConfig };
+      return jsonResponse({ prompt: `Style (tactic 'balanced_progression'):\n- Urgency ${config.urgency}/10: ...` });
+    }));
     renderApp(<Editor />, { role: "admin" });
     const urgency = screen.getByLabelText("Urgency");
     expect(urgency).toHaveAttribute("aria-valuetext", "5 of 10");
+    expect(await screen.findByText(/Urgency 5\/10: \.\.\./)).toBeInTheDocument();
     fireEvent.change(urgency, { target: { value: "10" } });
-    expect(await screen.findByText(/Urgency 10\/10 \(high\)/)).toBeInTheDocument();
-    expect(screen.getByText(/prompt builder is not exposed by the API/)).toBeInTheDocument();
+    expect(await screen.findByText(/Urgency 10\/10: \.\.\./)).toBeInTheDocument();
+  });
+
+  it("falls back to a summary of the dimensions, with the reason, when the preview fails", async () => {
+    vi.stubGlobal("fetch", vi.fn(async () => jsonResponse({ title: "Service unavailable", detail: "the database is down" }, 503)));
+    renderApp(<Editor />, { role: "admin" });
+    expect(await screen.findByText(/could not be generated: the database is down/)).toBeInTheDocument();
+    expect(screen.getByText(/Urgency 5\/10 \(moderate\)/)).toBeInTheDocument();
   });
 
   it("shows the engine's prompt text when the API offers a preview", async () => {

@@ -10,10 +10,6 @@ import { humanize, localTimeIn, money } from "../../lib/format";
 import { useSimCall } from "../../lib/sim";
 import { listenOnce, speak, speechSupport, stopSpeaking } from "../../lib/speech";
 import { SimTranscript } from "./SimTranscript";
-import { useOptionalQuery } from "../../api/optional";
-import { customerFlags as localFlags } from "../customers/flags";
-
-interface ContactCheck { allowed: boolean; reason_code: string; next_allowed_at?: string | null }
 
 const KEYPAD = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "*", "0", "#"];
 
@@ -75,7 +71,7 @@ function PhoneLookup({ phone, onFound }: { phone: string; onFound: (id: string) 
 
 function CustomerContext({ customerId }: { customerId: string }) {
   const customer = $api.useQuery("get", "/api/v1/customers/{customer_id}", { params: { path: { customer_id: customerId } } });
-  const check = useOptionalQuery<ContactCheck>(`/api/v1/customers/${customerId}/contact-check`, { refetchInterval: 60_000 });
+  const check = $api.useQuery("get", "/api/v1/customers/{customer_id}/contact-check", { params: { path: { customer_id: customerId } } }, { refetchInterval: 60_000 });
   return (
     <Card title="Customer context">
       <QueryState query={customer} what="the customer">
@@ -88,19 +84,12 @@ function CustomerContext({ customerId }: { customerId: string }) {
               <div><dt className="text-xs uppercase text-muted">Time zone</dt><dd>{c.timezone ?? "Unknown (from number)"}</dd></div>
             </dl>
             <QueryState query={check} what="the contact check">
-              {(r) => r.available ? (
-                <div className={cx("rounded-lg border p-3 text-sm", r.data.allowed ? "border-ok/40 bg-ok/10" : "border-danger/40 bg-danger/10")} data-testid="contact-check">
-                  <div className="font-semibold">{r.data.allowed ? "A call is allowed now" : "A call is not allowed now"}</div>
-                  {!r.data.allowed && <div className="mt-1">{humanize(r.data.reason_code)}{r.data.next_allowed_at ? ` · next allowed ${new Date(r.data.next_allowed_at).toLocaleString()}` : ""}</div>}
+              {(r) => (
+                <div className={cx("rounded-lg border p-3 text-sm", r.allowed ? "border-ok/40 bg-ok/10" : "border-danger/40 bg-danger/10")} data-testid="contact-check">
+                  <div className="font-semibold">{r.allowed ? "A call is allowed now" : "A call is not allowed now"}</div>
+                  {!r.allowed && <div className="mt-1">{humanize(r.reason_code)}{r.next_allowed_at ? ` · next allowed ${new Date(r.next_allowed_at).toLocaleString()}` : ""}</div>}
+                  {r.local_time && r.timezone && <div className="mt-1 text-xs text-muted">It is {new Date(r.local_time).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", timeZone: r.timezone })} there ({r.timezone}).</div>}
                   <div className="mt-1 text-xs text-muted">Simulated calls never dial; they are still screened and recorded as simulated.</div>
-                </div>
-              ) : (
-                <div className="rounded-lg border border-border bg-surface-2 p-3 text-sm" data-testid="contact-check">
-                  <div className="font-semibold">Call permission is decided when dialing</div>
-                  <div className="mt-1 text-xs text-muted">
-                    {localFlags(c).length > 0 ? `On record: ${localFlags(c).join(", ")}. ` : ""}
-                    The API does not offer a pre-dial preview yet; a real call is screened by the compliance gate and refused with its reason.
-                  </div>
                 </div>
               )}
             </QueryState>
