@@ -26,7 +26,7 @@ from shared.agent.session import start_session
 from shared.db import arrangements, calls, compliance_records, customers
 from shared.settings import Settings
 from tests.fakes.openai_fake import NONSENSE, OpenAIFake, Reply
-from tests.integration.agent.tcp_proxy import PgProxy
+from tests.fakes.pg_proxy import PgProxy
 from tests.scenarios.harness import RecordingCallControl, RecordingWorkflows
 
 MARIA = "+12125550101"

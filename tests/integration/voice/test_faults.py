@@ -95,15 +95,12 @@ async def test_caller_hangs_up_mid_utterance_everything_is_released_and_the_call
 
 
 async def test_database_outage_the_call_goes_on_and_its_records_are_written_afterwards(conn, database_url):
-    import psycopg
     from psycopg_pool import AsyncConnectionPool
 
-    from tests.fakes.tcp_proxy import TcpProxy
+    from tests.fakes.pg_proxy import PgProxy
 
-    info = psycopg.conninfo.conninfo_to_dict(database_url)
-    proxy = await TcpProxy(str(info.get("host", "127.0.0.1")), int(info.get("port", 5432))).start()
-    proxied = psycopg.conninfo.make_conninfo(database_url, host="127.0.0.1", port=proxy.port)
-    pool = AsyncConnectionPool(proxied, min_size=1, max_size=4, timeout=1.0, open=False)
+    proxy = await PgProxy(database_url).start()
+    pool = AsyncConnectionPool(proxy.url, min_size=1, max_size=4, timeout=1.0, open=False)
     await pool.open(wait=True)
     try:
         async with voice_stack(pool, script=_chatty) as stack:
