@@ -91,7 +91,7 @@ async def test_tactic_edit_persists(page: Page) -> None:
     await card.get_by_role("link", name=re.compile("View performance")).click()
     before = await page.get_by_text(re.compile(r"version \d+")).first.inner_text()
     await page.get_by_role("button", name="Edit tactic").click()
-    urgency = page.get_by_label("Urgency")
+    urgency = page.get_by_label("Urgency", exact=True)
     await urgency.focus()
     await urgency.press("End")  # keyboard only: the slider jumps to 10
     await expect(urgency).to_have_value("10")
@@ -99,7 +99,7 @@ async def test_tactic_edit_persists(page: Page) -> None:
     await page.get_by_role("button", name="Save new version").click()
     await expect(page.get_by_role("status")).to_contain_text("Saved as version")
     await page.reload()
-    await expect(page.get_by_label("Urgency")).to_have_value("10")
+    await expect(page.get_by_label("Urgency", exact=True)).to_have_value("10")
     after = await page.get_by_text(re.compile(r"version \d+")).first.inner_text()
     assert _version(after) == _version(before) + 1
     await expect(page.get_by_role("table", name="Version history")).to_contain_text(f"v{_version(after)}")
@@ -118,9 +118,10 @@ async def test_viewer_cannot_see_edit_and_the_api_refuses(page: Page) -> None:
     await expect(page.get_by_role("link", name="New tactic")).to_have_count(0)
     await page.locator("section", has=page.get_by_text("Stern", exact=True)).get_by_role(
         "link", name=re.compile("View performance")).click()
+    await expect(page).to_have_url(re.compile(r"/tactics/\d+$"))   # the list page has a "Stern" heading too
     await expect(page.get_by_role("heading", name="Stern")).to_be_visible()
     await expect(page.get_by_role("button", name="Edit tactic")).to_have_count(0)
-    await expect(page.get_by_label("Urgency")).to_be_disabled()
+    await expect(page.get_by_label("Urgency", exact=True)).to_be_disabled()
     await screenshot(page, "05-viewer-tactic-readonly")
 
     token = await page.evaluate("sessionStorage.getItem('archer.devToken')")
