@@ -6,39 +6,24 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from websockets.asyncio.server import Server, ServerConnection, serve
+from websockets.asyncio.server import ServerConnection
 from websockets.datastructures import Headers
 from websockets.http11 import Request, Response
 
 from tests.fakes.cartesia_stt import CartesiaSttFake, SttFakeConfig
 from tests.fakes.cartesia_tts import CartesiaTtsFake, TtsFakeConfig
-from tests.support.servers import free_port
+from tests.fakes.ws_server import LoopbackWsServer
 
 
-class CartesiaFake:
+class CartesiaFake(LoopbackWsServer):
     def __init__(self, stt: SttFakeConfig | None = None, tts: TtsFakeConfig | None = None) -> None:
+        super().__init__()
         self.stt = CartesiaSttFake(stt)
         self.tts = CartesiaTtsFake(tts)
-        self.port = free_port()
-        self._server: Server | None = None
-
-    @property
-    def ws_url(self) -> str:
-        return f"ws://127.0.0.1:{self.port}"
 
     @property
     def http_url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
-
-    async def start(self) -> CartesiaFake:
-        self._server = await serve(self._handle, "127.0.0.1", self.port, process_request=self._check,
-                                   max_size=2**20, compression=None)
-        return self
-
-    async def stop(self) -> None:
-        if self._server is not None:
-            self._server.close()
-            await self._server.wait_closed()
 
     def _check(self, ws: ServerConnection, request: Request) -> Response | None:
         path = urlsplit(request.path).path

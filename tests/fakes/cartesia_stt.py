@@ -14,13 +14,13 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from websockets.asyncio.server import Server, ServerConnection, serve
+from websockets.asyncio.server import ServerConnection
 from websockets.datastructures import Headers
 from websockets.http11 import Request, Response
 
 from shared.speech.audio import FRAME_BYTES, loud_fraction
 from tests.fakes.speech_codec import MARKER, parse_header
-from tests.support.servers import free_port
+from tests.fakes.ws_server import LoopbackWsServer
 
 NOISE_QUIET_BYTES = 1600          # 200 ms of quiet ends a marker-less (noise) turn
 
@@ -143,26 +143,11 @@ class _Session:
         self.later({"type": "turn.end", "transcript": text}, cfg.end_latency_ms)
 
 
-class CartesiaSttFake:
+class CartesiaSttFake(LoopbackWsServer):
     def __init__(self, config: SttFakeConfig | None = None) -> None:
+        super().__init__()
         self.config = config or SttFakeConfig()
         self.stats = SttFakeStats()
-        self.port = free_port()
-        self._server: Server | None = None
-
-    @property
-    def ws_url(self) -> str:
-        return f"ws://127.0.0.1:{self.port}"
-
-    async def start(self) -> CartesiaSttFake:
-        self._server = await serve(self._handle, "127.0.0.1", self.port, process_request=self._check,
-                                   max_size=2**20, compression=None)
-        return self
-
-    async def stop(self) -> None:
-        if self._server is not None:
-            self._server.close()
-            await self._server.wait_closed()
 
     def _check(self, ws: ServerConnection, request: Request) -> Response | None:
         parts = urlsplit(request.path)

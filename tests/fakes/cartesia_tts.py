@@ -15,11 +15,11 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from websockets.asyncio.server import Server, ServerConnection, serve
+from websockets.asyncio.server import ServerConnection
 from websockets.datastructures import Headers
 from websockets.http11 import Request, Response
 
-from tests.support.servers import free_port
+from tests.fakes.ws_server import LoopbackWsServer
 
 CHUNK_BYTES = 800                      # 100 ms of audio per chunk message
 _cache: dict[tuple[str, int, float], bytes] = {}
@@ -95,26 +95,11 @@ class _Context:
         self.task: asyncio.Task[None] | None = None
 
 
-class CartesiaTtsFake:
+class CartesiaTtsFake(LoopbackWsServer):
     def __init__(self, config: TtsFakeConfig | None = None) -> None:
+        super().__init__()
         self.config = config or TtsFakeConfig()
         self.stats = TtsFakeStats()
-        self.port = free_port()
-        self._server: Server | None = None
-
-    @property
-    def ws_url(self) -> str:
-        return f"ws://127.0.0.1:{self.port}"
-
-    async def start(self) -> CartesiaTtsFake:
-        self._server = await serve(self._handle, "127.0.0.1", self.port, process_request=self._check,
-                                   max_size=2**20, compression=None)
-        return self
-
-    async def stop(self) -> None:
-        if self._server is not None:
-            self._server.close()
-            await self._server.wait_closed()
 
     def _check(self, ws: ServerConnection, request: Request) -> Response | None:
         if urlsplit(request.path).path != "/tts/websocket":
