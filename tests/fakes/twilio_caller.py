@@ -81,9 +81,11 @@ class TwilioCaller:
         self._out += audio
         done = asyncio.ensure_future(self._utterance_done.wait())
         gone = asyncio.ensure_future(self.closed.wait())
-        await asyncio.wait({done, gone}, return_when=asyncio.FIRST_COMPLETED)
-        done.cancel()
-        gone.cancel()
+        try:
+            await asyncio.wait({done, gone}, return_when=asyncio.FIRST_COMPLETED)
+        finally:  # also when the caller's speech is cancelled mid-utterance: leave no waiter behind
+            done.cancel()
+            gone.cancel()
 
     async def press(self, digit: str) -> None:
         await self._send({"event": "dtmf", "streamSid": self.stream_sid, "dtmf": {"track": "inbound_track",
