@@ -18,7 +18,7 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route, WebSocketRoute
-from starlette.websockets import WebSocket, WebSocketDisconnect
+from starlette.websockets import WebSocket
 
 from shared.agent.events import CallStarted, ConversationEngine
 from shared.db.calls import TurnMetrics, finish_call, get_call, record_turn_metrics
@@ -26,7 +26,8 @@ from shared.events.bus import EventBus, make_bus
 from shared.settings import Settings, get_settings
 from shared.telephony.call_control import CallControl
 from voice import twilio_serializer as wire
-from voice.pipeline import CallPipeline, VoiceConfig
+from voice.call import CallPipeline, VoiceConfig
+from voice.call.reader import close_for, pump_media, read_start
 from voice.records import WriteBehind
 from voice.sim import run_sim
 from voice.twilio_link import TwilioLink
@@ -180,11 +181,7 @@ def twilio_signature_ok(ws: WebSocket, settings: Settings) -> bool:
 
 
 async def _read_start(ws: WebSocket) -> wire.Start:
-    async with asyncio.timeout(START_TIMEOUT_S):
-        while True:
-            event = wire.parse(await ws.receive_text())
-            if isinstance(event, wire.Start):
-                return event
+    return await read_start(ws, timeout_s=START_TIMEOUT_S)
 
 
 def _stream_call_id(start: wire.Start, settings: Settings) -> uuid.UUID:
@@ -225,6 +222,15 @@ async def twilio_media(ws: WebSocket) -> None:
     await ws.accept()
     try:
         start = await _read_start(ws)
+    except wire.ProtocolError as exc:
+        await close_for(ws, exc)
+        return
+    except Exception as exc:
+        log.warning("media stream rejected: %s", type(exc).__name__)
+        with contextlib.suppress(Exception):
+            await ws.close(code=1008)
+        return
+    try:
         call_id = _stream_call_id(start, svc.settings)
         started = await _call_started(svc, call_id, start)
         engine = await svc.engine_factory(started, svc)
@@ -240,7 +246,7 @@ async def twilio_media(ws: WebSocket) -> None:
                             settings_models=(svc.settings.cartesia_stt_model, svc.settings.cartesia_tts_model),
                             voice_id=svc.settings.cartesia_voice_id, config=svc.config)
     svc.call_opened(call_id, pipeline)
-    reader = asyncio.create_task(_read_media(ws, pipeline), name=f"media-reader:{str(call_id)[:8]}")
+    reader = asyncio.create_task(pump_media(ws, pipeline, call_id=call_id), name=f"media-reader:{str(call_id)[:8]}")
     try:
         reason = await pipeline.run()
         log.info("call ended", extra={"call_id": str(call_id), "reason": reason})
@@ -250,18 +256,6 @@ async def twilio_media(ws: WebSocket) -> None:
         await link.close()
         svc.finish_call_later(call_id)
         svc.call_closed(call_id)
-
-
-async def _read_media(ws: WebSocket, pipeline: CallPipeline) -> None:
-    try:
-        while True:
-            event = wire.parse(await ws.receive_text())
-            if event is not None:
-                pipeline.feed(event)
-            if isinstance(event, wire.Stop):
-                return
-    except (WebSocketDisconnect, RuntimeError, wire.ProtocolError):
-        pipeline.feed(wire.Stop())
 
 
 # ---- /sim and /live ---------------------------------------------------------------------------------------------

@@ -102,6 +102,7 @@ class TurnMetrics:
     voice_to_voice_ms: float | None = None
     overhead_ms: float | None = None
     interrupted: bool = False
+    tool_ms: float | None = None           # the engine's time in tools this turn (voice/call/observation.py)
 
 
 _NEW_CALL_COLUMNS = ("direction", "call_type", "customer_id", "call_sid", "status", "tactic_id", "tactic_version",
@@ -200,8 +201,8 @@ async def record_turn_metrics(conn: AsyncConnection, m: TurnMetrics) -> None:
     (speech, TTS, frame timings) can each write the part they measure, and a retried write never duplicates."""
     await conn.execute(
         """INSERT INTO turn_metrics (call_id, turn, speech_end_at, stt_ms, llm_ttft_ms, first_sentence_ms,
-               tts_ttfb_ms, first_frame_ms, voice_to_voice_ms, overhead_ms, interrupted)
-           VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+               tts_ttfb_ms, first_frame_ms, voice_to_voice_ms, overhead_ms, interrupted, tool_ms)
+           VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
            ON CONFLICT (call_id, turn) DO UPDATE SET
                speech_end_at = COALESCE(EXCLUDED.speech_end_at, turn_metrics.speech_end_at),
                stt_ms = COALESCE(EXCLUDED.stt_ms, turn_metrics.stt_ms),
@@ -211,9 +212,10 @@ async def record_turn_metrics(conn: AsyncConnection, m: TurnMetrics) -> None:
                first_frame_ms = COALESCE(EXCLUDED.first_frame_ms, turn_metrics.first_frame_ms),
                voice_to_voice_ms = COALESCE(EXCLUDED.voice_to_voice_ms, turn_metrics.voice_to_voice_ms),
                overhead_ms = COALESCE(EXCLUDED.overhead_ms, turn_metrics.overhead_ms),
-               interrupted = EXCLUDED.interrupted OR turn_metrics.interrupted""",
+               interrupted = EXCLUDED.interrupted OR turn_metrics.interrupted,
+               tool_ms = COALESCE(EXCLUDED.tool_ms, turn_metrics.tool_ms)""",
         (m.call_id, m.turn, m.speech_end_at, m.stt_ms, m.llm_ttft_ms, m.first_sentence_ms, m.tts_ttfb_ms,
-         m.first_frame_ms, m.voice_to_voice_ms, m.overhead_ms, m.interrupted))
+         m.first_frame_ms, m.voice_to_voice_ms, m.overhead_ms, m.interrupted, m.tool_ms))
 
 
 async def finish_call(conn: AsyncConnection, call_id: uuid.UUID, *, ended_at: datetime | None = None) -> None:

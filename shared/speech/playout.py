@@ -1,35 +1,132 @@
-"""Real-time playout of one agent turn's frames to the phone, with marks so we know what the caller has heard.
+"""Real-time playout of agent audio to the phone, with marks so we know what the caller has heard.
 
-Frames are sent at most `lead_ms` ahead of what Twilio is playing, so `clear` stays effective; mark names carry an
-epoch that changes on every clear, so the echoes Twilio returns for dropped audio are recognisably stale.
+Frames are sent at most `lead_ms` ahead of what the far end is playing, so `clear` stays effective; mark names carry
+an epoch that changes on every clear, so the echoes returned for dropped audio are recognisably stale.
+
+One `PlayoutClock` per event loop paces every call's playout from a single 20 ms tick, so hundreds of calls cost
+one timer wake-up per frame period instead of one per call; a playout that has audio to start is kicked at once
+(the first frame of a reply never waits for the next tick). Sends are stepped eagerly: a send that completes
+without blocking (the normal case) costs no task; one that blocks (a slow peer) finishes in its own task while that
+call's playout waits, so one stuck socket never holds up the others.
 """
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any
 
 from shared.speech.audio import FRAME_MS
 
 MARK_EVERY = 10                      # a progress mark every 200 ms of audio
+TICK_S = FRAME_MS / 1000
+
+
+def step_eagerly(coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any] | None:
+    """Run `coro` now, in the caller's task, up to its first real suspension; None when it finished without one,
+    else the task that finishes it (what asyncio's eager task factory does in Python 3.12+)."""
+    try:
+        pending = coro.send(None)
+    except StopIteration:
+        return None
+    except Exception:
+        return None                  # a failed send: the link notes the broken socket itself
+
+    async def finish(waiting: Any) -> None:
+        while True:
+            if waiting is not None:
+                await asyncio.wait([waiting])
+            try:
+                waiting = coro.send(None)
+            except StopIteration:
+                return
+            except Exception:
+                return
+
+    def abandon(task: asyncio.Task[Any]) -> None:
+        if task.cancelled():
+            coro.close()
+
+    task = asyncio.get_running_loop().create_task(finish(pending))
+    task.add_done_callback(abandon)
+    return task
+
+
+class PlayoutClock:
+    """The process's (event loop's) playout tick."""
+
+    def __init__(self) -> None:
+        self._active: dict[Playout, None] = {}
+        self._task: asyncio.Task[None] | None = None
+        self._wake: asyncio.Future[None] | None = None
+
+    def activate(self, playout: Playout, *, now: bool = False) -> None:
+        self._active[playout] = None
+        if self._task is None or self._task.done():
+            self._task = asyncio.get_running_loop().create_task(self._run(), name="playout-clock")
+        elif now and self._wake is not None and not self._wake.done():
+            self._wake.set_result(None)
+
+    def deactivate(self, playout: Playout) -> None:
+        self._active.pop(playout, None)
+
+    async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
+        next_tick = time.monotonic()
+        while self._active:
+            now = time.monotonic()
+            for playout in list(self._active):
+                if not playout.tick(now):
+                    self._active.pop(playout, None)
+            next_tick += TICK_S
+            now = time.monotonic()
+            if next_tick <= now:                     # the loop lagged: skip ahead rather than burst
+                next_tick = now + TICK_S
+            if not self._active:
+                break
+            self._wake = loop.create_future()
+            handle = loop.call_at(loop.time() + (next_tick - now), _resolve, self._wake)
+            await self._wake
+            handle.cancel()
+            self._wake = None
+
+
+def _resolve(fut: asyncio.Future[None]) -> None:
+    if not fut.done():
+        fut.set_result(None)
+
+
+_clocks: dict[asyncio.AbstractEventLoop, PlayoutClock] = {}
+
+
+def playout_clock() -> PlayoutClock:
+    loop = asyncio.get_running_loop()
+    clock = _clocks.get(loop)
+    if clock is None:
+        for old in [k for k in _clocks if k.is_closed()]:
+            del _clocks[old]
+        clock = _clocks[loop] = PlayoutClock()
+    return clock
 
 
 class Playout:
     def __init__(self, send_media: Callable[[bytes], Awaitable[None]], send_mark: Callable[[str], Awaitable[None]],
-                 *, lead_ms: int = 100, label: str = "") -> None:
+                 *, lead_ms: int = 100, label: str = "", clock: PlayoutClock | None = None) -> None:
         self._send_media = send_media
         self._send_mark = send_mark
         self._lead = lead_ms / 1000
-        self._frame_s = FRAME_MS / 1000
+        self._clock = clock or playout_clock()
+        self.label = label
         self.frames: list[bytes] = []
         self._end_marks: set[int] = set()
+        self._sent_marks: set[tuple[int, int, int]] = set()
         self.turn = 0
         self.epoch = 0
         self.cursor = 0
         self.paused = False
+        self.closed = False
         self._play_end = 0.0
-        self._wake = asyncio.Event()
-        self._task = asyncio.create_task(self._run(), name=f"playout{label}")
+        self._blocked: asyncio.Task[Any] | None = None
         self.first_frame_at: float | None = None
         self.last_frame_at: float | None = None
         self.max_gap_ms = 0.0        # largest interval between consecutive frames of one run of audio
@@ -38,19 +135,32 @@ class Playout:
         self.turn += 1
         self.frames = []
         self._end_marks = set()
+        self._sent_marks = set()
         self.cursor = 0
         self.paused = False
         self.first_frame_at = None
         self.last_frame_at = None
 
+    def _kick(self) -> None:
+        if not self.closed and not self.paused:
+            self._clock.activate(self, now=self.cursor >= len(self.frames) - 1)
+
     def append(self, frame: bytes) -> None:
         self.frames.append(frame)
-        self._wake.set()
+        if len(self.frames) - self.cursor == 1:     # it was idle: start now, not at the next tick
+            self._kick()
+
+    def extend(self, frames: list[bytes]) -> None:
+        if frames:
+            idle = self.cursor >= len(self.frames)
+            self.frames.extend(frames)
+            if idle:
+                self._kick()
 
     def mark_end(self) -> None:
         """Queue the end-of-turn mark after the last frame so far."""
         self._end_marks.add(len(self.frames))
-        self._wake.set()
+        self._kick()
 
     def pause(self) -> None:
         self.paused = True
@@ -60,7 +170,11 @@ class Playout:
     def resume(self, position: int) -> None:
         self.cursor = max(0, min(position, len(self.frames)))
         self.paused = False
-        self._wake.set()
+        self._kick()
+
+    @property
+    def unplayed_s(self) -> float:
+        return max(0, len(self.frames) - self.cursor) * TICK_S
 
     def parse_mark(self, name: str) -> tuple[int, int, bool] | None:
         """(position, turn, is_end) of a current-epoch mark echo; None for stale or foreign marks."""
@@ -73,51 +187,58 @@ class Playout:
             return None
         return pos, turn, parts[-1] == "end"
 
-    def _marks_at(self, pos: int) -> list[str]:
-        names = []
+    def _mark_at(self, pos: int) -> str | None:
         if pos in self._end_marks:
-            names.append(f"{self.turn}.{self.epoch}.{pos}.end")
-        elif pos and pos % MARK_EVERY == 0:
-            names.append(f"{self.turn}.{self.epoch}.{pos}")
-        return names
+            return f"{self.turn}.{self.epoch}.{pos}.end"
+        if pos and pos % MARK_EVERY == 0:
+            return f"{self.turn}.{self.epoch}.{pos}"
+        return None
 
-    async def _run(self) -> None:
-        sent_marks: set[tuple[int, int, int]] = set()
+    def _send(self, coro: Coroutine[Any, Any, Any]) -> bool:
+        """Send now; False when the peer is slow (the rest of this tick's sends wait for it)."""
+        self._blocked = step_eagerly(coro)
+        return self._blocked is None
+
+    def tick(self, now: float) -> bool:
+        """Send whatever is due; False when there is nothing left to do until more audio (or a resume) comes."""
+        if self.closed or self.paused:
+            return False
+        if self._blocked is not None:
+            if not self._blocked.done():
+                return True
+            self._blocked = None
         while True:
             pos = self.cursor
-            if self.paused or (pos >= len(self.frames) and pos not in self._end_marks):
-                self._wake.clear()
-                await self._wake.wait()
-                continue
-            for name in self._marks_at(pos):
+            name = self._mark_at(pos)
+            if name is not None:
                 key = (self.turn, self.epoch, pos)
-                if key not in sent_marks:
-                    sent_marks.add(key)
-                    await self._send_mark(name)
+                if key not in self._sent_marks:
+                    self._sent_marks.add(key)
+                    if not self._send(self._send_mark(name)):  # type: ignore[arg-type]
+                        return True
             if pos >= len(self.frames):
-                self._wake.clear()
-                await self._wake.wait()
-                continue
-            now = time.monotonic()
+                return False
             if self._play_end < now:
                 self._play_end = now                 # the far end's buffer ran dry: playback restarts now
-            wait = self._play_end - self._lead - now
-            if wait > 0:
-                await asyncio.sleep(wait)
-                if self.paused or self.cursor != pos:
-                    continue
-            frame = self.frames[pos]
+            if self._play_end - self._lead > now:
+                return True                          # far enough ahead; the next tick continues
             self.cursor = pos + 1
-            await self._send_media(frame)
-            sent = time.monotonic()
+            sent_ok = self._send(self._send_media(self.frames[pos]))  # type: ignore[arg-type]
             if self.first_frame_at is None:
-                self.first_frame_at = sent
+                self.first_frame_at = now
             elif self.last_frame_at is not None:
-                self.max_gap_ms = max(self.max_gap_ms, (sent - self.last_frame_at) * 1000)
-            self.last_frame_at = sent
-            self._play_end += self._frame_s
+                gap = (now - self.last_frame_at) * 1000
+                if gap > self.max_gap_ms:
+                    self.max_gap_ms = gap
+            self.last_frame_at = now
+            self._play_end += TICK_S
+            if not sent_ok:
+                return True
 
     async def close(self) -> None:
-        self._task.cancel()
-        await asyncio.gather(self._task, return_exceptions=True)
+        self.closed = True
+        self._clock.deactivate(self)
+        if self._blocked is not None:
+            self._blocked.cancel()
+            await asyncio.gather(self._blocked, return_exceptions=True)
         self.frames = []

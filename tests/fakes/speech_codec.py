@@ -1,7 +1,8 @@
 """How the scripted caller's words travel inside its μ-law audio, so the STT fake can "recognise" them.
 
-An utterance is loud audio that starts with a marker, the speech length and the text (nibble-coded, so every byte
-is loud); noise is loud audio without a marker; silence is 0xFF. The service's VAD sees ordinary loud speech.
+An utterance starts with a marker, the speech length and the text (nibble-coded, so every byte is loud: ~6 ms),
+followed by real speech (espeak-ng, cached; loud filler when espeak-ng/sox are missing); noise is loud filler
+without a marker; silence is 0xFF. The service's VAD hears a voice, as it would on a real line.
 """
 from __future__ import annotations
 
@@ -24,9 +25,29 @@ def _unnibble(data: bytes) -> bytes:
     return bytes(((data[i] & 0x0F) << 4) | (data[i + 1] & 0x0F) for i in range(0, len(data) - 1, 2))
 
 
-def _filler(n: int) -> bytes:
-    reps = n // len(_FILLER) + 1
-    return (_FILLER * reps)[:n]
+_VOICE_TEXT = ("Well I was going to say that I would rather talk about this on another day because right now "
+               "is really not a good time for me and I have to go")
+_voice: list[bytes] = []
+
+
+def voice_bed() -> bytes:
+    """A few seconds of a real voice (μ-law 8 kHz), made once per process."""
+    if not _voice:
+        from tests.fakes import noisy_line
+
+        audio = b""
+        if noisy_line.available():
+            try:
+                audio = noisy_line.to_ulaw(noisy_line.speech_clip(_VOICE_TEXT, "en-us"))
+            except Exception:
+                audio = b""
+        _voice.append(audio or _FILLER)
+    return _voice[0]
+
+
+def _filler(n: int, source: bytes = _FILLER) -> bytes:
+    reps = n // len(source) + 1
+    return (source * reps)[:n]
 
 
 def utterance_audio(text: str, duration_ms: int | None = None) -> bytes:
@@ -37,7 +58,7 @@ def utterance_audio(text: str, duration_ms: int | None = None) -> bytes:
     total = max(duration_ms * 8, len(MARKER) + 12 + 2 * len(body))
     total += -total % FRAME_BYTES
     header = MARKER + _nibbles(len(body).to_bytes(2, "big")) + _nibbles(total.to_bytes(4, "big")) + _nibbles(body)
-    return header + _filler(total - len(header))
+    return header + _filler(total - len(header), voice_bed())
 
 
 def noise_audio(duration_ms: int) -> bytes:

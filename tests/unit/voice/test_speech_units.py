@@ -76,7 +76,8 @@ def test_caller_speech_codec_round_trips_text_inside_loud_audio():
     audio = utterance_audio("my zip is 90210", duration_ms=400)
     assert len(audio) % FRAME_BYTES == 0 and len(audio) == 3200
     assert parse_header(audio, 0) == ("my zip is 90210", 3200, 4 + 12 + 30)
-    assert min(loud_fraction(audio[i:i + 160]) for i in range(0, len(audio), 160)) == 1.0
+    shares = [loud_fraction(audio[i:i + 160]) for i in range(0, len(audio), 160)]
+    assert sum(share >= 0.2 for share in shares) >= len(shares) * 0.8      # a voice: loud nearly throughout
 
 
 def test_turn_clock_overhead_is_voice_to_voice_minus_vendor_time():
