@@ -137,43 +137,43 @@ def serve_cartesia(port: int) -> None:
 
 
 # ---- the callers -------------------------------------------------------------------------------------------------
-async def one_call(base: str, call_id: uuid.UUID, turns: int, out: dict[str, list[float]]) -> None:
+async def one_call(swarm: Any, base: str, call_id: uuid.UUID, turns: int, out: dict[str, list[float]]) -> None:
     from twilio.request_validator import RequestValidator
 
     from shared.telephony.stream_token import issue_stream_token
-    from tests.fakes.twilio_caller import TwilioCaller
 
     url = f"{base}/twilio/media"
-    caller = TwilioCaller(url, signature=RequestValidator(TWILIO_TOKEN).compute_signature(url, {}),
-                          custom_parameters={"call_id": str(call_id), "token": issue_stream_token(
-                              call_id, secret=TWILIO_TOKEN, now=datetime.now(UTC), ttl_s=600)})
     began = time.monotonic()
+    call = None
     try:
-        await caller.connect()
-        await caller.wait_agent_done(timeout=30)
+        call = await swarm.dial(url, headers={"X-Twilio-Signature": RequestValidator(TWILIO_TOKEN).compute_signature(
+            url, {})}, custom_parameters={"call_id": str(call_id), "token": issue_stream_token(
+                call_id, secret=TWILIO_TOKEN, now=datetime.now(UTC), ttl_s=600)})
+        await call.wait_agent_done(timeout=30)
         for i in range(turns):
-            await caller.say(f"option {i} please", duration_ms=800)
-            await caller.wait_agent_done(timeout=30)
-        await caller.say("tell me more", duration_ms=700)
-        await caller.wait_agent_speaking(timeout=30)
+            await call.say(f"option {i} please", duration_ms=800)
+            await call.wait_agent_done(timeout=30)
+        await call.say("tell me more", duration_ms=700)
+        await call.wait_agent_speaking(timeout=30)
         await asyncio.sleep(1.0)
-        clears_before = len(caller.log.clears)
+        clears_before = len(call.log.clears)
         onset_at = time.monotonic()
-        await caller.say("stop there please", duration_ms=900)
-        await caller.wait_agent_done(timeout=30)
-        if len(caller.log.clears) > clears_before:
-            out["barge_in_ms"].append((caller.log.clears[clears_before] - onset_at) * 1000)
-        await caller.say("bye now", duration_ms=600)
-        await asyncio.wait_for(caller.closed.wait(), timeout=30)
+        await call.say("stop there please", duration_ms=900)
+        await call.wait_agent_done(timeout=30)
+        if len(call.log.clears) > clears_before:
+            out["barge_in_ms"].append((call.log.clears[clears_before] - onset_at) * 1000)
+        await call.say("bye now", duration_ms=600)
+        await asyncio.wait_for(call.closed.wait(), timeout=30)
         out["completed"].append(1)
-        for end, first in zip(caller.log.speech_end_sent, caller.log.first_agent_frame_after, strict=False):
+        for end, first in zip(call.log.speech_end_sent, call.log.first_agent_frame_after, strict=False):
             out["caller_v2v_ms"].append((first - end) * 1000)
-        out["max_gap_ms"].append(_max_gap(caller.log.media_arrivals))
+        out["max_gap_ms"].append(_max_gap(call.log.media_arrivals))
     except Exception as exc:  # a failed call is counted, not fatal to the run
         out["failed"].append(1)
         out.setdefault("errors", []).append(type(exc).__name__)  # type: ignore[arg-type]
     finally:
-        await caller.close()
+        if call is not None:
+            call.close()
         out["call_s"].append(time.monotonic() - began)
 
 
@@ -221,7 +221,7 @@ async def _collect_live(redis_url: str, sink: list[dict[str, Any]], ready: async
 
 
 async def run_level(n: int, turns: int, base: str, database_url: str, voice_pid: int,
-                    redis_url: str) -> dict[str, Any]:
+                    redis_url: str, cartesia_pid: int) -> dict[str, Any]:
     import psycopg
 
     from shared.db.calls import NewCall, create_call
@@ -236,12 +236,22 @@ async def run_level(n: int, turns: int, base: str, database_url: str, voice_pid:
                for _ in range(n)]
     out: dict[str, list[float]] = {k: [] for k in ("caller_v2v_ms", "barge_in_ms", "max_gap_ms", "completed",
                                                    "failed", "call_s")}
+    from tests.fakes.twilio_swarm import Swarm, encoded_utterance
+
+    for i in range(turns):                              # the callers' audio, encoded before the clock starts
+        encoded_utterance(f"option {i} please", 800)
+    for text, ms in (("tell me more", 700), ("stop there please", 900), ("bye now", 600)):
+        encoded_utterance(text, ms)
+    swarm = Swarm()
     cpu0, t0 = _cpu_seconds(voice_pid), time.monotonic()
+    load0 = _cpu_seconds(os.getpid()) + _cpu_seconds(cartesia_pid)
     tasks = []
     for call_id in ids:                                 # stagger starts over ~1 s like real traffic
-        tasks.append(asyncio.create_task(one_call(base, call_id, turns, out)))
+        tasks.append(asyncio.create_task(one_call(swarm, base, call_id, turns, out)))
         await asyncio.sleep(1.0 / max(n, 1))
     await asyncio.gather(*tasks)
+    await swarm.close()
+    load_cpu = (_cpu_seconds(os.getpid()) + _cpu_seconds(cartesia_pid) - load0) / (time.monotonic() - t0) * 100
     cpu_s = _cpu_seconds(voice_pid) - cpu0
     cpu = cpu_s / (time.monotonic() - t0) * 100
     cpu_ms_per_call_s = cpu_s * 1000 / max(sum(out["call_s"]), 1e-9)
@@ -266,7 +276,9 @@ async def run_level(n: int, turns: int, base: str, database_url: str, voice_pid:
             "caller_v2v_p50": _pct(out["caller_v2v_ms"], 50),
             "max_gap_p99": _pct(list(per_call_gap.values()), 99), "barge_in_p95": _pct(server_barge, 95),
             "caller_gap_p99": _pct(out["max_gap_ms"], 99), "caller_barge_p95": _pct(out["barge_in_ms"], 95),
-            "cpu_pct": round(cpu, 1), "cpu_ms_call_s": round(cpu_ms_per_call_s, 2), "errors": sorted(set(out.get("errors", [])))}  # type: ignore[arg-type]
+            "cpu_pct": round(cpu, 1), "cpu_ms_call_s": round(cpu_ms_per_call_s, 2), "load_cpu_pct": round(load_cpu, 1),
+            "late_ticks": swarm.late_ticks, "ticks": swarm.ticks,
+            "errors": sorted(set(out.get("errors", [])))}  # type: ignore[arg-type]
 
 
 def meets(r: dict[str, Any]) -> bool:
@@ -318,22 +330,33 @@ def main() -> int:
         print("service side: turn_metrics and /live latency events; caller side: what the fake Twilio callers saw "
               "(includes the load generator's own lag on this shared machine)")
         header = (f"{'calls':>5} {'ok':>4} {'fail':>4} {'v2v p50/p95/p99 ms':>22} {'overhead p50/p95/p99':>22} "
-                  f"{'gap p99':>8} {'barge p95':>9} {'cpu %':>6} {'ms/c-s':>6} | {'caller v2v p50':>14} {'gap p99':>8} "
+                  f"{'gap p99':>8} {'barge p95':>9} {'cpu %':>6} {'ms/c-s':>6} {'load %':>7} | {'caller v2v p50':>14} {'gap p99':>8} "
                   f"{'barge p95':>9}  meets")
         print(header)
         best = 0
+        spy = None
+        if os.environ.get("BENCH_PYSPY"):                 # py-spy flame data of the service (collapsed stacks)
+            import subprocess
+
+            spy = subprocess.Popen([str(Path(sys.executable).parent / "py-spy"), "record", "--pid", str(voice.pid),
+                                    "--format", "raw", "--rate", "250", "--nonblocking", "-o",
+                                    os.environ["BENCH_PYSPY"]], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         for n in levels:
             print(f"load average before {n}: {os.getloadavg()}", flush=True)
             r = asyncio.run(run_level(n, args.turns, f"ws://127.0.0.1:{voice_port}", database_url,
-                                      voice.pid or 0, redis_server.url))
+                                      voice.pid or 0, redis_server.url, cartesia.pid or 0))
             ok = meets(r)
             best = max(best, n) if ok else best
             print(f"{r['calls']:>5} {r['completed']:>4} {r['failed']:>4} {'/'.join(map(str, r['v2v'])):>22} "
                   f"{'/'.join(map(str, r['overhead'])):>22} {r['max_gap_p99']!s:>8} {r['barge_in_p95']!s:>9} "
-                  f"{r['cpu_pct']:>6} {r['cpu_ms_call_s']:>6} | {r['caller_v2v_p50']!s:>14} {r['caller_gap_p99']!s:>8} "
-                  f"{r['caller_barge_p95']!s:>9}  {'yes' if ok else 'no'} {r['errors'] or ''}",
+                  f"{r['cpu_pct']:>6} {r['cpu_ms_call_s']:>6} {r['load_cpu_pct']:>7} | {r['caller_v2v_p50']!s:>14} {r['caller_gap_p99']!s:>8} "
+                  f"{r['caller_barge_p95']!s:>9}  {'yes' if ok else 'no'} {r['errors'] or ''} "
+                  f"late ticks {r['late_ticks']}/{r['ticks']}",
                   flush=True)
         print(f"highest concurrency meeting the §9 targets: {best or 'none of the levels run'}")
+        if spy is not None:
+            spy.send_signal(2)
+            spy.wait(30)
     finally:
         voice.terminate()
         cartesia.terminate()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import itertools
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -15,6 +16,7 @@ log = logging.getLogger(__name__)
 
 Write = Callable[[Any], Awaitable[object]]          # receives an AsyncConnection
 MAX_PENDING = 20_000
+BATCH = 200
 
 
 class WriteBehind:
@@ -43,24 +45,29 @@ class WriteBehind:
         return len(self._pending)
 
     async def _run(self) -> None:
+        """Writes go in batches: one connection checkout and one pipelined round trip for everything queued."""
         delay = self._retry_s
         while True:
             if not self._pending:
                 self._wake.clear()
                 await self._wake.wait()
                 continue
-            label, write = self._pending[0]
+            batch = list(itertools.islice(self._pending, BATCH))
             try:
                 pool = await self._pool_getter()
                 async with pool.connection() as conn:
-                    await write(conn)
-            except Exception as exc:  # the database is down or slow: keep the write, retry later
+                    async with conn.pipeline():
+                        for _, write in batch:
+                            await write(conn)
+            except Exception as exc:  # the database is down or slow: keep the writes, retry later
                 self.failures += 1
-                log.warning("deferred write failed; will retry", extra={"write": label, "error": type(exc).__name__})
+                log.warning("deferred write failed; will retry", extra={"write": batch[0][0],
+                                                                        "error": type(exc).__name__})
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, self._max_retry_s)
                 continue
-            self._pending.popleft()
+            for _ in batch:
+                self._pending.popleft()
             delay = self._retry_s
             if not self._pending:
                 self._emptied.set()

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from shared.speech.audio import SAMPLE_RATE
+from shared.speech.playout import step_eagerly
 
 if TYPE_CHECKING:
     from cartesia import AsyncCartesia
@@ -22,6 +23,7 @@ log = logging.getLogger(__name__)
 
 IDLE_KEEP_FRAMES = 50          # 1 s of audio kept before a turn starts (its first words)
 IDLE_BATCH_FRAMES = 5          # quiet audio outside a caller turn goes in 100 ms messages (Cartesia's advice)
+SPEECH_BATCH_FRAMES = 2        # speech goes in 40 ms messages; the frame after speech flushes at once
 MAX_TURN_FRAMES = 3000         # 60 s: a runaway turn cannot grow memory without bound
 
 
@@ -51,6 +53,8 @@ class SttStream:
         self._wake = asyncio.Event()
         self._connected = asyncio.Event()
         self._closed = False
+        self._was_urgent = False
+        self._inflight: asyncio.Task[Any] | None = None      # an eager send that blocked (slow socket)
         self._tasks: list[asyncio.Task[None]] = []
         self.reconnects = 0
 
@@ -68,21 +72,38 @@ class SttStream:
         return await self._client.stt.auto_finalize.websocket(**kwargs).enter()
 
     def send_audio(self, frame: bytes, *, urgent: bool = True) -> None:
-        """Queue one inbound frame (never blocks the media handler). Speech and anything inside a caller turn is
-        sent at once; quiet audio between turns is batched, which halves the per-frame socket writes."""
+        """Queue one inbound frame (never blocks the media handler). Speech goes out in 40 ms messages, and the
+        first frame after it flushes at once (the turn's end is never held back); quiet audio between turns goes
+        in 100 ms messages. Sends are stepped eagerly in the caller's task: no wake-up of another task per frame."""
         if self._closed:
             return
-        self._frames.append(frame)
-        if not self._in_turn and len(self._frames) > IDLE_KEEP_FRAMES and self._sent > 0:
-            drop = min(self._sent, len(self._frames) - IDLE_KEEP_FRAMES)
+        frames = self._frames
+        frames.append(frame)
+        if not self._in_turn and len(frames) > IDLE_KEEP_FRAMES and self._sent > 0:
+            drop = min(self._sent, len(frames) - IDLE_KEEP_FRAMES)
             for _ in range(drop):
-                self._frames.popleft()
+                frames.popleft()
             self._sent -= drop
-        elif len(self._frames) > MAX_TURN_FRAMES and self._sent > 0:
-            self._frames.popleft()
+        elif len(frames) > MAX_TURN_FRAMES and self._sent > 0:
+            frames.popleft()
             self._sent -= 1
-        if urgent or self._in_turn or len(self._frames) - self._sent >= IDLE_BATCH_FRAMES:
-            self._wake.set()
+        unsent = len(frames) - self._sent
+        edge = self._was_urgent and not urgent
+        self._was_urgent = urgent
+        if edge or unsent >= (SPEECH_BATCH_FRAMES if urgent or self._in_turn else IDLE_BATCH_FRAMES):
+            self._flush()
+
+    def _flush(self) -> None:
+        inflight = self._inflight
+        if not self._connected.is_set() or (inflight is not None and not inflight.done()):
+            self._wake.set()                      # the sender task catches up once the socket is ready
+            return
+        n = len(self._frames) - self._sent
+        if n <= 0:
+            return
+        chunk = b"".join(itertools.islice(self._frames, self._sent, self._sent + n))
+        self._sent += n
+        self._inflight = step_eagerly(self._conn.send_raw(chunk))
 
     async def _send_loop(self) -> None:
         from websockets.exceptions import ConnectionClosed
@@ -91,6 +112,9 @@ class SttStream:
             await self._wake.wait()
             self._wake.clear()
             await self._connected.wait()
+            inflight = self._inflight
+            if inflight is not None and not inflight.done():
+                await asyncio.wait([inflight])
             while self._sent < len(self._frames) and self._connected.is_set():
                 n = len(self._frames) - self._sent
                 chunk = b"".join(itertools.islice(self._frames, self._sent, self._sent + n))
@@ -153,6 +177,9 @@ class SttStream:
         self._closed = True
         self._wake.set()
         self._connected.set()
+        if self._inflight is not None:
+            self._inflight.cancel()
+            self._tasks.append(self._inflight)    # type: ignore[arg-type]
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)

@@ -136,7 +136,7 @@ class TurnTaking:
         vad = self.vad
         change = vad.feed(audio, now)
         last = vad.last_loud_at
-        self.stt.send_audio(audio, urgent=vad.speaking or (last is not None and now - last < 2.0))
+        self.stt.send_audio(audio, urgent=vad.speaking or (last is not None and now - last < 0.5))
         if change is not None:
             self.post(m.VoiceStarted(now, vad.onset_at or now) if change == "start" else m.VoiceStopped(now))
             return
