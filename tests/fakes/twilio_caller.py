@@ -55,6 +55,8 @@ class TwilioCaller:
         self._awaiting_reply = False
         self._utterance_done = asyncio.Event()
         self.closed = asyncio.Event()
+        self.background: bytes = b""          # a noisy line: looped instead of silence between utterances
+        self._bg_pos = 0
 
     # ---- script API -------------------------------------------------------------------------------------------
     async def connect(self) -> None:
@@ -73,6 +75,10 @@ class TwilioCaller:
 
     async def noise(self, duration_ms: int) -> None:
         await self._speak(noise_audio(duration_ms))
+
+    async def play(self, audio: bytes) -> None:
+        """Send any μ-law audio as the caller's side of the line (e.g. a noisy-line clip); returns once sent."""
+        await self._speak(audio[: len(audio) - len(audio) % FRAME_BYTES])
 
     async def _speak(self, audio: bytes) -> None:
         if self.closed.is_set():
@@ -155,6 +161,11 @@ class TwilioCaller:
                     self._utterance_done.set()
             else:
                 self._was_silent = True
+                if self.background:
+                    if self._bg_pos + FRAME_BYTES > len(self.background):
+                        self._bg_pos = 0
+                    frame = self.background[self._bg_pos:self._bg_pos + FRAME_BYTES]
+                    self._bg_pos += FRAME_BYTES
             chunk += 1
             await self._send({"event": "media", "streamSid": self.stream_sid, "media": {
                 "track": "inbound", "chunk": str(chunk), "timestamp": str(chunk * 20),

@@ -12,7 +12,8 @@ class VoiceConfig:
     barge_resume_ms: int = 450             # quiet this long after a tentative barge-in (no words) → agent resumes
     barge_confirm_ms: int = 600            # caller speech this long makes the barge-in final
     vad_onset_frames: int = 3
-    vad: str = "webrtc"                    # barge-in VAD: 'energy' | 'webrtc' | 'silero' (shared/speech/vad.py)
+    vad: str = "cascade"                   # 'energy' | 'webrtc' | 'silero' | 'cascade' (shared/speech/vad.py;
+                                           # bench/bargein.py chose 'cascade': WebRTC, Silero while the agent talks)
     lead_ms: int = 100
     tts_stall_timeout_s: float = 1.0
     hangup_grace_s: float = 5.0            # hang up even if the last mark is never echoed

@@ -94,6 +94,7 @@ class TurnTaking:
         self.cfg = config or VoiceConfig()
         self.vad: Vad = vad or make_vad(self.cfg.vad, **({"onset_frames": self.cfg.vad_onset_frames}
                                                            if self.cfg.vad == "energy" else {}))
+        self._strict_vad = hasattr(self.vad, "strict")      # a VAD that is stricter while the agent talks
         self._inbox: asyncio.Queue[m.Message] = asyncio.Queue()
         self._engine_inputs: asyncio.Queue[EngineInput] = asyncio.Queue()
         self._gates: dict[int, _Speculation] = {}          # id(input) → its speculation gate
@@ -134,6 +135,8 @@ class TurnTaking:
     def hear(self, audio: bytes, now: float) -> None:
         """The per-frame hot path: audio to STT and the VAD; only VAD changes reach the actor."""
         vad = self.vad
+        if self._strict_vad:
+            vad.strict = self.speaker.audible  # type: ignore[attr-defined]
         change = vad.feed(audio, now)
         last = vad.last_loud_at
         self.stt.send_audio(audio, urgent=vad.speaking or (last is not None and now - last < 0.5))
@@ -232,10 +235,12 @@ class TurnTaking:
                 if self._barge is not None:
                     await self._confirm_barge()
             case m.TurnStarted(at=at):
-                # STT heard words begin. On its own it is a barge-in only when our VAD agrees it is the caller's
-                # voice (a noise the recogniser took for a turn must not cut the agent off).
+                # STT heard a turn begin. A barge-in only when our VAD agrees it is the caller's voice (a noise the
+                # recogniser took for a turn must not cut the agent off); a VAD that is strict while the agent
+                # talks has already said so itself, so then the words at turn end decide.
                 vad = self.vad
-                if vad.speaking or (vad.last_loud_at is not None and at - vad.last_loud_at < 0.3):
+                if not self._strict_vad and (vad.speaking or (vad.last_loud_at is not None
+                                                              and at - vad.last_loud_at < 0.3)):
                     onset = vad.onset_at if vad.onset_at is not None and at - vad.onset_at < 1.0 else at
                     await self._caller_onset(onset)
             case m.TurnEnded(at=at, text=text):
