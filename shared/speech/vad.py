@@ -171,6 +171,10 @@ class _GatedVad:
     def _gate_closed(self) -> None:
         """The gate closed: subclasses drop any partial classifier window."""
 
+    def _confirm_onset(self) -> bool:
+        """A last word on an onset the votes and levels allow (a second opinion, in subclasses)."""
+        return True
+
     def feed(self, frame: bytes, now: float) -> VadEvent | None:
         self.frames += 1
         idx = np.frombuffer(frame, dtype=np.uint8)
@@ -202,7 +206,8 @@ class _GatedVad:
             if not self.speaking and sum(v[0] for v in votes) >= needed:
                 mean_db = 10 * math.log10(sum(v[2] for v in votes) / len(votes) + 1e-10)
                 background_peak = self._peaks[0] if self._peaks else self.peak_db
-                if mean_db >= floor + self.onset_margin_db and mean_db >= background_peak + self.peak_margin_db:
+                if mean_db >= floor + self.onset_margin_db and mean_db >= background_peak + self.peak_margin_db \
+                        and self._confirm_onset():
                     self.speaking = True
                     self.onset_at = next(v[1] for v in votes if v[0])
                     return "start"
@@ -266,8 +271,8 @@ class SileroVad(_GatedVad):
 @dataclass
 class CascadeVad(WebRtcVad):
     """WebRTC first, Silero only where its answer matters: while `strict` (the agent is talking, so an onset would
-    cut it off), a frame counts as speech only when Silero agrees on the last 32 ms. The neural model thus runs on
-    the few frames that pass the noise gate and WebRTC during agent speech, not on every frame of the call."""
+    cut it off), an onset that WebRTC's votes and the level checks allow also needs Silero's yes on its last 64 ms.
+    The neural model thus runs a few times per candidate onset, not on every frame of the call."""
 
     threshold: float = 0.5
     silero_runs: int = 0
@@ -275,6 +280,8 @@ class CascadeVad(WebRtcVad):
     _model: Any = None
     context_windows: int = 2              # Silero judges the last 64 ms afresh (no state from the background)
     _recent: deque[np.ndarray] = field(default_factory=lambda: deque(maxlen=4))
+    hold_off_frames: int = 1
+    _hold_off: int = 0
 
     @property
     def strict(self) -> bool:
@@ -296,21 +303,28 @@ class CascadeVad(WebRtcVad):
 
     def _is_speech(self, pcm: np.ndarray, frame: bytes) -> bool:
         self._recent.append(pcm)
-        if not super()._is_speech(pcm, frame):
-            return False
-        if not self.strict:
+        return super()._is_speech(pcm, frame)
+
+    def _confirm_onset(self) -> bool:
+        """While the agent talks, Silero judges the onset's last 64 ms afresh (no state carried over from the
+        background, so a cough after a babble is judged as a cough); after a "no" it waits 40 ms to ask again."""
+        if not self._strict or len(self._recent) < 2:
             return True
+        if self._hold_off > 0:
+            self._hold_off -= 1
+            return False
         samples = ULAW_TO_FLOAT[np.concatenate(self._recent)]
         n = min(self.context_windows, len(samples) // self._window)
-        if n == 0:
-            return True
         self.silero_runs += n
         self._model.reset()
         prob = 0.0
         for k in range(n, 0, -1):
             start = len(samples) - k * self._window
             prob = float(self._model.process(np.ascontiguousarray(samples[start:start + self._window])))
-        return prob >= self.threshold
+        if prob >= self.threshold:
+            return True
+        self._hold_off = self.hold_off_frames
+        return False
 
     def _gate_closed(self) -> None:
         self._recent.clear()
