@@ -3,9 +3,12 @@
 Frames are sent at most `lead_ms` ahead of what the far end is playing, so `clear` stays effective; mark names carry
 an epoch that changes on every clear, so the echoes returned for dropped audio are recognisably stale.
 
-One `PlayoutClock` per event loop paces every call's playout from a single 20 ms tick, so hundreds of calls cost
-one timer wake-up per frame period instead of one per call; a playout that has audio to start is kicked at once
-(the first frame of a reply never waits for the next tick). Sends are stepped eagerly: a send that completes
+One `PlayoutClock` per event loop paces every call's playout from a single 40 ms tick, so hundreds of calls cost
+one timer wake-up per tick instead of one per call and frame; each tick sends a call's due audio as one 40 ms
+message (half the messages and syscalls of 20 ms frames; the lead keeps the far end's buffer from running dry).
+A playout that has audio to start is kicked at once (the first audio of a reply never waits for the next tick).
+`max_gap_ms` is what the caller hears: the longest interval between consecutive 20 ms frames' playback inside a
+run of audio (20 ms when the far end's buffer never ran dry). Sends are stepped eagerly: a send that completes
 without blocking (the normal case) costs no task; one that blocks (a slow peer) finishes in its own task while that
 call's playout waits, so one stuck socket never holds up the others.
 """
@@ -19,7 +22,9 @@ from typing import Any
 from shared.speech.audio import FRAME_MS
 
 MARK_EVERY = 10                      # a progress mark every 200 ms of audio
-TICK_S = FRAME_MS / 1000
+FRAME_S = FRAME_MS / 1000
+FRAMES_PER_SEND = 2                  # 40 ms of audio per media message (Pipecat sends 40 ms chunks too)
+TICK_S = FRAME_S * FRAMES_PER_SEND   # the clock's period: one message per call per tick in steady state
 
 
 def step_eagerly(coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any] | None:
@@ -174,7 +179,7 @@ class Playout:
 
     @property
     def unplayed_s(self) -> float:
-        return max(0, len(self.frames) - self.cursor) * TICK_S
+        return max(0, len(self.frames) - self.cursor) * FRAME_S
 
     def parse_mark(self, name: str) -> tuple[int, int, bool] | None:
         """(position, turn, is_end) of a current-epoch mark echo; None for stale or foreign marks."""
@@ -207,6 +212,7 @@ class Playout:
             if not self._blocked.done():
                 return True
             self._blocked = None
+        frames = self.frames
         while True:
             pos = self.cursor
             name = self._mark_at(pos)
@@ -216,22 +222,32 @@ class Playout:
                     self._sent_marks.add(key)
                     if not self._send(self._send_mark(name)):  # type: ignore[arg-type]
                         return True
-            if pos >= len(self.frames):
+            available = len(frames) - pos
+            if available <= 0:
                 return False
-            if self._play_end < now:
-                self._play_end = now                 # the far end's buffer ran dry: playback restarts now
-            if self._play_end - self._lead > now:
+            if self._play_end < now:                 # the far end's buffer ran dry: playback restarts now
+                if self.last_frame_at is not None:
+                    gap = (now - self._play_end) * 1000 + FRAME_MS
+                    if gap > self.max_gap_ms:
+                        self.max_gap_ms = gap
+                self._play_end = now
+            due = int((now + self._lead - self._play_end) / FRAME_S + 1e-9)
+            if due <= 0:
                 return True                          # far enough ahead; the next tick continues
-            self.cursor = pos + 1
-            sent_ok = self._send(self._send_media(self.frames[pos]))  # type: ignore[arg-type]
+            # up to the next mark boundary, so a mark always follows exactly the audio before it
+            boundary = (pos // MARK_EVERY + 1) * MARK_EVERY
+            ends = [e for e in self._end_marks if e > pos]
+            if ends:
+                boundary = min(boundary, min(ends))
+            n = min(due, available, boundary - pos)
+            self.cursor = pos + n
+            audio = frames[pos] if n == 1 else b"".join(frames[pos:pos + n])
+            sent_ok = self._send(self._send_media(audio))  # type: ignore[arg-type]
             if self.first_frame_at is None:
                 self.first_frame_at = now
-            elif self.last_frame_at is not None:
-                gap = (now - self.last_frame_at) * 1000
-                if gap > self.max_gap_ms:
-                    self.max_gap_ms = gap
+                self.max_gap_ms = max(self.max_gap_ms, FRAME_MS)
             self.last_frame_at = now
-            self._play_end += TICK_S
+            self._play_end += n * FRAME_S
             if not sent_ok:
                 return True
 

@@ -206,7 +206,8 @@ class TwilioCaller:
                     if self._awaiting_reply and loud_fraction(audio) > 0:
                         self._awaiting_reply = False
                         self.log.first_agent_frame_after.append(now)
-                    self._playback.append(audio)
+                    for i in range(0, len(audio), FRAME_BYTES):      # Twilio plays any payload size
+                        self._playback.append(audio[i:i + FRAME_BYTES])
                 elif event == "mark":
                     self.log.marks_received.append((now, msg["mark"]["name"]))
                     self._playback.append(str(msg["mark"]["name"]))

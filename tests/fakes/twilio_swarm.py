@@ -45,6 +45,7 @@ def encoded_utterance(text: str, duration_ms: int) -> list[str]:
 @dataclass
 class CallLog:
     media_arrivals: list[float] = field(default_factory=list)
+    played_at: list[float] = field(default_factory=list)          # each 20 ms frame's playback time
     clears: list[float] = field(default_factory=list)
     speech_end_sent: list[float] = field(default_factory=list)
     first_agent_frame_after: list[float] = field(default_factory=list)
@@ -124,12 +125,13 @@ class SwarmCall(asyncio.Protocol):
     def _on_text(self, data: bytes, now: float) -> None:
         if data.startswith(b'{"event":"media"'):
             self.log.media_arrivals.append(now)
+            at = data.find(b'"payload":"') + 11
+            size = (len(data) - 3 - at) * 3 // 4                  # bytes of audio, without decoding them
             if self._awaiting_reply:
-                payload = orjson.loads(data)["media"]["payload"]
-                if loud_fraction(binascii.a2b_base64(payload)) > 0:
+                if loud_fraction(binascii.a2b_base64(data[at:len(data) - 3])) > 0:
                     self._awaiting_reply = False
                     self.log.first_agent_frame_after.append(now)
-            self._playback.append(True)
+            self._playback.extend([True] * max(1, -(-size // FRAME_BYTES)))
             return
         msg = orjson.loads(data)
         event = msg.get("event")
@@ -166,6 +168,7 @@ class SwarmCall(asyncio.Protocol):
         if playback:
             playback.popleft()
             self.log.played_frames += 1
+            self.log.played_at.append(now)
             self._last_played_at = now
             while playback and playback[0] is not True:
                 self._echo(playback.popleft())  # type: ignore[arg-type]
