@@ -256,6 +256,8 @@ async def run_level(n: int, turns: int, base: str, database_url: str, voice_pid:
     cpu_s = _cpu_seconds(voice_pid) - cpu0
     cpu = cpu_s / (time.monotonic() - t0) * 100
     cpu_ms_per_call_s = cpu_s * 1000 / max(sum(out["call_s"]), 1e-9)
+    print(f"  service CPU {cpu_s:.2f} s for {n} calls ({cpu_s * 1000 / max(n, 1):.0f} ms per call, "
+          f"{sum(out['call_s']) / max(n, 1):.1f} s per call)", flush=True)
     await asyncio.sleep(1.5)                            # write-behind settles
     async with await psycopg.AsyncConnection.connect(database_url, autocommit=True) as conn:
         rows = await (await conn.execute(
