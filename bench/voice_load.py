@@ -1,8 +1,13 @@
 """Voice service load benchmark: N concurrent fake phone calls with fixed vendor latencies; prints the figures.
 
-Three processes so each is measured on its own: the voice service (uvicorn, measured for CPU), the Cartesia fake
-(STT turn end 100 ms after the last speech byte, TTS first byte 90 ms) and the Twilio callers; the engine is the
-scripted one with a 250 ms "LLM first token". Usage: python bench/voice_load.py [--calls 100] [--ramp 50,100,200]
+A fair bench: the voice service (uvicorn, measured for CPU) is pinned to core 0, the Cartesia fake (STT turn end
+100 ms after the last speech byte, TTS first byte 90 ms) and the callers to core 1. The callers are one lean swarm
+(tests/fakes/twilio_swarm.py: no task per call direction, pre-encoded frames), and each side's CPU is printed, so a
+saturated load generator is visible ("load %", late ticks). The engine is the scripted one with a 250 ms "LLM
+first token". The service's cost is printed as CPU milliseconds per call-second. `--workers N` runs N service
+processes behind a round-robin split (as several processes on one replica would be); `BENCH_PYSPY=path` records a
+py-spy profile (collapsed stacks) of the first service process.
+Usage: python bench/voice_load.py [--calls 100] [--ramp 100,200,250,300] [--workers 1] [--service-cores 0]
 """
 from __future__ import annotations
 
@@ -53,10 +58,12 @@ def _script(inp: Any) -> list[Any]:
 
 
 # ---- process: the voice service ----------------------------------------------------------------------------------
-def serve_voice(port: int, cartesia_http: str, database_url: str, redis_url: str) -> None:
+def serve_voice(port: int, cartesia_http: str, database_url: str, redis_url: str,
+                cores: frozenset[int] = frozenset({SERVICE_CORE})) -> None:
     import uvicorn
 
-    _pin(SERVICE_CORE)
+    if hasattr(os, "sched_setaffinity") and (os.cpu_count() or 1) > 1:
+        os.sched_setaffinity(0, set(cores))
 
     from shared.settings import load_settings
     from tests.fakes.scripted_engine import ScriptedEngine
@@ -221,7 +228,7 @@ async def _collect_live(redis_url: str, sink: list[dict[str, Any]], ready: async
         await client.aclose()
 
 
-async def run_level(n: int, turns: int, base: str, database_url: str, voice_pid: int,
+async def run_level(n: int, turns: int, bases: list[str], database_url: str, voice_pids: list[int],
                     redis_url: str, cartesia_pid: int) -> dict[str, Any]:
     import psycopg
 
@@ -244,16 +251,17 @@ async def run_level(n: int, turns: int, base: str, database_url: str, voice_pid:
     for text, ms in (("tell me more", 700), ("stop there please", 900), ("bye now", 600)):
         encoded_utterance(text, ms)
     swarm = Swarm()
-    cpu0, t0 = _cpu_seconds(voice_pid), time.monotonic()
+    cpu0, t0 = sum(map(_cpu_seconds, voice_pids)), time.monotonic()
     load0 = _cpu_seconds(os.getpid()) + _cpu_seconds(cartesia_pid)
     tasks = []
-    for call_id in ids:                                 # stagger starts over ~1 s like real traffic
+    for k, call_id in enumerate(ids):                   # stagger starts over ~1 s like real traffic
+        base = bases[k % len(bases)]                    # round-robin over the workers, as a load balancer would
         tasks.append(asyncio.create_task(one_call(swarm, base, call_id, turns, out)))
         await asyncio.sleep(1.0 / max(n, 1))
     await asyncio.gather(*tasks)
     await swarm.close()
     load_cpu = (_cpu_seconds(os.getpid()) + _cpu_seconds(cartesia_pid) - load0) / (time.monotonic() - t0) * 100
-    cpu_s = _cpu_seconds(voice_pid) - cpu0
+    cpu_s = sum(map(_cpu_seconds, voice_pids)) - cpu0
     cpu = cpu_s / (time.monotonic() - t0) * 100
     cpu_ms_per_call_s = cpu_s * 1000 / max(sum(out["call_s"]), 1e-9)
     print(f"  service CPU {cpu_s:.2f} s for {n} calls ({cpu_s * 1000 / max(n, 1):.0f} ms per call, "
@@ -308,6 +316,9 @@ def main() -> int:
     parser.add_argument("--ramp", default="", help="comma-separated concurrency levels, e.g. 50,100,200")
     parser.add_argument("--turns", type=int, default=2, help="ordinary caller turns per call before the barge-in")
     parser.add_argument("--warmup", type=int, default=5, help="calls run first and not counted (lazy imports, pools)")
+    parser.add_argument("--workers", type=int, default=1, help="voice service processes (calls spread round-robin)")
+    parser.add_argument("--service-cores", default=str(SERVICE_CORE),
+                        help="cores the service processes may use (default: one core; the load runs on core 1)")
     args = parser.parse_args()
     levels = [int(x) for x in args.ramp.split(",") if x] or [args.calls]
     _pin(LOAD_CORE)
@@ -319,16 +330,22 @@ def main() -> int:
     pg = PostgresServer()
     database_url = pg.create_database("archer_bench")
     migrate.upgrade(database_url)
-    cart_port, voice_port = free_port(), free_port()
+    cart_port = free_port()
+    voice_ports = [free_port() for _ in range(args.workers)]
+    cores = frozenset(int(c) for c in args.service_cores.split(","))
     ctx = mp.get_context("spawn")
     cartesia = ctx.Process(target=serve_cartesia, args=(cart_port,), daemon=True)
     cartesia.start()
-    voice = ctx.Process(target=serve_voice, args=(voice_port, f"http://127.0.0.1:{cart_port}", database_url,
-                                                  redis_server.url), daemon=True)
-    voice.start()
+    voices = [ctx.Process(target=serve_voice, args=(port, f"http://127.0.0.1:{cart_port}", database_url,
+                                                    redis_server.url, cores), daemon=True) for port in voice_ports]
+    for voice in voices:
+        voice.start()
+    bases = [f"ws://127.0.0.1:{port}" for port in voice_ports]
+    pids = [v.pid or 0 for v in voices]
     try:
         _wait_port(cart_port)
-        _wait_port(voice_port)
+        for port in voice_ports:
+            _wait_port(port)
         print(f"vendor latencies fixed: STT {STT_MS} ms, LLM first token {LLM_MS} ms, TTS first byte {TTS_MS} ms; "
               f"targets: overhead p95 ≤ 15 ms @100, ≥200 calls, gap ≤ 40 ms, barge-in p95 ≤ 150 ms")
         print("service side: turn_metrics and /live latency events; caller side: what the fake Twilio callers saw "
@@ -343,16 +360,16 @@ def main() -> int:
         if os.environ.get("BENCH_PYSPY"):                 # py-spy flame data of the service (collapsed stacks)
             import subprocess
 
-            spy = subprocess.Popen([str(Path(sys.executable).parent / "py-spy"), "record", "--pid", str(voice.pid),
+            spy = subprocess.Popen([str(Path(sys.executable).parent / "py-spy"), "record", "--pid", str(pids[0]),
                                     "--format", "raw", "--rate", "250", "--nonblocking", "-o",
                                     os.environ["BENCH_PYSPY"]], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         if args.warmup:
-            asyncio.run(run_level(args.warmup, 0, f"ws://127.0.0.1:{voice_port}", database_url, voice.pid or 0,
+            asyncio.run(run_level(args.warmup, 0, bases, database_url, pids,
                                   redis_server.url, cartesia.pid or 0))
         for n in levels:
             print(f"load average before {n}: {os.getloadavg()}", flush=True)
-            r = asyncio.run(run_level(n, args.turns, f"ws://127.0.0.1:{voice_port}", database_url,
-                                      voice.pid or 0, redis_server.url, cartesia.pid or 0))
+            r = asyncio.run(run_level(n, args.turns, bases, database_url, pids, redis_server.url,
+                                      cartesia.pid or 0))
             ok = meets(r)
             best = max(best, n) if ok else best
             print(f"{r['calls']:>5} {r['completed']:>4} {r['failed']:>4} {'/'.join(map(str, r['v2v'])):>22} "
@@ -367,9 +384,11 @@ def main() -> int:
             spy.send_signal(2)
             spy.wait(30)
     finally:
-        voice.terminate()
+        for voice in voices:
+            voice.terminate()
         cartesia.terminate()
-        voice.join(10)
+        for voice in voices:
+            voice.join(10)
         cartesia.join(10)
         pg.drop_database(database_url)
         pg.stop()

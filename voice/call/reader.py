@@ -60,7 +60,9 @@ async def close_for(ws: Any, error: wire.ProtocolError, call_id: object = None) 
 
 async def pump_media(ws: Any, listener: Listener, *, call_id: object = None) -> None:
     """Read frames until the stream stops; always ends by feeding the listener a hang-up."""
-    receive = ws.receive
+    # The raw ASGI receive when the framework exposes it (Starlette's WebSocket.receive adds per-frame state
+    # bookkeeping that this loop does itself: it stops at the first disconnect).
+    receive = getattr(ws, "_receive", None) or ws.receive
     feed = listener.feed
     parse = wire.parse
     try:
