@@ -16,6 +16,7 @@ import asyncio
 import itertools
 import multiprocessing as mp
 import os
+import random
 import sys
 import time
 import uuid
@@ -28,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 TWILIO_TOKEN = "bench-twilio-token-not-real"
 STT_MS, LLM_MS, TTS_MS = 100, 250, 90
 SERVICE_CORE, LOAD_CORE = 0, 1
+ARRIVAL_S = 1.0
 
 
 def _pin(core: int) -> None:
@@ -76,7 +78,21 @@ def serve_voice(port: int, cartesia_http: str, database_url: str, redis_url: str
     async def factory(started: Any, services: Any) -> ScriptedEngine:
         return ScriptedEngine(script=_script, ttft_s=LLM_MS / 1000)
 
-    app = create_app(settings=settings, engine_factory=factory)
+    from voice.call.config import VoiceConfig
+
+    if os.environ.get("BENCH_GC_LOG"):                   # log every garbage collection that takes > 5 ms
+        import gc
+
+        started: list[float] = []
+
+        def on_gc(phase: str, info: dict[str, int]) -> None:
+            if phase == "start":
+                started[:] = [time.perf_counter()]
+            elif started and (took := time.perf_counter() - started[0]) > 0.005:
+                print(f"gc gen{info['generation']} took {took * 1000:.0f} ms", file=sys.stderr, flush=True)
+        gc.callbacks.append(on_gc)
+    app = create_app(settings=settings, engine_factory=factory,
+                     config=VoiceConfig(vad=os.environ.get("BENCH_VAD", VoiceConfig.vad)))
     debug = bool(os.environ.get("BENCH_DEBUG"))          # report event-loop stalls over 20 ms
     if debug:
         import logging
@@ -157,9 +173,12 @@ async def one_call(swarm: Any, base: str, call_id: uuid.UUID, turns: int, out: d
             url, {})}, custom_parameters={"call_id": str(call_id), "token": issue_stream_token(
                 call_id, secret=TWILIO_TOKEN, now=datetime.now(UTC), ttl_s=600)})
         await call.wait_agent_done(timeout=30)
-        for i in range(turns):
+        think = random.Random(call_id.int)                # callers pause a varying while before they answer,
+        for i in range(turns):                            # so calls do not march in step (as real ones do not)
+            await asyncio.sleep(think.uniform(0.2, 2.0))
             await call.say(f"option {i} please", duration_ms=800)
             await call.wait_agent_done(timeout=30)
+        await asyncio.sleep(think.uniform(0.2, 2.0))
         await call.say("tell me more", duration_ms=700)
         await call.wait_agent_speaking(timeout=30)
         await asyncio.sleep(1.0)
@@ -169,6 +188,7 @@ async def one_call(swarm: Any, base: str, call_id: uuid.UUID, turns: int, out: d
         await call.wait_agent_done(timeout=30)
         if len(call.log.clears) > clears_before:
             out["barge_in_ms"].append((call.log.clears[clears_before] - onset_at) * 1000)
+        await asyncio.sleep(think.uniform(0.2, 2.0))
         await call.say("bye now", duration_ms=600)
         await asyncio.wait_for(call.closed.wait(), timeout=30)
         out["completed"].append(1)
@@ -198,6 +218,11 @@ def _pct(values: list[float], p: float) -> float | None:
     ordered = sorted(values)
     k = min(len(ordered) - 1, max(0, round(p / 100 * (len(ordered) - 1))))
     return round(ordered[k], 1)
+
+
+def _threads(pid: int) -> int:
+    with open(f"/proc/{pid}/status") as f:
+        return next(int(line.split()[1]) for line in f if line.startswith("Threads:"))
 
 
 def _cpu_seconds(pid: int) -> float:
@@ -254,23 +279,29 @@ async def run_level(n: int, turns: int, bases: list[str], database_url: str, voi
     cpu0, t0 = sum(map(_cpu_seconds, voice_pids)), time.monotonic()
     load0 = _cpu_seconds(os.getpid()) + _cpu_seconds(cartesia_pid)
     tasks = []
-    for k, call_id in enumerate(ids):                   # stagger starts over ~1 s like real traffic
+    for k, call_id in enumerate(ids):                   # stagger starts over ARRIVAL_S (1 s unless told)
         base = bases[k % len(bases)]                    # round-robin over the workers, as a load balancer would
         tasks.append(asyncio.create_task(one_call(swarm, base, call_id, turns, out)))
-        await asyncio.sleep(1.0 / max(n, 1))
+        await asyncio.sleep(ARRIVAL_S / max(n, 1))
     await asyncio.gather(*tasks)
     await swarm.close()
     load_cpu = (_cpu_seconds(os.getpid()) + _cpu_seconds(cartesia_pid) - load0) / (time.monotonic() - t0) * 100
     cpu_s = sum(map(_cpu_seconds, voice_pids)) - cpu0
     cpu = cpu_s / (time.monotonic() - t0) * 100
     cpu_ms_per_call_s = cpu_s * 1000 / max(sum(out["call_s"]), 1e-9)
-    print(f"  service CPU {cpu_s:.2f} s for {n} calls ({cpu_s * 1000 / max(n, 1):.0f} ms per call, "
+    threads = [_threads(pid) for pid in voice_pids]
+    print(f"  service threads {threads}; service CPU {cpu_s:.2f} s for {n} calls "
+          f"({cpu_s * 1000 / max(n, 1):.0f} ms per call, "
           f"{sum(out['call_s']) / max(n, 1):.1f} s per call)", flush=True)
     await asyncio.sleep(1.5)                            # write-behind settles
     async with await psycopg.AsyncConnection.connect(database_url, autocommit=True) as conn:
         rows = await (await conn.execute(
-            "SELECT voice_to_voice_ms, overhead_ms FROM turn_metrics WHERE call_id = ANY(%s) "
+            "SELECT voice_to_voice_ms, overhead_ms, stt_ms, llm_ttft_ms, first_sentence_ms, tts_ttfb_ms, "
+            "first_frame_ms FROM turn_metrics WHERE call_id = ANY(%s) "
             "AND voice_to_voice_ms IS NOT NULL AND NOT interrupted", (ids,))).fetchall()
+    parts = {name: _pct([float(r[i]) for r in rows if r[i] is not None], 95)
+             for i, name in enumerate(("stt", "llm_ttft", "first_sentence", "tts_ttfb", "first_frame"), start=2)}
+    print(f"  p95 per part (ms): {parts}", flush=True)
     v2v = [float(r[0]) for r in rows]
     overhead = [float(r[1]) for r in rows if r[1] is not None]
     collector.cancel()
@@ -316,12 +347,21 @@ def main() -> int:
     parser.add_argument("--ramp", default="", help="comma-separated concurrency levels, e.g. 50,100,200")
     parser.add_argument("--turns", type=int, default=2, help="ordinary caller turns per call before the barge-in")
     parser.add_argument("--warmup", type=int, default=5, help="calls run first and not counted (lazy imports, pools)")
+    parser.add_argument("--nice", type=int, default=0,
+                        help="raise the bench processes' priority by this much (root; a shared machine's neighbours "
+                             "then cannot preempt the measured service)")
+    parser.add_argument("--arrival-s", type=float, default=1.0,
+                        help="spread each level's call starts over this many seconds (default 1 s)")
     parser.add_argument("--workers", type=int, default=1, help="voice service processes (calls spread round-robin)")
     parser.add_argument("--service-cores", default=str(SERVICE_CORE),
                         help="cores the service processes may use (default: one core; the load runs on core 1)")
     args = parser.parse_args()
     levels = [int(x) for x in args.ramp.split(",") if x] or [args.calls]
     _pin(LOAD_CORE)
+    if args.nice:
+        os.nice(-args.nice)                       # inherited by the service and fake processes
+    global ARRIVAL_S
+    ARRIVAL_S = args.arrival_s
 
     from shared.db import migrate
     from tests.support.servers import PostgresServer, RedisServer, free_port
@@ -361,7 +401,7 @@ def main() -> int:
             import subprocess
 
             spy = subprocess.Popen([str(Path(sys.executable).parent / "py-spy"), "record", "--pid", str(pids[0]),
-                                    "--format", "raw", "--rate", "250", "--nonblocking", "-o",
+                                    "--format", "raw", "--rate", "250", "--nonblocking", *(["--idle"] if os.environ.get("BENCH_PYSPY_IDLE") else []), "-o",
                                     os.environ["BENCH_PYSPY"]], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:                                              # the load side on uvloop too: it must outrun the service
             import uvloop

@@ -83,7 +83,8 @@ class PlayoutClock:
             for playout in list(self._active):
                 if not playout.tick(now):
                     self._active.pop(playout, None)
-            next_tick += TICK_S
+            if now >= next_tick:                     # a regular tick (a kick in between keeps the schedule)
+                next_tick += TICK_S
             now = time.monotonic()
             if next_tick <= now:                     # the loop lagged: skip ahead rather than burst
                 next_tick = now + TICK_S
@@ -146,26 +147,24 @@ class Playout:
         self.first_frame_at = None
         self.last_frame_at = None
 
-    def _kick(self) -> None:
+    def _kick(self, now: bool) -> None:
         if not self.closed and not self.paused:
-            self._clock.activate(self, now=self.cursor >= len(self.frames) - 1)
+            self._clock.activate(self, now=now)
 
     def append(self, frame: bytes) -> None:
-        self.frames.append(frame)
-        if len(self.frames) - self.cursor == 1:     # it was idle: start now, not at the next tick
-            self._kick()
+        self.extend([frame])
 
     def extend(self, frames: list[bytes]) -> None:
         if frames:
             idle = self.cursor >= len(self.frames)
             self.frames.extend(frames)
-            if idle:
-                self._kick()
+            if idle:                                 # it was idle: start now, not at the next tick
+                self._kick(now=True)
 
     def mark_end(self) -> None:
         """Queue the end-of-turn mark after the last frame so far."""
         self._end_marks.add(len(self.frames))
-        self._kick()
+        self._kick(now=self.cursor >= len(self.frames))
 
     def pause(self) -> None:
         self.paused = True
@@ -175,7 +174,7 @@ class Playout:
     def resume(self, position: int) -> None:
         self.cursor = max(0, min(position, len(self.frames)))
         self.paused = False
-        self._kick()
+        self._kick(now=True)
 
     @property
     def unplayed_s(self) -> float:
