@@ -125,6 +125,23 @@ def serve_voice(port: int, cartesia_http: str, database_url: str, redis_url: str
         server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
         profiler.enable()
         server.run()
+    elif os.environ.get("BENCH_LAG_LOG"):                  # print event-loop lags over 50 ms as they happen
+        async def serve_watched() -> None:
+            async def watch() -> None:
+                while True:
+                    t = time.monotonic()
+                    c = time.process_time()
+                    await asyncio.sleep(0.01)
+                    lag = time.monotonic() - t - 0.01
+                    if lag > 0.05:
+                        print(f"loop lag {lag * 1000:.0f} ms (cpu {1000 * (time.process_time() - c):.0f} ms) "
+                              f"calls {len(app.state.services.calls)}", file=sys.stderr, flush=True)
+            watcher = asyncio.create_task(watch())
+            await server.serve()
+            watcher.cancel()
+        import uvloop
+
+        uvloop.run(serve_watched())
     else:
         server.run()
 
@@ -401,7 +418,8 @@ def main() -> int:
             import subprocess
 
             spy = subprocess.Popen([str(Path(sys.executable).parent / "py-spy"), "record", "--pid", str(pids[0]),
-                                    "--format", "raw", "--rate", "250", "--nonblocking", *(["--idle"] if os.environ.get("BENCH_PYSPY_IDLE") else []), "-o",
+                                    "--format", "raw", "--rate", "250", "--nonblocking",
+                                    *(["--idle"] if os.environ.get("BENCH_PYSPY_IDLE") else []), "-o",
                                     os.environ["BENCH_PYSPY"]], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:                                              # the load side on uvloop too: it must outrun the service
             import uvloop

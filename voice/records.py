@@ -16,7 +16,7 @@ log = logging.getLogger(__name__)
 
 Write = Callable[[Any], Awaitable[object]]          # receives an AsyncConnection
 MAX_PENDING = 20_000
-BATCH = 200
+BATCH = 25                           # writes per round trip (a bigger batch holds the event loop longer)
 
 
 class WriteBehind:

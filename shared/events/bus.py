@@ -77,7 +77,7 @@ class RedisBus:
         """Everything queued goes in one pipelined round trip (hundreds of calls publish many events a second)."""
         while True:
             events = [await self._outbox.get()]
-            while not self._outbox.empty() and len(events) < 500:
+            while not self._outbox.empty() and len(events) < 50:
                 events.append(self._outbox.get_nowait())
             try:
                 if len(events) == 1:
