@@ -46,7 +46,6 @@ from shared.agent.events import (
     TurnEnd,
     UserUtterance,
 )
-from shared.agent.guarding import GuardFacts, SpeechGuard
 from shared.agent.numbers import normalize_numbers
 from shared.agent.persistence import WriteBehind
 from shared.agent.sentences import SentenceBuffer
@@ -54,6 +53,7 @@ from shared.agent.state import CallState
 from shared.agent.tools import TOOLS, ToolRefused
 from shared.agent.tools.context import NegotiationAdvisor, ToolContext
 from shared.compliance.disclosures import spoken_number
+from shared.compliance.guard import GuardContext, SpeechGuard
 from shared.db import calls, compliance_records
 from shared.db.customers import Customer
 from shared.db.errors import DomainError
@@ -190,12 +190,14 @@ class Engine:
             await brain.aclose()
 
     # ---- speech ---------------------------------------------------------------------------------------------
-    def _facts(self) -> GuardFacts:
-        c = self.customer
-        return GuardFacts(verified=self.state.verified, known_amounts=frozenset(self.state.known_amounts),
-                          balance=c.balance if c else None, lawsuit_permitted=bool(c and c.lawsuit_permitted),
-                          garnishment_permitted=bool(c and c.garnishment_permitted),
-                          time_barred=bool(c and c.time_barred))
+    def _facts(self) -> GuardContext:
+        c, st = self.customer, self.state
+        return GuardContext(verified=st.verified, known_amounts=frozenset(st.known_amounts),
+                            lawsuit_permitted=bool(c and c.lawsuit_permitted),
+                            garnishment_permitted=bool(c and c.garnishment_permitted),
+                            time_barred=bool(c and c.time_barred),
+                            offers=frozenset([*st.caller_offers, *st.engine_offers]),
+                            tool_figure=st.engine_offers[-1] if st.engine_offers else None)
 
     def _speak(self, text: str, *, fixed: bool = False) -> list[EngineEvent]:
         checked = self._guard.check(text, self._facts(), fixed=fixed)
@@ -207,6 +209,7 @@ class Engine:
             self._record_event("guard_block", checked.violations[0],
                                {"violations": list(checked.violations), "original": mask_text(text)[:300]})
         self._pending_agent.append(checked.text)
+        self.state.note_spoken(checked.text)
         out.append(AgentSpeech(checked.text, fixed=fixed))
         return out
 
@@ -290,6 +293,7 @@ class Engine:
         self.state.silences = 0
         self._add_transcript("caller", text)
         self.conversation.user(text)
+        self.state.hear_caller(text)            # the caller's offers and yes/no, for the tools (never the model's)
         matches = cp.detect_intents(text)
         for m in matches:
             notice = ComplianceNotice(f"intent_{m.intent.value}", {"evidence": mask_text(m.evidence)})
