@@ -22,8 +22,10 @@ from shared.agent import compliance_port as cp
 from shared.agent.brains import language as lang
 from shared.agent.brains.base import (
     Brain,
+    BrainMetrics,
     BrainUnavailable,
     Conversation,
+    Filler,
     TextDelta,
     ToolCallRequest,
     ToolOutcome,
@@ -51,10 +53,11 @@ from shared.agent.persistence import WriteBehind
 from shared.agent.sentences import SentenceBuffer
 from shared.agent.state import CallState
 from shared.agent.tools import TOOLS, ToolRefused
+from shared.agent.tools.registry import model_view
 from shared.agent.tools.context import NegotiationAdvisor, ToolContext
 from shared.compliance.disclosures import spoken_number
 from shared.compliance.guard import GuardContext, SpeechGuard
-from shared.db import calls, compliance_records
+from shared.db import calls, compliance_records, turn_usage
 from shared.db.customers import Customer
 from shared.db.errors import DomainError
 from shared.db.policies import CollectionPolicy
@@ -80,6 +83,19 @@ class TurnTiming:
     llm_ttft_ms: float | None = None
     total_ms: float = 0.0
     brain: str = ""
+    llm_requests: int = 0
+    prompt_tokens: int = 0
+    cached_tokens: int = 0
+    completion_tokens: int = 0
+
+    def add(self, m: BrainMetrics) -> None:
+        """A brain step's own report (first token, usage): summed over the steps of the turn."""
+        if self.llm_ttft_ms is None and m.ttft_ms is not None:
+            self.llm_ttft_ms = m.ttft_ms
+        self.llm_requests += m.requests
+        self.prompt_tokens += m.prompt_tokens
+        self.cached_tokens += m.cached_tokens
+        self.completion_tokens += m.completion_tokens
 
 
 @dataclass
@@ -129,6 +145,7 @@ class Engine:
         self.notices: list[ComplianceNotice] = []
         self.timings: list[TurnTiming] = []
         self.steps: list[BrainStep] = []
+        self._timing: TurnTiming | None = None
         if customer is not None:
             self.state.remember_amounts(customer.balance)
             if policy is not None:
@@ -146,6 +163,7 @@ class Engine:
         if self.state.ended and not isinstance(event, HangUp):
             return
         timing = TurnTiming(turn=self.state.turn, kind=type(event).__name__, brain=self.brain.name)
+        self._timing = timing
         t0 = time.perf_counter()
         source: AsyncIterator[EngineEvent]
         if isinstance(event, CallStarted):
@@ -164,8 +182,11 @@ class Engine:
                 timing.first_speech_ms = (time.perf_counter() - t0) * 1000
             yield out
         timing.total_ms = (time.perf_counter() - t0) * 1000
-        timing.llm_ttft_ms = getattr(self.brain, "last_ttft_ms", None) if self.brain.name == "llm" else None
-        self.timings.append(timing)             # in memory only: the transport owns turn_metrics rows
+        self.timings.append(timing)             # latency rows are the transport's; token usage is written here
+        if timing.llm_requests:
+            self.persist.submit(f"usage {timing.turn}", lambda conn: turn_usage.record(
+                conn, self.call_id, timing.turn, requests=timing.llm_requests, prompt_tokens=timing.prompt_tokens,
+                cached_tokens=timing.cached_tokens, completion_tokens=timing.completion_tokens))
         self.state.turn += 1
         if self.state.ended:
             self._persist_outcome()
@@ -233,9 +254,8 @@ class Engine:
         self._pending_agent = []
         interrupted = heard is not None
         self._add_transcript("agent", (heard or "") if interrupted else full, interrupted=interrupted)
-        if interrupted and self.conversation.messages:
-            self.conversation.messages.append({"role": "system", "content": f"(The caller interrupted; they "
-                                                                             f"heard only: {heard!r})"})
+        if interrupted:
+            self.conversation.interrupted(heard or "")   # the model's history keeps only what was heard
 
     def _add_transcript(self, speaker: str, text: str, *, interrupted: bool = False) -> None:
         seq = self._tseq
@@ -468,7 +488,7 @@ class Engine:
         self.conversation.assistant("", [{"id": call_id, "type": "function",
                                           "function": {"name": name, "arguments": json.dumps(args)}}])
         outcome = await self._execute(ToolCallRequest(call_id, name, args))
-        self.conversation.tool(call_id, json.dumps(outcome.result, default=str))
+        self.conversation.tool(call_id, json.dumps(model_view(name, outcome.result), default=str))
         ev = ToolEvent(name, outcome.arguments, outcome.result, outcome.success)
         self.tool_log.append(ev)
         yield ev
@@ -491,7 +511,13 @@ class Engine:
             calls_requested: list[ToolCallRequest] = []
             try:
                 async for out in self.brain.step(turn):
-                    if isinstance(out, TextDelta):
+                    if isinstance(out, Filler):       # spoken while the model is slow; not part of its history
+                        for ev in self._speak(out.text):
+                            yield ev
+                    elif isinstance(out, BrainMetrics):
+                        if self._timing is not None:
+                            self._timing.add(out)
+                    elif isinstance(out, TextDelta):
                         spoken.append(out.text)
                         for sentence in buffer.feed(out.text):
                             for ev in self._speak(sentence):
@@ -557,7 +583,7 @@ class Engine:
                     yield ev
         outcome = await task
         outcomes.append(outcome)
-        self.conversation.tool(call.call_id, json.dumps(outcome.result, default=str))
+        self.conversation.tool(call.call_id, json.dumps(model_view(call.name, outcome.result), default=str))
         ev = ToolEvent(call.name, outcome.arguments, outcome.result, outcome.success)
         self.tool_log.append(ev)
         yield ev

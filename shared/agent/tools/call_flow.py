@@ -27,12 +27,17 @@ async def transfer_to_agent(ctx: ToolContext, reason: str) -> dict[str, Any]:
     return {"transferred": True, "simulated": ctx.simulated or not ctx.call_sid}
 
 
-@tool(requires_verification=False, filler=False)
+END_REASONS = ("completed", "refused", "caller_request", "verification_failed", "cease_request", "attorney",
+               "bankruptcy", "disputed", "wrong_party", "third_party", "emergency", "distress", "other")
+
+
+@tool(requires_verification=False, filler=False, enums={"reason": END_REASONS})
 async def end_call(ctx: ToolContext, reason: str) -> dict[str, Any]:
     """End the call after your closing sentence (goodbye, verification failed, the caller asked to stop...).
 
     Args:
-        reason: why the call ends, e.g. 'completed', 'verification_failed', 'caller_request'
+        reason: why the call ends: 'refused' when the caller declined every option, 'caller_request' when they wanted
+            to go, 'completed' after an arrangement or callback
     """
     ctx.state.ended = True
     ctx.state.end_reason = reason[:100]

@@ -51,7 +51,10 @@ async def get_customer_options(ctx: ToolContext) -> dict[str, Any]:
             "next": "Ask what they would like to do."}
 
 
-@tool(filler=False)
+PLAN_MONTHS = tuple(range(1, 37))    # what a caller may ask for; the policy decides what is allowed
+
+
+@tool(filler=False, enums={"months": PLAN_MONTHS})
 async def calculate_payment_plan(ctx: ToolContext, months: int, down_payment: Decimal = Decimal("0")) -> dict[str, Any]:
     """Exact instalment schedule for a plan; refuses plans outside policy and names the nearest valid one.
 

@@ -9,3 +9,16 @@ from tests.scenarios.conftest import (
 )
 
 __all__ = ["_empty_tables_after_module", "fresh_db", "llm_settings", "openai_fake", "rules_settings", "twilio_fake"]
+
+
+import pytest  # noqa: E402
+
+from tests.fakes.openai_fake import OpenAIFake  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _every_llm_request_is_one_the_real_api_accepts(openai_fake: OpenAIFake) -> object:
+    """The fake answers an invalid request with 400 as the real endpoint would; here it also fails the test."""
+    before = len(openai_fake.violations)
+    yield
+    assert openai_fake.violations[before:] == [], openai_fake.violations[before:]
