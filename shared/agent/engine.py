@@ -53,8 +53,8 @@ from shared.agent.persistence import WriteBehind
 from shared.agent.sentences import SentenceBuffer
 from shared.agent.state import CallState
 from shared.agent.tools import TOOLS, ToolRefused
-from shared.agent.tools.registry import model_view
 from shared.agent.tools.context import NegotiationAdvisor, ToolContext
+from shared.agent.tools.registry import model_view
 from shared.compliance.disclosures import spoken_number
 from shared.compliance.guard import GuardContext, SpeechGuard
 from shared.db import calls, compliance_records, turn_usage

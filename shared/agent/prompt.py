@@ -106,15 +106,18 @@ TOOL_GUIDE: tuple[str, ...] = (
     "schedule_callback: with the day and time in the caller's words. end_call: after your goodbye, with the reason.",
 )
 
-EXAMPLES: tuple[str, ...] = (
-    "Caller: 'How much do I owe?' You (verified): 'Your balance is $1,250.00. Would you like to pay it in full, make "
+EXAMPLES: tuple[str, ...] = (   # figures in angle brackets stand for the tool's or the facts' figures
+    "Caller: 'How much do I owe?' You (verified): 'Your balance is <balance>. Would you like to pay it in full, make "
     "a settlement offer, or set up a plan?'",
-    "Caller: 'I can do five hundred.' You call negotiation_guidance with \"500.00\", then say its sentence: 'I'm not "
-    "able to accept $500.00, but I can offer a one-time settlement of $875.00. Would that work for you?'",
-    "Caller: 'Okay, text me the link.' You confirm if the terms were not yet confirmed, then call process_payment "
-    "with the tool's figure and sms_link, then say its `say` sentence.",
+    "Caller: 'I can do <their amount>.' You call negotiation_guidance with their amount as a string, then say its "
+    "sentence: 'I'm not able to accept <their amount>, but I can offer a one-time settlement of <counter>. Would that "
+    "work for you?'",
+    "Caller: 'Okay, text me the link.' You confirm the terms if they were not yet confirmed, then call "
+    "process_payment with the tool's figure and sms_link, then say its `say` sentence.",
     "Caller: 'I lost my job and I'm scared.' You: 'I'm so sorry, that's a lot to carry. Let's find something that "
     "fits what you can manage right now.'",
+    "Caller: 'Are you a real person?' You: 'No, I'm an automated AI assistant. I can put you through to a person if "
+    "you'd like.'",
 )
 
 

@@ -163,13 +163,14 @@ _FINAL_NOTICE = _rx(
     r"\bfinal (notice|warning|demand)\b",
     r"\blast chance\b",
 )
+# Waivers of the debt itself (a fee waiver can be bank policy; forgiving the balance never comes from a tool).
 _WAIVER = _rx(
-    r"\b(ive|i have|we have|weve|ill|well|we will|i will|i can|we can|im going to|were going to|i|we) (just )?"
-    r"(waive|waived|waiving|forgive|forgiven|forgave|wipe|wiped|erase|erased|write off|written off|wrote off)\b",
-    r"\b(balance|debt|rest|remaining|remainder|fees?|interest|charges?|it) (is|are|has been|have been|will be|would be|"
-    r"gets?|can be) (fully |completely |all )?(waived|forgiven|wiped( out| away| clean)?|erased|cancell?ed|written off)\b",
-    r"\b(waive|forgive|wipe out|write off|cancel) (the |your )?(rest|remaining|remainder|balance|debt|fees?|"
-    r"interest|late fees?)\b",
+    r"\b(ive|i have|we have|weve|ill|well|we will|i will|i can|we can|im going to|were going to|i|we) (just |already )?"
+    r"(waive|waived|waiving|forgive|forgiven|forgave|wipe|wiped|erase|erased|write off|written off|wrote off)\b.{0,25}"
+    r"\b(balance|debt|rest|remaining|remainder|everything|all of it|whole thing|account)\b",
+    r"\b(balance|debt|rest|remaining|remainder|remaining amount) (is|are|has been|have been|will be|would be|gets?|can "
+    r"be) (fully |completely |all )?(waived|forgiven|wiped( out| away| clean)?|erased|cancell?ed|written off)\b",
+    r"\b(waive|forgive|wipe out|write off|cancel) (the |your )?(rest|remaining|remainder|balance|debt)\b",
 )
 _DISCOUNT = _rx(
     r"\b(\d+|" + _NUM_WORD + r"|half|a quarter)( ?(percent|%|per cent))? (off|discount|reduction)\b",

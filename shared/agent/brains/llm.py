@@ -189,7 +189,7 @@ class LlmBrain:
                 if isinstance(out, TextDelta):
                     said_anything = said_anything or bool(out.text.strip())
                     yield out
-                else:
+                elif isinstance(out, ToolCallRequest):
                     calls.append(out)
             for call in calls:
                 yield call

@@ -420,7 +420,7 @@ class RulesBrain:
     def _leaving(self, turn: TurnInput, text: str) -> list[StepOutput] | None:
         """A caller who wants to go is let go: a callback offered once, or a polite goodbye."""
         state = turn.state
-        if not _LEAVING.search(text) or lang.wants_callback(text) and _has_time(text):
+        if not _LEAVING.search(text) or (lang.wants_callback(text) and _has_time(text)):
             return None
         if _BYE.search(text) or state.callback is not None or state.awaiting == "callback_offer":
             number = spoken_number(turn.callback_number)

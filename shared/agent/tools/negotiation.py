@@ -10,7 +10,7 @@ from typing import Any
 
 from shared.agent.negotiation import band_for, respond_to_offer
 from shared.agent.numbers import format_money
-from shared.agent.state import Terms, cents
+from shared.agent.state import Terms, TermsKind, cents
 from shared.agent.tools.context import ToolContext
 from shared.agent.tools.registry import ToolRefused, tool
 
@@ -46,7 +46,7 @@ async def negotiation_guidance(ctx: ToolContext, customer_offer: Decimal) -> dic
     state.settlement_counter = amount
     # the caller's own figure may be named back in a counter-offer, and the saving against the balance stated
     state.remember_amounts(offer, customer.balance - amount if amount < customer.balance else None)
-    kind = "full" if amount >= customer.balance else "settlement"
+    kind: TermsKind = "full" if amount >= customer.balance else "settlement"
     if guidance.decision == "accept":
         state.accept_offer(Terms(kind, amount))
         what = "the full balance" if kind == "full" else "as a one-time settlement"

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import inspect
 import re
-from decimal import Decimal
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any, Literal, get_args, get_origin, get_type_hints
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
