@@ -1,23 +1,16 @@
 """Dates and times from a caller's words ('seven a.m.', 'quarter past three', 'next Friday', 'the 15th',
 'tomorrow at 10') in the customer's zone — the one reading of spoken dates and times both brains and the tools use.
 
-Whether a time may be booked is not decided here: the calling window belongs to the compliance rules
-(`shared.compliance.calling_window`), which the callback tool asks."""
+Whether a time may be booked is not decided here: the calling window belongs to the pre-dial gate
+(`shared.compliance.predial`), which the callback tool asks."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from shared.agent.numbers import normalize_numbers
 
-__all__ = ["CallbackSlot", "UnparsableTime", "callback_slot", "parse_date", "parse_time_of_day", "parse_when",
-           "speak_time"]
-
-CALL_WINDOW_START = time(8, 0)     # the federal baseline; the callback tool asks the compliance rules instead
-CALL_WINDOW_END = time(21, 0)
-LAST_CALLBACK_SLOT = time(20, 30)
+__all__ = ["UnparsableTime", "parse_date", "parse_time_of_day", "parse_when", "speak_time"]
 
 _WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 _MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
@@ -37,14 +30,6 @@ _MINUTE_WORDS = {"oh five": 5, "o five": 5, "ten": 10, "fifteen": 15, "twenty": 
 
 class UnparsableTime(ValueError):
     """The words do not name a time we can schedule."""
-
-
-@dataclass(frozen=True)
-class CallbackSlot:
-    requested: datetime               # what the caller asked for, local
-    allowed: bool
-    scheduled: datetime               # the requested time when allowed, else the earliest allowed time (local)
-    reason: str = ""                  # 'outside_calling_hours' | 'in_the_past' | compliance reason code | ''
 
 
 def _ordinal_words(text: str) -> str:
@@ -195,36 +180,6 @@ def parse_when(words: str, now: datetime) -> datetime:
     if day is None and when <= now:
         when += timedelta(days=1)
     return when
-
-
-def within_calling_hours(when: datetime) -> bool:
-    return CALL_WINDOW_START <= when.timetz().replace(tzinfo=None) < CALL_WINDOW_END
-
-
-def nearest_allowed(when: datetime, now: datetime) -> datetime:
-    """The allowed callback time closest to `when` that is still in the future."""
-    if within_calling_hours(when) and when > now + timedelta(minutes=5):
-        return when
-    day = when.date()
-    candidates = []
-    for d in (day - timedelta(days=1), day, day + timedelta(days=1)):
-        candidates.append(datetime.combine(d, CALL_WINDOW_START, tzinfo=when.tzinfo))
-        candidates.append(datetime.combine(d, LAST_CALLBACK_SLOT, tzinfo=when.tzinfo))
-    future = [c for c in candidates if c > now + timedelta(minutes=5)]
-    return min(future, key=lambda c: (abs((c - when).total_seconds()), c))
-
-
-def callback_slot(words: str, now_utc: datetime, zone: str) -> CallbackSlot:
-    """Parse `words` in `zone`; allowed only inside calling hours and in the future."""
-    now = now_utc.astimezone(ZoneInfo(zone))
-    when = parse_when(words, now)
-    if when <= now:
-        soon = (now + timedelta(hours=1)).replace(second=0, microsecond=0)
-        soon += timedelta(minutes=(30 - soon.minute % 30) % 30)
-        return CallbackSlot(when, False, nearest_allowed(soon, now), "in_the_past")
-    if not within_calling_hours(when):
-        return CallbackSlot(when, False, nearest_allowed(when, now), "outside_calling_hours")
-    return CallbackSlot(when, True, when)
 
 
 def speak_time(when: datetime, now: datetime) -> str:
