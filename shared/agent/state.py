@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from shared.agent.brains import language as lang
-from shared.agent.numbers import format_money, parse_amounts
+from shared.agent.numbers import find_amounts, format_money
 
 Phase = Literal["identify", "verify", "negotiate", "closing", "ended"]
 TermsKind = Literal["full", "settlement", "plan"]
@@ -45,14 +45,10 @@ class Terms:
 
 
 def caller_amounts(text: str) -> list[Decimal]:
-    """Money the caller stated ('$500', 'five hundred dollars', 'I can pay 600'); bare numbers only with an offer verb,
-    never 3-digit emergency numbers or chapter numbers (the caller's own words, parsed — never the model's)."""
-    found = parse_amounts(text)
-    if not found:
-        offer = lang.offered_amount(text)
-        found = [offer] if offer is not None else []
-    low = text.lower()
-    return [cents(a) for a in found if a > 0 and not (a == 911 and "911" in low) and "chapter" not in low]
+    """Money the caller stated ('$500', 'five hundred dollars', 'make it nine hundred'), in order — the caller's own
+    words, parsed (never 911, chapter numbers, phone numbers, dates or counts), never the model's arguments."""
+    found = find_amounts(text) or find_amounts(text, allow_bare=True)
+    return [cents(a) for a in found if a > 0]
 
 
 @dataclass

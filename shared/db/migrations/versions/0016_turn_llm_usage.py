@@ -1,13 +1,13 @@
 """LLM token usage per turn: requests, prompt, cached prompt and completion tokens on turn_metrics.
 
 Revision ID: 0016
-Revises: 0008
+Revises: 0012 (re-chained after merging i14; was 0008)
 Create Date: 2026-11-30
 """
 from alembic import op
 
 revision = "0016"
-down_revision = "0008"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
