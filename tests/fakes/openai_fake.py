@@ -352,12 +352,19 @@ def _encoding() -> Any:
 
 
 def render_prompt(body: dict[str, Any]) -> str:
-    """The request as the model sees it, in order: tools, then each message (what the prompt cache keys on)."""
-    parts = [json.dumps(body.get("tools") or [], sort_keys=True)]
-    for m in body.get("messages") or []:
-        calls = json.dumps(m.get("tool_calls"), sort_keys=True) if m.get("tool_calls") else ""
-        parts.append(f"<|{m.get('role')}|>{m.get('content') or ''}{calls}{m.get('tool_call_id') or ''}<|end|>")
+    """The request as the model sees it, in order — what the prompt cache keys on: the leading system message, the
+    tool definitions (rendered into the system part, as chat models do), then every other message."""
+    messages = list(body.get("messages") or [])
+    head = messages.pop(0) if messages and messages[0].get("role") in ("system", "developer") else None
+    parts = [_render(head)] if head else []
+    parts.append(json.dumps(body.get("tools") or [], sort_keys=True))
+    parts += [_render(m) for m in messages]
     return "".join(parts)
+
+
+def _render(m: dict[str, Any]) -> str:
+    calls = json.dumps(m.get("tool_calls"), sort_keys=True) if m.get("tool_calls") else ""
+    return f"<|{m.get('role')}|>{m.get('content') or ''}{calls}{m.get('tool_call_id') or ''}<|end|>"
 
 
 def _common_prefix(a: str, b: str) -> int:
