@@ -53,15 +53,17 @@ _ASK_VERIFY = (
     "Could you tell me the last four digits of your account number, and your ZIP or postal code?",
     "I just need two details first: your account's last four digits and your ZIP or postal code.",
 )
-_ACK = (
+_ACK = (   # one sentence each, by empathy band
     ("I understand.", "Okay, I hear you."),
-    ("I understand, and I appreciate you telling me.", "I hear you, thank you for being honest with me."),
-    ("I'm sorry this is stressful. I understand.", "That sounds frustrating, and I understand."),
-    ("I'm really sorry you're dealing with this. It's a lot to handle.", "I hear you, and I'm sorry it feels this "
-     "way. Let's see what we can do together."),
-    ("I'm so sorry you're going through this, and thank you for telling me. We'll go at your pace.",
-     "That sounds really hard, and I'm sorry. There's no rush; let's find something that works for you."),
+    ("I understand, and thank you for telling me.", "I hear you, thanks for being honest with me."),
+    ("I'm sorry this is stressful, and I understand.", "That sounds frustrating, and I understand."),
+    ("I'm really sorry you're dealing with this; it's a lot to handle.",
+     "I hear you, and I'm sorry it feels this way."),
+    ("I'm so sorry you're going through this, and thank you for telling me; we'll go at your pace.",
+     "That sounds really hard, and I'm sorry; there's no rush."),
 )
+_STEER = ("What would help most right now: a plan, a one-time offer, or a call back later?",
+          "Would a smaller monthly plan or a call back at a better time help?")
 _ANYTHING_ELSE = ("Is there anything else I can help you with?", "Anything else I can do for you today?")
 
 
@@ -307,6 +309,8 @@ class RulesBrain:
         if leaving is not None:
             return leaving
         out = self._decide_negotiation(turn, text)
+        if ack and out and isinstance(out[0], TextDelta) and out[0].text in _MISSES:
+            out = self._say(self._pick(turn, _STEER))       # feelings first, then one short question
         if ack and out and isinstance(out[0], TextDelta):
             return [TextDelta(f"{ack} {out[0].text}"), *out[1:]]
         if ack:
@@ -473,14 +477,18 @@ _REPHRASE = {
 
 
 def _rephrase(sentence: str) -> str:
+    """Another way to say a sentence the agent just said ('' drops it: a repeated acknowledgement adds nothing)."""
     if sentence in _REPHRASE:
         return _REPHRASE[sentence]
-    for group in (_MISSES, _ASK_METHOD, _WORK_FOR_YOU, _ASK_VERIFY, _ANYTHING_ELSE):
+    for group in (_MISSES, _ASK_METHOD, _WORK_FOR_YOU, _ASK_VERIFY, _ANYTHING_ELSE, _STEER):
         if sentence in group:
             return group[(group.index(sentence) + 1) % len(group)]
+    if any(sentence in pair for pair in _ACK) or sentence.startswith(("I understand", "I'm sorry", "I hear")):
+        return ""
+    lead = sentence if re.match(r"I\b", sentence) else sentence[0].lower() + sentence[1:]
     if sentence.endswith("?"):
-        return "Just to check: " + sentence[0].lower() + sentence[1:]
-    return "As I mentioned, " + sentence[0].lower() + sentence[1:]
+        return "Just to check: " + lead
+    return "As I said, " + lead
 
 
 def _or_list(items: list[str]) -> str:
