@@ -10,6 +10,7 @@ Run: .venv/bin/python bench/llm_prompt.py [--before-ref <git ref>]"""
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import subprocess
@@ -117,7 +118,7 @@ def report(label: str, data: dict) -> dict[str, float]:
     for i, t in enumerate(turns):
         first_of_turn.setdefault(t, tokens[i])
     per_turn = sorted(first_of_turn.items())
-    growth = [(b - a) / (tb - ta) for (ta, a), (tb, b) in zip(per_turn, per_turn[1:], strict=False) if tb > ta]
+    growth = [(b - a) / (tb - ta) for (ta, a), (tb, b) in itertools.pairwise(per_turn) if tb > ta]
     summary = {"requests": len(tokens), "mean_tokens": sum(tokens) / len(tokens),
                "growth_per_turn": sum(growth) / len(growth) if growth else 0.0,
                "followups_below_1024": sum(1 for c in follow if c < 1024),

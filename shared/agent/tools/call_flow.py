@@ -15,6 +15,8 @@ async def transfer_to_agent(ctx: ToolContext, reason: str) -> dict[str, Any]:
     Args:
         reason: a short note for the human agent about why the caller is transferred
     """
+    if ctx.state.end_reason == "transferred":            # already handed over: never redirect the call twice
+        return {"transferred": True, "already_transferred": True}
     number = ctx.settings.human_transfer_number
     if not number:
         raise ToolRefused("no human agent line is configured; offer a callback instead")

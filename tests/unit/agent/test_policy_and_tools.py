@@ -1,9 +1,8 @@
 """Policy math in exact cents, the negotiation band, and tool schemas derived from signatures and docstrings."""
 from __future__ import annotations
 
-import re
-
 import dataclasses
+import re
 from datetime import UTC, date, datetime
 from decimal import Decimal
 

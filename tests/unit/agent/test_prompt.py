@@ -20,8 +20,8 @@ from shared.agent.prompt import (
     build_system_prompt,
     speakable,
 )
-from shared.agent.tactic_bands import style
 from shared.agent.state import CallState
+from shared.agent.tactic_bands import style
 from shared.db.customers import Customer
 from shared.db.seed import TACTICS
 

@@ -3,6 +3,7 @@ no sentence twice in a row, feelings first, the question asked answered, a calle
 turns; persistence, urgency, empathy and authority each change behaviour (all inside the guard)."""
 from __future__ import annotations
 
+import itertools
 import re
 from decimal import Decimal
 from typing import Any
@@ -65,7 +66,7 @@ def sentences(text: str) -> list[str]:
 def test_never_the_same_sentence_twice_in_a_row() -> None:
     call = Call(tactic())
     lines = [call.say(t) for t in ("Blah blah.", "What?", "Mm.", "Hmm hmm.", "Eh.")]
-    for before, after in zip(lines, lines[1:], strict=False):
+    for before, after in itertools.pairwise(lines):
         assert not set(sentences(before)) & set(sentences(after)), (before, after)
 
 
