@@ -126,7 +126,8 @@ class LlmBrain:
         self._client = client
         self._model = model or settings.openai_model
         self._stream_timeout = settings.llm_timeout_s        # between chunks, once the reply has started
-        self._budgets = (first_token_budget_s, retry_budget_s)
+        cap = settings.llm_timeout_s                          # LLM_TIMEOUT_S can only shorten the budgets
+        self._budgets = (min(first_token_budget_s, cap), min(retry_budget_s, cap))
         self._filler_after = filler_after_s
         self._max_tokens = max_tokens
         self._tools = [spec.schema() for spec in TOOLS.values()]
