@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import time
 from datetime import datetime
 from typing import Any
@@ -105,6 +106,9 @@ async def test_a_counter_offer_naming_both_figures_is_spoken_and_the_yes_agrees_
     async with fresh_db.connection() as conn:
         [arr] = await arrangements.list_for_customer(conn, engine.customer.id)  # type: ignore[union-attr]
     assert arr.total_amount == 925 and len(control.sms) == 1
+    tool_texts = [m["content"] for m in streamed(openai_fake)[-1]["messages"] if m["role"] == "tool"]
+    assert not any(re.search(r"[0-9a-f]{8}-[0-9a-f]{4}-", t) for t in tool_texts)      # no ids for the model
+    assert any('"say": "All set.' in t for t in tool_texts)                            # a sentence to speak
 
 
 async def test_a_misquoted_figure_is_corrected_to_the_tools_figure_not_the_balance(
@@ -201,8 +205,9 @@ async def test_an_empty_reply_is_asked_again_and_never_stored(
 
 async def test_a_hung_model_never_leaves_two_seconds_of_silence_and_the_thread_survives(
         fresh_db: AsyncConnectionPool, llm_settings: Settings, openai_fake: OpenAIFake) -> None:
+    production = llm_settings.model_copy(update={"llm_timeout_s": 4.0})   # the default budgets: 1.5 s + 1 s retry
     engine, control = await verified_llm_call(
-        fresh_db, llm_settings, openai_fake,
+        fresh_db, production, openai_fake,
         call("negotiation_guidance", customer_offer="600.00"),
         Reply(text="I'm not able to accept $600.00, but I can offer a one-time settlement of $925.00. "
                    "Would that work?"),
