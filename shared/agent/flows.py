@@ -154,6 +154,7 @@ _WHO = re.compile(r"\b(who (is|s) (this|calling|that|speaking)|whos (this|callin
                   r"\b")
 _ES_YES = re.compile(r"\b(si|claro|correcto|asi es|soy yo|por supuesto|de acuerdo|esta bien|bueno|ahora)\b")
 _ES_NO = re.compile(r"\b(no|nunca|despues|luego|otro momento|otro dia)\b")
+_ES_CONTINUE = re.compile(r"\b(con usted|sigamos|continuemos|seguir|continuar|aqui mismo|usted esta bien)\b")
 _ES_HUMAN = re.compile(r"\b(agente|persona|ahora|comunique|transfiera|hablar con alguien)\b")
 
 
@@ -182,6 +183,7 @@ class Flows:
         self.collection_stopped = False
         self.spanish_offered = False
         self.llm_told_language = False
+        self.llm_continues = False                  # the llm brain converses in Spanish once the caller chooses it
         self._abuse_count = 0
 
     # ---- helpers ----------------------------------------------------------------------------------------------
@@ -212,7 +214,7 @@ class Flows:
         found = {m.intent: m for m in matches}
         handled = False
         async for ev in self._safety_and_legal(found, text):
-            handled = True
+            handled = handled or not isinstance(ev, ComplianceNotice)
             yield ev
         if handled or e.state.ended:
             return
@@ -221,7 +223,7 @@ class Flows:
                 yield ev
             return
         async for ev in self._other_intents(found, text):
-            handled = True
+            handled = handled or not isinstance(ev, ComplianceNotice)
             yield ev
         if handled or e.state.ended:
             return
@@ -237,7 +239,7 @@ class Flows:
                     yield ev
                 e.state.phase = "identify" if not e.state.right_party else e.state.phase
                 return
-        if self.language == "es" and e.brain is e.rules:
+        if self.language == "es" and not self.llm_continues:
             async for ev in self._spanish_rules(text):
                 yield ev
             return
@@ -480,10 +482,11 @@ class Flows:
             await e.apply_intent(Intent.HARDSHIP, found[Intent.HARDSHIP].evidence)
             async for ev in e.brain_turn(text, preset=[("get_customer_options", {})]):
                 yield ev
-        elif Intent.OTHER_LANGUAGE in found and self.language == "es" and e.brain is not e.rules and \
-                not self.llm_told_language:
+
+    def _tell_llm_spanish(self) -> None:
+        if not self.llm_told_language:
             self.llm_told_language = True
-            e.conversation.messages.append({"role": "system", "content": (
+            self.e.conversation.messages.append({"role": "system", "content": (
                 "The caller speaks Spanish. From now on reply only in Spanish (español), short and plain, keeping "
                 "every rule above; the system plays the fixed disclosures itself.")})
 
@@ -540,6 +543,16 @@ class Flows:
     async def _spanish_choice(self, text: str) -> AsyncIterator[EngineEvent]:
         e = self.e
         norm = normalize(text)
+        if e.brain is not e.rules and _ES_CONTINUE.search(norm):
+            self.llm_continues = True               # the llm brain can hold the conversation in Spanish
+            self._tell_llm_spanish()
+            if e.state.phase == "identify":
+                async for ev in self.identify(text):
+                    yield ev
+                return
+            async for ev in e.brain_turn(text):
+                yield ev
+            return
         if e.settings.human_transfer_number and (_ES_HUMAN.search(norm) or (_ES_YES.search(norm) and "llam" not in
                                                                             norm)):
             async for ev in e.to_human("Spanish-speaking agent requested", line("spanish_transfer", "es")):

@@ -57,6 +57,9 @@ class Scenario:
     now: datetime
     turns: list[dict[str, Any]]
     expect: dict[str, Any]
+    setup: dict[str, Any] = field(default_factory=dict)     # customer columns set before the call
+    direction: str = "outbound"
+    identified: bool = True                                  # False: an inbound caller not matched by caller ID
 
     @classmethod
     def load(cls, path: Path) -> Scenario:
@@ -64,7 +67,11 @@ class Scenario:
         return cls(name=path.stem, description=data.get("description", ""), customer=data["customer"],
                    tactic=data.get("tactic", "balanced_progression"),
                    now=datetime.fromisoformat(str(data.get("now", "2026-11-24T15:00:00+00:00"))),
-                   turns=data["turns"], expect=data.get("expect", {}))
+                   turns=data["turns"], expect=data.get("expect", {}), setup=data.get("setup") or {},
+                   direction=data.get("direction", "outbound"), identified=data.get("identified", True))
+
+
+_SETUP_COLUMNS = ("preferred_language", "region", "timezone")
 
 
 def load_all() -> list[Scenario]:
@@ -167,9 +174,14 @@ async def run_scenario(pool: AsyncConnectionPool, sc: Scenario, *, settings: Set
     async with pool.connection() as conn:
         customer = await customers.find_by_phone(conn, sc.customer)
         assert customer is not None, f"{sc.name}: no seeded customer {sc.customer}"
-        call = await calls.create_call(conn, calls.NewCall(direction="outbound", call_type="simulated",
-                                                           customer_id=customer.id, status="in-progress"))
-    started = CallStarted(call.id, customer.id, sc.tactic, simulated=True)
+        for column, value in sc.setup.items():
+            assert column in _SETUP_COLUMNS, column
+            await conn.execute(f"UPDATE customers SET {column} = %s WHERE id = %s", (value, customer.id))
+        call = await calls.create_call(conn, calls.NewCall(
+            direction=sc.direction, call_type="simulated", customer_id=customer.id if sc.identified else None,
+            status="in-progress"))
+    started = CallStarted(call.id, customer.id if sc.identified else None, sc.tactic,
+                          direction="inbound" if sc.direction == "inbound" else "outbound", simulated=True)
     engine = await start_session(pool, started, settings=settings, call_control=control, workflows=workflows,
                                  brain=brain, advisor=advisor, clock=lambda: sc.now)
     events: list[EngineEvent] = [ev async for ev in engine.handle(started)]
@@ -185,6 +197,7 @@ async def run_scenario(pool: AsyncConnectionPool, sc: Scenario, *, settings: Set
         await control.aclose()
     result = RunResult(sc, call.id, customer.id, events, engine, control, workflows)
     result.db = await read_back(pool, call.id, customer.id)
+    result.db["call_customer_id"] = result.db["call"].customer_id
     return result
 
 
