@@ -122,6 +122,8 @@ class Engine:
         self._pending_agent: list[str] = []
         self._dtmf = ""
         self.identify_misses = 0
+        self._hold_turn = False                   # a fixed step asked the caller something: the brain waits
+        self.last_verify_args: dict[str, Any] = {}  # the factors of the last verify_account (never logged)
         self._closed = False
         self.transcript: list[tuple[str, str, bool]] = []
         self.tool_log: list[ToolEvent] = []
@@ -266,9 +268,10 @@ class Engine:
         spanish = self.flows.language == "es"
         if self.customer is None:
             self.state.phase = "verify"
-            line = ("To get started, please tell me the last four digits of your account number and your ZIP "
-                    "or postal code." if not spanish else "Para comenzar, dígame los últimos cuatro dígitos de su "
-                    "número de cuenta y su código postal.")
+            line = ("To find your account, please tell me the last four digits of your account number and your ZIP "
+                    "or postal code. You can also key in your full account number, then press the pound key."
+                    if not spanish else "Para encontrar su cuenta, dígame los últimos cuatro dígitos de su número de "
+                    "cuenta y su código postal.")
         elif spanish:
             line = f"¿Puedo hablar con {self.customer.first_name} {self.customer.last_name}, por favor?"
         else:
@@ -282,7 +285,7 @@ class Engine:
             self._dtmf = ""
         elif digit != "#":
             self._dtmf += digit
-        if digit == "#" or len(self._dtmf) >= 9:
+        if digit == "#" or len(self._dtmf) >= 16:      # "#" ends an entry; 16 digits is the longest account number
             digits, self._dtmf = self._dtmf, ""
             async for ev in self._user_turn(digits):
                 yield ev
@@ -368,6 +371,11 @@ class Engine:
                 assert isinstance(ev, ToolEvent)
                 outcomes.append(ToolOutcome(name, ev.arguments, ev.result, ev.success))
                 yield ev
+            async for ev in self._after_tool(outcomes[-1]):
+                yield ev
+            if self.state.ended or self._hold_turn:
+                self._hold_turn = False
+                return
         steps = 0
         while steps < MAX_STEPS_PER_TURN and not self.state.ended:
             steps += 1
@@ -422,7 +430,8 @@ class Engine:
                     yield ev
                 async for ev in self._after_tool(outcomes[-1]):
                     yield ev
-                if self.state.ended:
+                if self.state.ended or self._hold_turn:
+                    self._hold_turn = False
                     return
         if steps >= MAX_STEPS_PER_TURN:
             for ev in self._speak("How would you like to proceed?"):
@@ -453,6 +462,18 @@ class Engine:
         """Fixed steps that follow some tool results, whatever the brain: Mini-Miranda after verification, the
         polite end after the last failed attempt."""
         if outcome.name != "verify_account":
+            return
+        if self.customer is None and self.ctx.customer is not None:
+            # An inbound caller from an unknown number, now identified and verified: the call is theirs.
+            self.customer = self.ctx.customer
+            self.state.remember_amounts(self.customer.balance)
+            if self.ctx.policy is not None:
+                self.state.remember_amounts(self.ctx.policy.min_instalment)
+        if outcome.result.get("needs_name"):
+            self.flows.awaiting = "inbound_name"
+            self._hold_turn = True
+            for ev in self.say("Thank you. And could you tell me your full name as it appears on the account?"):
+                yield ev
             return
         if outcome.result.get("verified") and cp.Disclosure.MINI_MIRANDA_FIRST.value not in self.state.disclosures \
                 and cp.Disclosure.MINI_MIRANDA_SUBSEQUENT.value not in self.state.disclosures:
@@ -491,6 +512,8 @@ class Engine:
             result, error = {"ok": False, "error": "collection has stopped on this call (a safety or legal intent); "
                                                    "do not ask for or take any payment"}, "collection_stopped"
         else:
+            if call.name == "verify_account":
+                self.last_verify_args = dict(args)
             try:
                 result = await spec.fn(self.ctx, **spec.parse_args(args))
             except ToolRefused as exc:

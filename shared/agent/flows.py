@@ -438,6 +438,11 @@ class Flows:
                 return
             for ev in e.say(e.reprompt()):
                 yield ev
+        elif awaiting == "inbound_name":
+            args = {**e.last_verify_args, "full_name": text[:120]}
+            e.last_verify_args = {}
+            async for ev in e.brain_turn(None, preset=[("verify_account", args)]):
+                yield ev
         elif awaiting == "spanish_choice":
             async for ev in self._spanish_choice(text):
                 yield ev
