@@ -63,7 +63,7 @@ LINES: dict[str, dict[str, str]] = {
               "escribir al 988 a cualquier hora. Adiós."},
     "fraud_verified": {
         "en": "I'm sorry this happened to you. I've recorded this as a fraud dispute, and we've stopped all "
-              "collection on this account while it's investigated, so nothing is owed from you on this call. "
+              "collection on this account while it's investigated, so no payment is needed from you while it's reviewed. "
               "You'll receive a letter explaining the review and what we may need from you, such as a copy of an "
               "identity theft report. Would you like me to transfer you to a specialist now?",
         "es": "Lamento que le haya pasado esto. Registré esto como una disputa por fraude, y detuvimos todo cobro en "
