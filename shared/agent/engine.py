@@ -69,6 +69,8 @@ MAX_STEPS_PER_TURN = 6
 FILLER_LINE = "One moment while I check that for you."
 BRIDGE_LINE = "Sorry about that, I'm having a little trouble on my end. Let me continue."
 _DB_ERRORS = (psycopg.Error, PoolTimeout, DomainError, OSError)
+_STOPPING_TOOLS = frozenset({"record_dispute", "record_cease_request", "record_attorney", "record_bankruptcy",
+                             "record_wrong_party"})
 
 
 @dataclass
@@ -112,6 +114,7 @@ class Engine:
         self._pool = pool
         self._guard = SpeechGuard()
         self._clock = clock
+        self.clock = clock
         self._filler_after_s = filler_after_s
         self.ctx = ToolContext(call_id=started.call_id, call_sid=call_sid, simulated=started.simulated,
                                customer=customer, policy=policy, state=self.state, settings=settings,
@@ -352,12 +355,13 @@ class Engine:
         self.state.intents.append(intent.value)
 
     # ---- brains and tools -----------------------------------------------------------------------------------
-    async def run_tool(self, name: str, args: dict[str, Any]) -> AsyncIterator[EngineEvent]:
+    async def run_tool(self, name: str, args: dict[str, Any], *, before_verification: bool = False
+                       ) -> AsyncIterator[EngineEvent]:
         """A tool the engine runs itself (compliance actions); the model sees it in the history."""
         call_id = f"engine_{self._toolseq}"
         self.conversation.assistant("", [{"id": call_id, "type": "function",
                                           "function": {"name": name, "arguments": json.dumps(args)}}])
-        outcome = await self._execute(ToolCallRequest(call_id, name, args))
+        outcome = await self._execute(ToolCallRequest(call_id, name, args), before_verification=before_verification)
         self.conversation.tool(call_id, json.dumps(outcome.result, default=str))
         ev = ToolEvent(name, outcome.arguments, outcome.result, outcome.success)
         self.tool_log.append(ev)
@@ -496,7 +500,9 @@ class Engine:
                 yield ev
             self.finish("verification_failed", "verification_failed")
 
-    async def _execute(self, call: ToolCallRequest) -> ToolOutcome:
+    async def _execute(self, call: ToolCallRequest, *, before_verification: bool = False) -> ToolOutcome:
+        """Run one tool. `before_verification`: a fixed flow runs a tool that is safe before verification here
+        (a callback the person on the customer's own line asked for); brains never get this."""
         spec = TOOLS.get(call.name)
         t0 = time.perf_counter()
         args = call.arguments
@@ -506,7 +512,7 @@ class Engine:
             result, error = {"ok": False, "error": f"unknown tool {call.name!r}"}, "unknown_tool"
         elif args is None:
             result, error = {"ok": False, "error": "arguments were not valid JSON"}, "invalid_arguments"
-        elif spec.requires_verification and not self.state.verified:
+        elif spec.requires_verification and not self.state.verified and not before_verification:
             result, error = {"ok": False, "error": "the caller is not verified yet; verify first"}, "not_verified"
         elif call.name in COLLECTION_TOOLS and self.flows.collection_stopped:
             result, error = {"ok": False, "error": "collection has stopped on this call (a safety or legal intent); "
@@ -524,6 +530,8 @@ class Engine:
             except Exception:  # a bug must not end the call: the model is told, the log has the trace
                 log.exception("tool %s crashed", call.name, extra={"call_id": str(self.call_id)})
                 result, error = {"ok": False, "error": "internal error; do not retry this tool"}, "internal_error"
+        if error is None and call.name in _STOPPING_TOOLS:
+            self.flows.collection_stopped = True     # the brain recorded a legal intent itself
         result = json.loads(json.dumps(result, default=str))
         duration = (time.perf_counter() - t0) * 1000
         masked = mask_mapping(args if args is not None else {"raw": call.raw_arguments[:200]})

@@ -15,6 +15,7 @@ from shared.agent import compliance_port as cp
 from shared.agent.brains import language as lang
 from shared.agent.events import ComplianceNotice, EngineEvent
 from shared.agent.numbers import normalize_numbers
+from shared.agent.timeparse import UnparsableTime, parse_when
 from shared.compliance.intents import STOP_COLLECTING, Intent, normalize
 from shared.db import arrangements, calls
 
@@ -35,6 +36,13 @@ LINES: dict[str, dict[str, str]] = {
               "Am I speaking with {name}?",
         "es": "Me llamo {agent}, un asistente automatizado que llama de parte de {bank} por un asunto personal de "
               "negocios. ¿Hablo con {name}?"},
+    "who_is_calling_verify": {
+        "en": "My name is {agent}, an automated assistant calling from {bank} about a personal business matter. "
+              "Before I can say more, please tell me the last four digits of your account number and your ZIP or "
+              "postal code.",
+        "es": "Me llamo {agent}, un asistente automatizado que llama de parte de {bank} por un asunto personal de "
+              "negocios. Antes de continuar, dígame los últimos cuatro dígitos de su número de cuenta y su código "
+              "postal."},
     "emergency": {
         "en": "Oh no, please go and take care of that right now. We'll be in touch another time. Take care.",
         "es": "Por favor, vaya a atender eso ahora mismo. Nos comunicaremos en otro momento. Cuídese."},
@@ -185,6 +193,7 @@ class Flows:
         self.llm_told_language = False
         self.llm_continues = False                  # the llm brain converses in Spanish once the caller chooses it
         self._abuse_count = 0
+        self.proposed_time: str | None = None       # a callback time the agent offered, awaiting agreement
 
     # ---- helpers ----------------------------------------------------------------------------------------------
     def _line(self, key: str, **values: Any) -> list[EngineEvent]:
@@ -233,12 +242,14 @@ class Flows:
             async for ev in e.run_tool("end_call", {"reason": "collection_stopped"}):
                 yield ev
             return
-        if not e.state.verified and asks_who_is_calling(text):
-            if e.state.phase == "identify" or e.customer is not None:
-                for ev in self._line("who_is_calling"):
+        if not e.state.verified and asks_who_is_calling(text) and e.customer is not None:
+            if e.state.right_party:            # they said it is them: name the bank, then back to verification
+                for ev in self._line("who_is_calling_verify"):
                     yield ev
-                e.state.phase = "identify" if not e.state.right_party else e.state.phase
                 return
+            for ev in self._line("who_is_calling"):
+                yield ev
+            return
         if self.language == "es" and not self.llm_continues:
             async for ev in self._spanish_rules(text):
                 yield ev
@@ -443,6 +454,17 @@ class Flows:
             e.last_verify_args = {}
             async for ev in e.brain_turn(None, preset=[("verify_account", args)]):
                 yield ev
+        elif awaiting == "callback_when":
+            async for ev in self._callback_before_verification(text, ask_when=False):
+                yield ev
+        elif awaiting == "callback_confirm":
+            proposed, self.proposed_time = self.proposed_time, None
+            if proposed and is_yes(text, self.language):
+                async for ev in self._callback_before_verification(proposed, ask_when=False):
+                    yield ev
+                return
+            async for ev in self._callback_before_verification(text, ask_when=False, last_try=True):
+                yield ev
         elif awaiting == "spanish_choice":
             async for ev in self._spanish_choice(text):
                 yield ev
@@ -482,6 +504,10 @@ class Flows:
                 yield ev
             for ev in e.say(e.reprompt()):
                 yield ev
+        elif Intent.CALLBACK_REQUEST in found and not e.state.verified and e.customer is not None:
+            await e.apply_intent(Intent.CALLBACK_REQUEST, found[Intent.CALLBACK_REQUEST].evidence)
+            async for ev in self._callback_before_verification(text, ask_when=True):
+                yield ev
         elif Intent.HARDSHIP in found and e.state.verified and not e.state.hardship:
             e.state.hardship = True
             await e.apply_intent(Intent.HARDSHIP, found[Intent.HARDSHIP].evidence)
@@ -494,6 +520,53 @@ class Flows:
             self.e.conversation.messages.append({"role": "system", "content": (
                 "The caller speaks Spanish. From now on reply only in Spanish (español), short and plain, keeping "
                 "every rule above; the system plays the fixed disclosures itself.")})
+
+    # ---- a callback asked for before verification (the person on the customer's line is busy) -----------------
+    async def _callback_before_verification(self, text: str, *, ask_when: bool, last_try: bool = False
+                                            ) -> AsyncIterator[EngineEvent]:
+        """Book the time they name (inside the permitted window) without discussing anything; offer the earliest
+        allowed time when theirs is outside it, and book that only when they agree."""
+        e = self.e
+        try:
+            parse_when(text, e.clock())
+        except UnparsableTime:
+            if ask_when:
+                for ev in e.say("No problem. When would be a better time to call you back?"
+                                if self.language == "en" else "No hay problema. ¿A qué hora le conviene que le "
+                                                              "llamemos?"):
+                    yield ev
+                self.awaiting = "callback_when"
+                return
+            for ev in e.say("No problem, we'll try you another time. Goodbye." if self.language == "en" else
+                            "No hay problema, le llamaremos en otro momento. Adiós."):
+                yield ev
+            e.finish("completed_no_arrangement", "callback_unspecified")
+            return
+        outcome: Any = None
+        async for ev in e.run_tool("schedule_callback", {"when": text, "reason": "asked for a call back"},
+                                   before_verification=True):
+            outcome = ev
+            yield ev
+        result = getattr(outcome, "result", {}) or {}
+        if result.get("scheduled"):
+            for ev in e.say(f"No problem. I'll call you back {result['spoken']}. Goodbye." if self.language == "en"
+                            else f"De acuerdo. Le llamaremos {result['spoken']}. Adiós."):
+                yield ev
+            e.finish("callback_scheduled", "callback_requested")
+            return
+        proposed = result.get("nearest_allowed_spoken")
+        if proposed and not last_try:
+            self.proposed_time = str(proposed)
+            self.awaiting = "callback_confirm"
+            for ev in e.say(f"I'm not able to call then. The earliest I can call is {proposed}. Would that work?"
+                            if self.language == "en" else
+                            f"No puedo llamar a esa hora. Lo más pronto posible es {proposed}. ¿Le parece bien?"):
+                yield ev
+            return
+        for ev in e.say("No problem, we'll try you another time. Goodbye." if self.language == "en" else
+                        "No hay problema, le llamaremos en otro momento. Adiós."):
+            yield ev
+        e.finish("completed_no_arrangement", "callback_unspecified")
 
     # ---- right-party identification (fixed flow) ----------------------------------------------------------------
     async def identify(self, text: str) -> AsyncIterator[EngineEvent]:

@@ -21,8 +21,8 @@ SCENARIOS = load_all()
 REFERENCE_STEPS: dict[str, list[BrainStep]] = {}
 
 
-def test_there_are_at_least_twenty_scenarios() -> None:
-    assert len(SCENARIOS) >= 20
+def test_there_are_at_least_sixty_scenarios() -> None:
+    assert len(SCENARIOS) >= 60
 
 
 def script_from(steps: list[BrainStep]) -> list[Reply]:
