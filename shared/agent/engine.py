@@ -126,6 +126,9 @@ class Engine:
         self._dtmf = ""
         self.identify_misses = 0
         self._hold_turn = False                   # a fixed step asked the caller something: the brain waits
+        self._timing: TurnTiming | None = None    # the turn being handled (brain metrics land here)
+        # The transport's telemetry hook: brain timings as they happen (the voice pipeline's TurnClock).
+        self.metric_listener: Callable[[str, float], None] | None = None
         self.last_verify_args: dict[str, Any] = {}  # the factors of the last verify_account (never logged)
         self._closed = False
         self.transcript: list[tuple[str, str, bool]] = []
@@ -156,6 +159,7 @@ class Engine:
         if self.state.ended and not isinstance(event, HangUp):
             return
         timing = TurnTiming(turn=self.state.turn, kind=type(event).__name__, brain=self.brain.name)
+        self._timing = timing
         t0 = time.perf_counter()
         source: AsyncIterator[EngineEvent]
         if isinstance(event, CallStarted):
@@ -174,7 +178,6 @@ class Engine:
                 timing.first_speech_ms = (time.perf_counter() - t0) * 1000
             yield out
         timing.total_ms = (time.perf_counter() - t0) * 1000
-        timing.llm_ttft_ms = getattr(self.brain, "last_ttft_ms", None) if self.brain.name == "llm" else None
         self.timings.append(timing)             # in memory only: the transport owns turn_metrics rows
         self.state.turn += 1
         if self.state.ended:
@@ -445,7 +448,15 @@ class Engine:
         return TurnInput(user_text=user_text, tool_results=list(outcomes), state=self.state, customer=self.customer,
                          policy=self.ctx.policy, tactic=self.tactic, conversation=self.conversation,
                          agent_name=self.settings.agent_name, bank_name=self.settings.bank_name,
-                         callback_number=self.settings.callback_number, now_iso=self._clock().isoformat())
+                         callback_number=self.settings.callback_number, now_iso=self._clock().isoformat(),
+                         on_metric=self._on_brain_metric)
+
+    def _on_brain_metric(self, name: str, value: float) -> None:
+        """The telemetry hook brains report their own timings through (the first token of this turn counts)."""
+        if name == "llm_ttft_ms" and self._timing is not None and self._timing.llm_ttft_ms is None:
+            self._timing.llm_ttft_ms = value
+        if self.metric_listener is not None:
+            self.metric_listener(name, value)
 
     async def _tool_with_filler(self, call: ToolCallRequest, outcomes: list[ToolOutcome]) -> AsyncIterator[EngineEvent]:
         spec = TOOLS.get(call.name)

@@ -113,6 +113,8 @@ class LlmBrain:
         if opened is None:
             raise BrainUnavailable("no first token")
         stream, (iterator, first) = opened
+        if self.last_ttft_ms is not None:
+            turn.report("llm_ttft_ms", self.last_ttft_ms)
         fragments = _Fragments()
         try:
             chunk = first
