@@ -6,6 +6,7 @@ Whether a time may be booked is not decided here: the calling window belongs to 
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date, datetime, time, timedelta
 
 from shared.agent.numbers import normalize_numbers
@@ -41,9 +42,32 @@ def _ordinal_words(text: str) -> str:
     return re.sub(r"\b(" + "|".join(_ORDINALS) + r")\b", lambda m: f"{_ORDINALS[m.group(1)]}th", text)
 
 
+# Spanish callers' times ('mañana a las diez de la mañana', 'el lunes por la tarde'), read into English words.
+_SPANISH = [(r"\bpasado manana\b", "day after tomorrow"), (r"\bde la manana\b", "am"), (r"\bpor la manana\b", "morning"),
+            (r"\bde la tarde\b", "pm"), (r"\bde la noche\b", "pm"), (r"\bpor la tarde\b", "afternoon"),
+            (r"\bpor la noche\b", "evening"), (r"\bmanana\b", "tomorrow"), (r"\bhoy\b", "today"),
+            (r"\besta tarde\b", "this afternoon"), (r"\bmediodia\b", "noon"), (r"\ba las\b", "at"), (r"\ba la\b", "at"),
+            (r"\by media\b", ":30"), (r"\by cuarto\b", ":15"), (r"\blunes\b", "monday"), (r"\bmartes\b", "tuesday"),
+            (r"\bmiercoles\b", "wednesday"), (r"\bjueves\b", "thursday"), (r"\bviernes\b", "friday"),
+            (r"\bsabado\b", "saturday"), (r"\bdomingo\b", "sunday"), (r"\buna\b", "one"), (r"\bdos\b", "two"),
+            (r"\btres\b", "three"), (r"\bcuatro\b", "four"), (r"\bcinco\b", "five"), (r"\bseis\b", "six"),
+            (r"\bsiete\b", "seven"), (r"\bocho\b", "eight"), (r"\bnueve\b", "nine"), (r"\bdiez\b", "ten"),
+            (r"\bonce\b", "eleven"), (r"\bdoce\b", "twelve")]
+_SPANISH_HINT = re.compile(r"\b(manana|hoy|las|lunes|martes|miercoles|jueves|viernes|sabado|domingo|tarde|noche)\b")
+
+
+def _fold(text: str) -> str:
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+
+
 def _prepare(words: str) -> str:
     """Lower case, 'a.m.' / 'a m' → 'am', clock words → 'h:mm', ordinals → '15th', number words → numerals."""
     text = words.lower().replace("’", "'")
+    if _SPANISH_HINT.search(_fold(text)):
+        text = _fold(text)
+        for rx, english in _SPANISH:
+            text = re.sub(rx, english, text)
+        text = re.sub(r"(\w+) :(\d\d)", r"\1:\2", text)
     text = re.sub(r"\b([ap])\.\s?m\.?(?=\W|$)", r"\1m", text)
     text = re.sub(r"\b(\d{1,2}|" + "|".join(_HOUR_WORDS) + r")\s+([ap])\s?m\b", r"\1 \2m", text)
     text = text.replace("in the morning", "am").replace("in the evening", "pm").replace("at night", "pm")

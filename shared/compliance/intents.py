@@ -254,6 +254,7 @@ _PATTERNS: dict[Intent, re.Pattern[str]] = {
         r"paperwork|documents|documentation|contract)\b",
         r"\bprove it\b|\bproof (of|that) (this|the|i owe)\b|\b(need|want) proof\b|\bproof in writing\b",
         r"\b(documentation|documents|paperwork) (of|for|showing|on) (this|the|that)\b|\bsee the paperwork\b",
+        r"\b(want|need|send|get me|like|mail|request\w*|see|give me|write|put (it|that|this) in)\b.{0,20}"
         r"\b(a|the) letter\b(?! from (my|the) (lawyer|attorney))",
         r"\bverify (the|this) debt\b",
     ),

@@ -166,3 +166,13 @@ async def set_preferred_language(conn: AsyncConnection, customer_id: uuid.UUID, 
     """The language later calls start in (ISO 639-1, e.g. 'es'); 'en' stores NULL (the default)."""
     await conn.execute("UPDATE customers SET preferred_language = %s WHERE id = %s",
                        (None if language == "en" else language, customer_id))
+
+
+async def find_for_verification(conn: AsyncConnection, account_last_4: str, postal_code: str) -> list[Customer]:
+    """Customers whose account ends in these four digits and whose postal code matches (spaces and case ignored):
+    how an inbound caller from an unknown number is found. At most a handful; the caller must match exactly one."""
+    async with conn.cursor(row_factory=class_row(Customer)) as cur:
+        await cur.execute("SELECT * FROM customers WHERE account_last_4 = %s AND "
+                          "upper(replace(replace(postal_code, ' ', ''), '-', '')) = %s LIMIT 5",
+                          (account_last_4, postal_code))
+        return await cur.fetchall()

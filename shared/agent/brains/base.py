@@ -2,7 +2,7 @@
 say and/or tool calls. The engine runs tools, guards text and persists everything; brains only decide."""
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -154,6 +154,12 @@ class TurnInput:
     callback_number: str
     now_iso: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    on_metric: Callable[[str, float], None] | None = None   # the telemetry hook ('llm_ttft_ms', ms) for this turn
+
+    def report(self, name: str, value: float) -> None:
+        """A brain reports a timing of its own (e.g. its first-token time) for this turn's metrics."""
+        if self.on_metric is not None:
+            self.on_metric(name, value)
 
 
 class BrainUnavailable(Exception):

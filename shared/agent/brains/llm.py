@@ -185,6 +185,7 @@ class LlmBrain:
             if metrics.ttft_ms is None:
                 metrics.ttft_ms = (loop.time() - started) * 1000
                 note_llm_first_token()
+                turn.report("llm_ttft_ms", metrics.ttft_ms)       # the telemetry hook of this turn
             calls: list[ToolCallRequest] = []
             async for out in self._read(opened, metrics):
                 if isinstance(out, TextDelta):

@@ -71,3 +71,21 @@ def test_whole_callback_phrases() -> None:
     assert parse_when("the 15th", NOW) == datetime(2026, 12, 15, 10, 0, tzinfo=NY)
     assert parse_when("at 9", NOW) == datetime(2026, 11, 25, 9, 0, tzinfo=NY)       # 9:00 today has passed
     assert parse_when("7am", NOW) == parse_when("seven a.m.", NOW) == parse_when("7 a.m.", NOW)
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("mañana a las diez de la mañana", datetime(2026, 11, 25, 10, 0, tzinfo=NY)),
+    ("el lunes por la tarde", datetime(2026, 11, 30, 14, 0, tzinfo=NY)),
+    ("hoy a las cinco y media de la tarde", datetime(2026, 11, 24, 17, 30, tzinfo=NY)),
+])
+def test_spanish_callback_times(text: str, expected: datetime) -> None:
+    assert parse_when(text, NOW) == expected
+
+
+def test_per_language_voice_and_stt_settings() -> None:
+    from shared.settings import load_settings
+
+    s = load_settings(cartesia_voice_id="voice-en", cartesia_voice_id_es="voice-es")
+    assert (s.voice_for("en"), s.voice_for("es"), s.voice_for("fr")) == ("voice-en", "voice-es", "voice-en")
+    assert (s.stt_language_for("en"), s.stt_language_for("es")) == ("en", "es")
+    assert load_settings(cartesia_voice_id="voice-en").voice_for("es") == "voice-en"

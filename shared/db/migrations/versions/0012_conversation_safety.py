@@ -21,9 +21,21 @@ ALTER TABLE customers
   ADD COLUMN validation_sent_at      TIMESTAMPTZ,
   ADD COLUMN preferred_language      TEXT CHECK (preferred_language ~ '^[a-z]{2,3}$');
 CREATE INDEX customers_sensitive_hold ON customers (sensitive_hold_at) WHERE sensitive_hold_at IS NOT NULL;
+-- New call outcomes: the safety and legal situations end a call with their own outcome.
+ALTER TABLE calls DROP CONSTRAINT IF EXISTS calls_outcome_check;
+ALTER TABLE calls ADD CONSTRAINT calls_outcome_check CHECK (outcome IN ('payment_arranged','promise_to_pay',
+  'callback_scheduled','transferred','refused','disputed','cease_requested','attorney','bankruptcy','wrong_party',
+  'verification_failed','voicemail','no_answer','busy','failed','hung_up','completed_no_arrangement','hardship',
+  'fraud','already_paid','validation_requested','sensitive_hold','emergency'));
 """
 
 DOWNGRADE = r"""
+UPDATE calls SET outcome = 'disputed' WHERE outcome IN ('fraud', 'already_paid', 'validation_requested');
+UPDATE calls SET outcome = 'completed_no_arrangement' WHERE outcome IN ('sensitive_hold', 'emergency');
+ALTER TABLE calls DROP CONSTRAINT IF EXISTS calls_outcome_check;
+ALTER TABLE calls ADD CONSTRAINT calls_outcome_check CHECK (outcome IN ('payment_arranged','promise_to_pay',
+  'callback_scheduled','transferred','refused','disputed','cease_requested','attorney','bankruptcy','wrong_party',
+  'verification_failed','voicemail','no_answer','busy','failed','hung_up','completed_no_arrangement','hardship'));
 DROP INDEX IF EXISTS customers_sensitive_hold;
 ALTER TABLE customers
   DROP COLUMN IF EXISTS preferred_language,
