@@ -54,8 +54,8 @@ _ASK_VERIFY = (
     "I just need two details first: your account's last four digits and your ZIP or postal code.",
 )
 _ACK = (   # one sentence each, by empathy band
-    ("I understand.", "Okay, I hear you."),
-    ("I understand, and thank you for telling me.", "I hear you, thanks for being honest with me."),
+    ("Understood.", "I see."),
+    ("I understand.", "I hear you."),
     ("I'm sorry this is stressful, and I understand.", "That sounds frustrating, and I understand."),
     ("I'm really sorry you're dealing with this; it's a lot to handle.",
      "I hear you, and I'm sorry it feels this way."),
