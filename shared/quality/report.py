@@ -322,12 +322,12 @@ def parse_args(argv: Sequence[str] | None = None, *, now: datetime | None = None
     return args
 
 
-async def _main(argv: Sequence[str] | None = None) -> int:
-    from shared.db.pool import open_pool
+async def _run(args: argparse.Namespace, database_url: str) -> int:
+    from psycopg_pool import AsyncConnectionPool
 
-    args = parse_args(argv)
     period = Period(args.start, args.end, args.call_ids)
-    pool = await open_pool()
+    pool = AsyncConnectionPool(database_url, min_size=1, max_size=2, open=False)
+    await pool.open(wait=True)
     try:
         async with pool.connection() as conn:
             report, plots = await generate(conn, period, load_thresholds(args.thresholds))
@@ -338,9 +338,29 @@ async def _main(argv: Sequence[str] | None = None) -> int:
           f"({report.period_from} → {report.period_to})")
     for reason in report.reasons:
         print(f"  - {reason}")
-    print(f"wrote {path} and {path.with_suffix('.json')}")
+    print(f"wrote {path.resolve()} and {path.with_suffix('.json').name}")
     return 0
 
 
+def main(argv: Sequence[str] | None = None) -> int:
+    """DATABASE_URL, else the embedded PostgreSQL of `make dev` (as `make demo` does), migrated to head."""
+    import importlib
+
+    from shared.db.migrate import upgrade
+    from shared.settings import get_settings
+
+    args = parse_args(argv)
+    url = get_settings().database_url
+    server = None
+    if not url:
+        server, url = importlib.import_module("devhost.embedded_pg").start_embedded_postgres()
+    try:
+        upgrade(url)
+        return asyncio.run(_run(args, url))
+    finally:
+        if server is not None:
+            server.cleanup()
+
+
 if __name__ == "__main__":
-    sys.exit(asyncio.run(_main()))
+    sys.exit(main())
