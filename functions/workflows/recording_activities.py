@@ -17,14 +17,15 @@ import azure.durable_functions as df
 from fastapi import FastAPI
 from psycopg_pool import AsyncConnectionPool
 
+from functions.workflows import names
 from functions.workflows.activities import Activity
 from shared.quality.recording_analysis import analyze_call_recording
 from shared.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
 
-RECORDING_ORCHESTRATOR = "recording_analysis_orchestrator"
-ACT_RECORDING_ANALYZE = "wf_recording_analyze"
+RECORDING_ORCHESTRATOR = names.RECORDING_ORCHESTRATOR
+ACT_RECORDING_ANALYZE = names.ACT_RECORDING_ANALYZE
 RETRY_FIRST_MS = 60_000
 RETRY_ATTEMPTS = 3
 
