@@ -2,17 +2,22 @@
 Twilio fake (basic auth), detects speech per channel and stores per-turn gaps within ±20 ms of what was heard."""
 from __future__ import annotations
 
+import dataclasses
 import io
 import struct
 import wave
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from psycopg import AsyncConnection
 
+from shared.quality.dataset import Period
 from shared.quality.recording_analysis import Segment, analyze_wav, reply_gaps
+from shared.quality.report import generate
 from tests.fakes.cartesia_stt import SttFakeConfig
 from tests.fakes.cartesia_tts import TtsFakeConfig
 from tests.integration.quality.recorded_call import RecordingCaller, spoken
+from tests.integration.quality.test_report import small_sample_thresholds
 from tests.integration.telephony.conftest import PUBLIC_BASE, Api
 from tests.integration.voice import harness
 from tests.integration.voice.harness import voice_stack, wait_until
@@ -59,6 +64,16 @@ async def test_recording_gaps_match_what_the_caller_heard(api: Api, conn: AsyncC
         assert gap >= CONFIGURED_MS - 20      # the fakes' latencies are the floor of what a caller can hear
     media_fetches = [r for r in api.fake.requests if r.path.endswith(f"/Recordings/{sid}.wav")]
     assert len(media_fetches) == 1 and media_fetches[0].authorized
+
+    # the report puts the service's own figure beside the one heard on the recording, turn by turn
+    thresholds = small_sample_thresholds()
+    report, _ = await generate(conn, Period(datetime.now(UTC) - timedelta(hours=1), datetime.now(UTC),
+                                            (call_id,)), dataclasses.replace(
+        thresholds, sample=dataclasses.replace(thresholds.sample, min_turns=3, min_recorded_calls=1)))
+    side = report.side_by_side
+    print(f"service P50 {side.service_p50} ms, recording P50 {side.recording_p50} ms")
+    assert side.turns == 3 and side.recording_p50 == pytest.approx(sorted(measured)[1])
+    assert side.service_p50 is not None and side.mean_difference_ms is not None
 
 
 async def test_an_unreadable_recording_is_stored_as_failed_with_the_reason(api: Api, conn: AsyncConnection) -> None:

@@ -29,7 +29,7 @@ export function ReviewPanel({ callId, transcript }: { callId: string; transcript
   );
 }
 
-function RecordingPlayer({ callId }: { callId: string }) {
+export function RecordingPlayer({ callId }: { callId: string }) {
   const [src, setSrc] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
