@@ -118,3 +118,33 @@ def test_silence_has_no_turns_and_overlaps_are_not_replies() -> None:
     assert [(g.turn, g.gap_ms) for g in reply_gaps(caller, agent)] == [(1, 300.0)]
 
 
+
+
+async def test_configured_gaps_between_caller_speech_and_tts_audio_are_measured_within_20_ms() -> None:
+    """Both channels from the fakes' own audio (espeak caller speech, the TTS fake's synthesiser) laid out with
+    configured gaps on the bridge's 20 ms clock, independent of machine speed."""
+    from tests.fakes.cartesia_tts import synthesize
+    from tests.integration.quality.recorded_call import ULAW
+
+    configured = [260, 480, 740, 1220]
+    caller, agent = bytearray(b"\xff" * 4000), bytearray(b"\xff" * 4000)   # 0.5 s of silence first
+    for i, gap in enumerate(configured):
+        said = await spoken(LINES[i % len(LINES)])
+        reply = await synthesize(f"Reply number {i + 1}. Thanks.", wpm=260)
+        end = len(caller) + len(said)
+        caller += said + b"\xff" * (gap * 8 + len(reply) + 6000)
+        agent += b"\xff" * (end - len(agent) + gap * 8)
+        agent += reply
+        agent += b"\xff" * (len(caller) - len(agent))
+    pcm = [v for a, b in zip(caller, agent, strict=True) for v in (ULAW[a], ULAW[b])]
+    buf = io.BytesIO()
+    with wave.open(buf, "wb") as w:
+        w.setnchannels(2)
+        w.setsampwidth(2)
+        w.setframerate(8000)
+        w.writeframes(struct.pack(f"<{len(pcm)}h", *pcm))
+    gaps = analyze_wav(buf.getvalue()).gaps
+    print("configured", configured, "measured", [g.gap_ms for g in gaps])
+    assert [g.turn for g in gaps] == [1, 2, 3, 4]
+    for want, got in zip(configured, gaps, strict=True):
+        assert abs(got.gap_ms - want) <= 20, (want, got)
