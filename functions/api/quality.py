@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 from fastapi.responses import HTMLResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -34,9 +34,13 @@ MAX_CALLS = 200
 
 
 def _period(start: datetime | None, end: datetime | None, calls: list[uuid.UUID] | None) -> Period:
-    end = end or datetime.now(UTC)
-    start = start or end - timedelta(days=7)
-    start, end = (t if t.tzinfo else t.replace(tzinfo=UTC) for t in (start, end))
+    try:
+        end = end or datetime.now(UTC)
+        start = start or end - timedelta(days=7)
+        start, end = (t if t.tzinfo else t.replace(tzinfo=UTC) for t in (start, end))
+        start.astimezone(UTC), end.astimezone(UTC)
+    except OverflowError:
+        raise ProblemError(422, "the period is outside the supported dates", title="Invalid period") from None
     if start >= end:
         raise ProblemError(422, "'from' must be before 'to'", title="Invalid period")
     if end - start > MAX_PERIOD:
@@ -170,11 +174,9 @@ async def rate(call_id: uuid.UUID, body: RatingIn, principal: Supervisor, conn: 
 
 
 @router.put("/calls/{call_id}/transcript/{seq}/correction", response_model=CorrectionOut, responses=WRITE_ERRORS)
-async def correct(call_id: uuid.UUID, seq: int, body: CorrectionIn, principal: Supervisor, conn: DB,
-                  audit: Audit) -> CorrectionOut:
+async def correct(call_id: uuid.UUID, seq: Annotated[int, Path(ge=0, le=2_147_483_647)], body: CorrectionIn,
+                  principal: Supervisor, conn: DB, audit: Audit) -> CorrectionOut:
     """Record what transcript line `seq` should have said (the original line is kept unchanged)."""
-    if seq < 0:
-        raise ProblemError(422, "seq must be ≥ 0", title="Invalid transcript line")
     correction = await reviews.correct_line(conn, call_id, seq, principal.subject, body.text.strip())
     await audit.record(conn, action="call.transcript_correct", resource_type="call", resource_id=call_id,
                        after={"seq": seq, "reviewer": principal.subject})
