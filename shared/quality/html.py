@@ -62,11 +62,12 @@ def _rating_rows(rows: list[RatingFigure]) -> str:
                    f"<td class=num>{_num(r.overall)}</td></tr>" for r in rows)
 
 
-def _plots(report: QualityReport, data: PlotData | None, min_samples: int) -> str:
+def _plots(report: QualityReport, data: PlotData | None) -> str:
     if data is None or not plotting.available():
         return ('<p class="muted">Plots are drawn by <code>make report</code> (matplotlib is a development '
                 "dependency, not installed in the Function app); every figure above is in this page and its JSON.</p>")
     parts = []
+    min_samples = data.min_samples
     labels = {f.key: f.label for f in report.components}
     series = [(labels[k], v) for k, v in data.components.items()]
     series += [(f"Voice-to-voice, {f.label.lower()}", data.kinds.get(f.key, [])) for f in report.reply_kinds
@@ -90,11 +91,8 @@ def _plots(report: QualityReport, data: PlotData | None, min_samples: int) -> st
     return "\n".join(parts)
 
 
-def render_html(report: QualityReport, data: PlotData | None, *, plot_min_samples: int | None = None) -> str:
+def render_html(report: QualityReport, data: PlotData | None) -> str:
     """The whole page. `data` None (or no matplotlib) leaves the plots out with a note saying where they are."""
-    from shared.quality.thresholds import load_thresholds
-
-    min_plot = plot_min_samples if plot_min_samples is not None else load_thresholds().sample.plot_min_samples
     r = report
     reasons = "".join(f"<li>{escape(x)}</li>" for x in r.reasons)
     side = r.side_by_side
@@ -160,6 +158,6 @@ Thresholds v{escape(r.thresholds_version)}, approved by {escape(r.thresholds_app
 {t.word_errors} word errors. WER {_num(t.wer_pct, 2)} % · accuracy {_num(t.accuracy_pct, 2)} %
 {"" if t.enough else '<span class="thin">(not enough reviewed words for a verdict)</span>'}</p>
 
-<h2>Plots</h2>{_plots(r, data, min_plot)}
+<h2>Plots</h2>{_plots(r, data)}
 </main></body></html>
 """

@@ -62,6 +62,7 @@ class PlotData:
     components: dict[str, list[float]]
     kinds: dict[str, list[float]]
     recorded: list[float]
+    min_samples: int          # fewer values than this are not plotted
 
 
 def _values(turns: Iterable[TurnRow], attr: str) -> list[float]:
@@ -271,7 +272,7 @@ def build_report(data: Dataset, period: Period, thresholds: Thresholds, *, now: 
         overall=overall, reasons=reasons, samples=b.samples(sample_calls))
     plots = PlotData(components={attr: _values(data.turns, attr) for attr, _ in COMPONENTS},
                      kinds={k: _values((t for t in data.turns if t.kind == k), "voice_to_voice_ms") for k in KINDS},
-                     recorded=[g.gap_ms for g in data.gaps])
+                     recorded=[g.gap_ms for g in data.gaps], min_samples=thresholds.sample.plot_min_samples)
     return report, plots
 
 
