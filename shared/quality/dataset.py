@@ -51,7 +51,7 @@ class CallRow:
 class TurnRow:
     call_id: uuid.UUID
     turn: int
-    speech_end_at: datetime | None
+    turn_start_at: datetime | None   # the caller's speech end, else the time of the caller's line
     stt_ms: float | None
     llm_ttft_ms: float | None
     first_sentence_ms: float | None
@@ -65,7 +65,7 @@ class TurnRow:
 
     @property
     def kind(self) -> ReplyKind:
-        return classify(has_speech_end=self.speech_end_at is not None, tools=self.tools, agent_text=self.agent_text)
+        return classify(has_speech_end=self.turn_start_at is not None, tools=self.tools, agent_text=self.agent_text)
 
 
 @dataclass(frozen=True)
@@ -111,20 +111,24 @@ SELECT c.id, c.direction, c.call_type, c.status, bt.name AS tactic,
   FROM calls c LEFT JOIN behavioral_tactics bt ON bt.id = c.tactic_id LEFT JOIN customers cu ON cu.id = c.customer_id
  WHERE {where} ORDER BY c.started_at, c.id"""
 
-# A turn's window runs from its caller speech end to the next turn's: tools and agent lines inside it are its own.
+# A turn's window runs from the caller's speech end to the next turn's: tools and agent lines inside it are its own.
+# Without a recorded speech end (e.g. simulated calls), turn n starts at the caller's n-th transcript line.
 _TURNS = """
-WITH t AS (
-  SELECT m.*, LEAD(m.speech_end_at) OVER (PARTITION BY m.call_id ORDER BY m.turn) AS next_end
-    FROM turn_metrics m JOIN calls c ON c.id = m.call_id WHERE {where})
-SELECT t.call_id, t.turn, t.speech_end_at, t.stt_ms::float8 AS stt_ms, t.llm_ttft_ms::float8 AS llm_ttft_ms,
+WITH a AS (
+  SELECT m.*, COALESCE(m.speech_end_at, CASE WHEN m.turn > 0 THEN (
+           SELECT e.spoken_at FROM call_transcript_entries e WHERE e.call_id = m.call_id AND e.speaker = 'caller'
+            ORDER BY e.seq OFFSET m.turn - 1 LIMIT 1) END) AS turn_start_at
+    FROM turn_metrics m JOIN calls c ON c.id = m.call_id WHERE {where}),
+t AS (SELECT a.*, LEAD(a.turn_start_at) OVER (PARTITION BY a.call_id ORDER BY a.turn) AS next_start FROM a)
+SELECT t.call_id, t.turn, t.turn_start_at, t.stt_ms::float8 AS stt_ms, t.llm_ttft_ms::float8 AS llm_ttft_ms,
        t.first_sentence_ms::float8 AS first_sentence_ms, t.tts_ttfb_ms::float8 AS tts_ttfb_ms,
        t.first_frame_ms::float8 AS first_frame_ms, t.voice_to_voice_ms::float8 AS voice_to_voice_ms,
        t.overhead_ms::float8 AS overhead_ms, t.interrupted,
-       (SELECT count(*) FROM tool_executions te WHERE te.call_id = t.call_id AND te.executed_at >= t.speech_end_at
-           AND (t.next_end IS NULL OR te.executed_at < t.next_end))::int AS tools,
+       (SELECT count(*) FROM tool_executions te WHERE te.call_id = t.call_id AND te.executed_at >= t.turn_start_at
+           AND (t.next_start IS NULL OR te.executed_at < t.next_start))::int AS tools,
        (SELECT string_agg(e.text, ' ' ORDER BY e.seq) FROM call_transcript_entries e
-         WHERE e.call_id = t.call_id AND e.speaker = 'agent' AND e.spoken_at >= t.speech_end_at
-           AND (t.next_end IS NULL OR e.spoken_at < t.next_end)) AS agent_text
+         WHERE e.call_id = t.call_id AND e.speaker = 'agent' AND e.spoken_at >= t.turn_start_at
+           AND (t.next_start IS NULL OR e.spoken_at < t.next_start)) AS agent_text
   FROM t ORDER BY t.call_id, t.turn"""
 
 _GAPS = """

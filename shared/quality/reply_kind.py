@@ -1,9 +1,9 @@
 """Which kind of reply a turn was, from what the turn did: tool-based, multi-turn or simple.
 
-- tool: at least one tool ran between the caller's speech end and the next caller turn;
+- tool: at least one tool ran between the caller's speech end (without one: the caller's line) and the next turn;
 - multi_turn: no tool, but the agent's answer spanned two or more sentences (a composed, context-dependent reply);
 - simple: no tool and a one-sentence answer (acknowledgements, short questions);
-- unclassified: the turn has no caller speech end (the greeting) or no agent text was recorded for it.
+- unclassified: the turn answers no caller speech (the greeting) or no agent text was recorded for it.
 """
 from __future__ import annotations
 

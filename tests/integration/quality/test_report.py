@@ -180,3 +180,24 @@ def test_cli_defaults_to_the_last_seven_days_and_rejects_bad_input() -> None:
         parse_args(["--from", "2026-11-02", "--to", "2026-11-01"], now=now)
     with pytest.raises(SystemExit):
         parse_args(["--calls", "not-a-uuid"], now=now)
+
+
+async def test_turns_without_a_speech_end_are_classified_from_the_callers_lines(conn: AsyncConnection) -> None:
+    """Simulated calls record no speech end: turn n then starts at the caller's n-th line."""
+    from shared.db import calls
+
+    row = await calls.create_call(conn, calls.NewCall(direction="outbound", call_type="simulated"))
+    await conn.execute("UPDATE calls SET started_at = %s WHERE id = %s", (T0, row.id))
+    at = [T0 + timedelta(seconds=s) for s in range(0, 100, 5)]
+    script = [("agent", "Hello, this is Archer."), ("caller", "yes"), ("agent", "Thanks."),
+              ("caller", "what are my options"), ("agent", "You can pay in full. Or over three months."),
+              ("caller", "three months"), ("agent", "Done.")]
+    for seq, (speaker, text) in enumerate(script):
+        await calls.add_transcript_entry(conn, row.id, seq, speaker, text, spoken_at=at[seq])
+    await calls.add_tool_execution(conn, row.id, 0, "calculate_payment_plan", {}, {}, success=True, duration_ms=2,
+                                   executed_at=at[5] + timedelta(seconds=1))
+    for turn in range(4):
+        await calls.record_turn_metrics(conn, calls.TurnMetrics(call_id=row.id, turn=turn, voice_to_voice_ms=100.0))
+    report, _ = await generate(conn, PERIOD, small_sample_thresholds(), now=T0)
+    kinds = {f.key: f.summary.n for f in report.reply_kinds}
+    assert kinds == {"simple": 1, "multi_turn": 1, "tool": 1, "unclassified": 1}   # the greeting is turn 0
