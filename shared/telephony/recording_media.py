@@ -31,11 +31,14 @@ class RecordingUnavailableError(TelephonyError):
         self.status = status
 
 
-def media_url(recording_url: str, settings: Settings) -> str:
-    """The WAV media URL of a recording resource URL (RecordingUrl from the callback), rebased for a fake."""
+def media_url(recording_url: str, settings: Settings, *, channels: int | None = None) -> str:
+    """The WAV media URL of a recording resource URL (RecordingUrl from the callback), rebased for a fake;
+    `channels=2` asks for the per-leg file (Twilio's RequestedChannels) rather than a downmix."""
     base = recording_url[:-len(".json")] if recording_url.endswith(".json") else recording_url
     if not base.endswith((".wav", ".mp3")):
         base += MEDIA_SUFFIX
+    if channels is not None:
+        base += f"?RequestedChannels={channels}"
     return rebase_url(base, settings.twilio_api_base)
 
 
@@ -47,10 +50,11 @@ class MediaStream:
 
 
 @contextlib.asynccontextmanager
-async def open_recording(settings: Settings, recording_url: str) -> AsyncIterator[MediaStream]:
+async def open_recording(settings: Settings, recording_url: str, *,
+                         channels: int | None = None) -> AsyncIterator[MediaStream]:
     """The recording's media as a stream of chunks; RecordingUnavailableError when Twilio refuses it."""
     sid, token = _credentials(settings)
-    url = media_url(recording_url, settings)
+    url = media_url(recording_url, settings, channels=channels)
     async with aiohttp.ClientSession(timeout=TIMEOUT) as session:
         response = await session.get(url, headers={"Authorization": _basic_auth(sid, token)}, allow_redirects=False)
         try:
@@ -69,10 +73,10 @@ async def open_recording(settings: Settings, recording_url: str) -> AsyncIterato
             response.release()
 
 
-async def fetch_recording(settings: Settings, recording_url: str) -> bytes:
-    """The whole recording (bounded by MAX_BYTES)."""
+async def fetch_recording(settings: Settings, recording_url: str, *, channels: int | None = 2) -> bytes:
+    """The whole recording (bounded by MAX_BYTES), by default as its two channels."""
     out = bytearray()
-    async with open_recording(settings, recording_url) as media:
+    async with open_recording(settings, recording_url, channels=channels) as media:
         async for chunk in media.chunks:
             out += chunk
             if len(out) > MAX_BYTES:

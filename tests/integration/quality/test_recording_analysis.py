@@ -64,6 +64,7 @@ async def test_recording_gaps_match_what_the_caller_heard(api: Api, conn: AsyncC
         assert gap >= CONFIGURED_MS - 20      # the fakes' latencies are the floor of what a caller can hear
     media_fetches = [r for r in api.fake.requests if r.path.endswith(f"/Recordings/{sid}.wav")]
     assert len(media_fetches) == 1 and media_fetches[0].authorized
+    assert media_fetches[0].params.get("RequestedChannels") == ["2"]      # the per-leg file, not a downmix
 
     # the report puts the service's own figure beside the one heard on the recording, turn by turn
     thresholds = small_sample_thresholds()
