@@ -72,6 +72,7 @@ class Conversation:
 
     messages: list[dict[str, Any]] = field(default_factory=list)
     interrupted_after: str | None = None      # what the caller heard of the agent's last, interrupted reply
+    _deferred: list[dict[str, Any]] = field(default_factory=list)   # said while tool results were outstanding
 
     def user(self, text: str) -> None:
         self.settle_tool_calls()
@@ -80,20 +81,39 @@ class Conversation:
     def assistant(self, text: str, tool_calls: list[dict[str, Any]] | None = None) -> None:
         if not text and not tool_calls:
             return                                      # an empty assistant turn is rejected by the API
-        self.settle_tool_calls()
         msg: dict[str, Any] = {"role": "assistant", "content": text or None}
         if tool_calls:
             msg["tool_calls"] = tool_calls
-        self.messages.append(msg)
         self.interrupted_after = None
+        if not tool_calls and self._pending():
+            self._deferred.append(msg)                  # a fixed line spoken between a call and its result
+            return
+        self.settle_tool_calls()
+        self.messages.append(msg)
 
     def tool(self, call_id: str, content: str) -> None:
         if call_id in self._answered():
             return
         self.messages.append({"role": "tool", "tool_call_id": call_id, "content": content})
+        if not self._pending():
+            self._flush_deferred()
 
     def _answered(self) -> set[str]:
         return {m["tool_call_id"] for m in self.messages if m["role"] == "tool"}
+
+    def _pending(self) -> list[str]:
+        """Ids of the latest tool-call batch that have no result yet (the API wants results right after it)."""
+        for msg in reversed(self.messages):
+            if msg["role"] == "assistant" and msg.get("tool_calls"):
+                answered = self._answered()
+                return [c["id"] for c in msg["tool_calls"] if c["id"] not in answered]
+            if msg["role"] != "tool":
+                return []
+        return []
+
+    def _flush_deferred(self) -> None:
+        self.messages.extend(self._deferred)
+        self._deferred = []
 
     def settle_tool_calls(self) -> None:
         """A tool call left without a result (its turn was cancelled by a barge-in) gets an error result, placed
@@ -112,10 +132,12 @@ class Conversation:
                     self.messages.insert(i, {"role": "tool", "tool_call_id": call["id"], "content": CANCELLED_RESULT})
                     answered.add(call["id"])
                     i += 1
+        self._flush_deferred()
 
     def interrupted(self, heard: str) -> None:
         """The agent's reply was cut off: its assistant turns since the caller last spoke keep only what was heard,
         in order; heard text the history does not hold yet (a stream cut mid-reply) is added as an assistant turn."""
+        self.settle_tool_calls()
         start = max((i for i, m in enumerate(self.messages) if m["role"] == "user"), default=-1) + 1
         remaining = heard.strip()
         for msg in self.messages[start:]:

@@ -109,3 +109,14 @@ def test_a_reply_interrupted_before_a_word_was_heard_disappears() -> None:
     conv.assistant("You can pay in full today.")
     conv.interrupted("")
     assert conv.messages == [{"role": "user", "content": "What can I do?"}]
+
+
+def test_a_fixed_line_spoken_between_a_call_and_its_result_follows_the_results() -> None:
+    conv = Conversation()
+    conv.user("4821 and 10001.")
+    conv.assistant("", [CALL, {**CALL, "id": "call_2"}])
+    conv.tool("call_1", '{"verified": true}')
+    conv.assistant("This is an attempt to collect a debt.")    # the disclosure after the first result
+    conv.tool("call_2", "{}")
+    assert [m["role"] for m in conv.messages] == ["user", "assistant", "tool", "tool", "assistant"]
+    assert validate_request(body([SYSTEM, *conv.sendable()])) == []
