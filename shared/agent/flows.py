@@ -305,7 +305,7 @@ class Flows:
             async for ev in e.run_tool("end_call", {"reason": "wrong_party"}):
                 yield ev
             return
-        if Intent.THIRD_PARTY in found and not verified and not e.state.right_party:
+        if Intent.THIRD_PARTY in found and not verified:
             self._stop_collecting()
             e.state.third_party = True
             await e.apply_intent(Intent.THIRD_PARTY, found[Intent.THIRD_PARTY].evidence)
