@@ -511,7 +511,10 @@ class Flows:
         elif Intent.HARDSHIP in found and e.state.verified and not e.state.hardship:
             e.state.hardship = True
             await e.apply_intent(Intent.HARDSHIP, found[Intent.HARDSHIP].evidence)
-            async for ev in e.brain_turn(text, preset=[("get_customer_options", {})]):
+            concrete = lang.months_in(text) is not None or lang.offered_amount(text) is not None or \
+                lang.wants_full(text)
+            # The empathetic options first, unless the caller already said what they can do (then that is answered).
+            async for ev in e.brain_turn(text, preset=None if concrete else [("get_customer_options", {})]):
                 yield ev
 
     def _tell_llm_spanish(self) -> None:
