@@ -17,7 +17,7 @@ from shared.agent.events import ComplianceNotice, EngineEvent
 from shared.agent.numbers import normalize_numbers
 from shared.agent.timeparse import UnparsableTime, parse_when
 from shared.compliance.intents import STOP_COLLECTING, Intent, normalize
-from shared.db import arrangements, calls
+from shared.db import arrangements, calls, customers
 
 if TYPE_CHECKING:
     from shared.agent.engine import Engine
@@ -166,6 +166,15 @@ _ES_CONTINUE = re.compile(r"\b(con usted|sigamos|continuemos|seguir|continuar|aq
 _ES_HUMAN = re.compile(r"\b(agente|persona|ahora|comunique|transfiera|hablar con alguien)\b")
 
 
+_ENGLISH_WORDS = frozenset("yes yeah the is my this and zip what who you it me i am im thats its speaking hello hi okay "
+                           "ok sure no not can do please thanks thank".split())
+
+
+def _looks_english(text: str) -> bool:
+    words = normalize(text).split()
+    return sum(w in _ENGLISH_WORDS for w in words) >= 2
+
+
 def asks_who_is_calling(text: str) -> bool:
     """'Who is this?', 'Why are you calling?', '¿Quién habla?': asked before the person is verified."""
     return bool(_WHO.search(normalize(text)))
@@ -222,6 +231,14 @@ class Flows:
         e = self.e
         found = {m.intent: m for m in matches}
         handled = False
+        if self.language != "en" and Intent.OTHER_LANGUAGE not in found and _looks_english(text):
+            self.language = "en"                    # a customer on file as Spanish-speaking answers in English
+            self.awaiting = None if self.awaiting == "spanish_choice" else self.awaiting
+            if e.customer is not None and e.customer.preferred_language:
+                customer_id = e.customer.id
+                e.persist.submit("preferred language en", lambda conn: customers.set_preferred_language(
+                    conn, customer_id, "en"))
+            yield ComplianceNotice("language", {"language": "en"})
         async for ev in self._safety_and_legal(found, text):
             handled = handled or not isinstance(ev, ComplianceNotice)
             yield ev
@@ -305,7 +322,7 @@ class Flows:
             async for ev in e.run_tool("end_call", {"reason": "wrong_party"}):
                 yield ev
             return
-        if Intent.THIRD_PARTY in found and not verified and not e.state.right_party:
+        if Intent.THIRD_PARTY in found and not verified:
             self._stop_collecting()
             e.state.third_party = True
             await e.apply_intent(Intent.THIRD_PARTY, found[Intent.THIRD_PARTY].evidence)
@@ -511,7 +528,10 @@ class Flows:
         elif Intent.HARDSHIP in found and e.state.verified and not e.state.hardship:
             e.state.hardship = True
             await e.apply_intent(Intent.HARDSHIP, found[Intent.HARDSHIP].evidence)
-            async for ev in e.brain_turn(text, preset=[("get_customer_options", {})]):
+            concrete = lang.months_in(text) is not None or lang.offered_amount(text) is not None or \
+                lang.wants_full(text)
+            # The empathetic options first, unless the caller already said what they can do (then that is answered).
+            async for ev in e.brain_turn(text, preset=None if concrete else [("get_customer_options", {})]):
                 yield ev
 
     def _tell_llm_spanish(self) -> None:

@@ -371,8 +371,8 @@ _PATTERNS: dict[Intent, re.Pattern[str]] = {
         r"\bi (am|m) in the hospital right now\b|\bin the hospital right now\b",
     ),
     Intent.ABUSE: _rx(
-        r"\b(fuck\w*|f off|shit\w*|bullshit|asshole\w*|bastard\w*|bitch\w*|dick\w*|crap|damn|goddamn|piss off|"
-        r"piss|bloody)\b",
+        r"\b(fuck\w*|f off|shit\w*|bullshit|asshole\w*|bastard\w*|bitch\w*|dick|dickhead|piece of crap|damn you|"
+        r"goddamn|piss off|damn (bank|robot|machine|people|time))\b",
         r"\b(go to hell|what the hell|shut (the hell )?up|screw you|bite me|kiss my ass|drop dead|get lost|eat shit)\b",
         r"\byou(re| are| people are| guys are|re all| are all)? (a bunch of |a |an )?(scum|crooks?|thie(f|ves)|vultures?|"
         r"leeches|parasites?|bloodsuckers?|liars?|pathetic|idiots?|morons?|jerks?|useless|stupid|losers?)\b",
@@ -425,6 +425,7 @@ _NEGATIONS: dict[Intent, re.Pattern[str]] = {
     Intent.HARDSHIP: _rx(
         r"\b(not|never) (struggling|broke|unemployed)\b|\b(i have a job now|back at work)\b",
         r"\bi can afford\b|\bi was in the hospital last year\b",
+        r"\b(phone|battery|car|laptop|computer|tv|signal) (just )?died\b|\bbroke down\b|\bbroke up\b",
     ),
     Intent.CALLBACK_REQUEST: _rx(
         r"\b(no need to|dont need to|you dont have to) call (me )?back\b",

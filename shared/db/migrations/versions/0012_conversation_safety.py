@@ -2,13 +2,13 @@
 already paid, validation), the written-validation request, and the customer's preferred language.
 
 Revision ID: 0012
-Revises: 0008
+Revises: 0014
 Create Date: 2026-11-30
 """
 from alembic import op
 
 revision = "0012"
-down_revision = "0008"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 
