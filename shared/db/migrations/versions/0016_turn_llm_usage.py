@@ -1,13 +1,13 @@
 """LLM token usage per turn: requests, prompt, cached prompt and completion tokens on turn_metrics.
 
 Revision ID: 0016
-Revises: 0012, 0014 (a merge point while both are pending in this branch; the lead re-chains: originally 0008)
+Revises: 0012 (chained after the branches merged here; the lead re-chains: originally 0008)
 Create Date: 2026-11-30
 """
 from alembic import op
 
 revision = "0016"
-down_revision = ("0012", "0014")
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
