@@ -32,11 +32,11 @@ async def decide(conn: AsyncConnection, customer: customers.Customer, now: datet
 
 
 async def allowed_attempts(conn: AsyncConnection, customer: customers.Customer, times: list[datetime],
-                           purpose: str = "collection") -> None:
+                           purpose: str = "collection", requested_at: datetime | None = None) -> None:
     for t in times:
         await compliance_records.record_attempt(conn, customer_id=customer.id, phone=customer.phone, purpose=purpose,
                                                 source="campaign", decision="allow", reason_code="allowed",
-                                                decided_at=t)
+                                                decided_at=t, callback_requested_at=requested_at)
 
 
 async def conversation(conn: AsyncConnection, customer: customers.Customer, when: datetime,
@@ -93,8 +93,9 @@ async def test_outside_hours_names_the_next_opening(conn: AsyncConnection, make_
 
 
 async def test_unknown_zone_must_be_allowed_in_every_possible_zone(conn: AsyncConnection, make_customer) -> None:
-    # No recorded zone, Indiana: the area code/ZIP/state could mean Eastern or Central time.
-    customer = await make_customer(timezone=None, phone="+13175550111", postal_code="46204", region="IN")
+    # No recorded zone: an Indianapolis (Eastern) number for someone at a Gary, Indiana (Central) ZIP.
+    # (Readings of §1: the postal code's own zone and the whole area code's zones, not the whole state's.)
+    customer = await make_customer(timezone=None, phone="+13175550111", postal_code="46402", region="IN")
     early_central = ny("2026-06-10T08:30:00")   # 07:30 in Chicago
     d = await decide(conn, customer, early_central)
     assert d.reason_code == "outside_calling_hours"
@@ -155,8 +156,9 @@ async def test_denied_and_previewed_decisions_do_not_count(conn: AsyncConnection
 
 async def test_requested_callbacks_are_excluded_from_the_count(conn: AsyncConnection, make_customer) -> None:
     customer = await make_customer()
+    # Asked for on June 4 (day 1): the callbacks of June 4-10 are all inside the exemption window.
     await allowed_attempts(conn, customer, [ny(f"2026-06-{day:02d}T10:00:00") for day in range(4, 11)],
-                           purpose="requested_callback")
+                           purpose="requested_callback", requested_at=ny("2026-06-04T09:00:00"))
     assert (await decide(conn, customer, ny("2026-06-10T15:00:00"))).allowed
 
 
@@ -166,10 +168,13 @@ async def test_requested_callback_is_allowed_over_the_cap_and_after_a_conversati
     await allowed_attempts(conn, customer, [ny(f"2026-06-{day:02d}T10:00:00") for day in range(4, 11)])
     await conversation(conn, customer, ny("2026-06-10T10:05:00"))
     assert not (await decide(conn, customer, ny("2026-06-10T15:00:00"), record=False)).allowed
-    d = await decide(conn, customer, ny("2026-06-10T15:00:00"), purpose="requested_callback", source="callback")
+    asked = ny("2026-06-10T10:06:00")
+    d = await decide(conn, customer, ny("2026-06-10T15:00:00"), purpose="requested_callback", source="callback",
+                     callback_requested_at=asked)
     assert d.allowed
     # ...but calling hours still apply.
-    late = await decide(conn, customer, ny("2026-06-10T21:30:00"), purpose="requested_callback", source="callback")
+    late = await decide(conn, customer, ny("2026-06-10T21:30:00"), purpose="requested_callback", source="callback",
+                        callback_requested_at=asked)
     assert late.reason_code == "outside_calling_hours"
 
 
