@@ -80,7 +80,8 @@ def test_day_specs_parse() -> None:
     (('approved_by = "Compliance counsel (placeholder: set before go-live)"', ""), "approved_by"),
     (('end = "21:00" }]\nattempts', 'end = "07:00" }]\nattempts'), "end after"),
     (("[overlays.US-MA]", "[overlays.Massachusetts]"), "COUNTRY-REGION"),
-    (('"07-01", "12-25", "12-26"', '"07-32"'), "day is out of range"),
+    (('holidays = { country = "CA", subdiv = "QC"', 'no_call_days = ["07-32"]\nholidays = { country = "CA", '
+                                                      'subdiv = "QC"'), "day is out of range"),
 ])
 def test_a_malformed_policy_file_is_refused(tmp_path: Path, mutation: tuple[str, str], message: str) -> None:
     text = rules.POLICY_FILE.read_text()
