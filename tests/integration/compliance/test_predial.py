@@ -10,7 +10,7 @@ import pytest
 from psycopg import AsyncConnection
 
 from shared.compliance import predial
-from shared.db import calls, compliance_records, customers
+from shared.db import callbacks, calls, compliance_records, customers
 
 NY = ZoneInfo("America/New_York")
 
@@ -334,3 +334,53 @@ async def test_naive_clock_is_refused(conn: AsyncConnection, make_customer) -> N
 async def test_unknown_purpose_or_source_is_refused(conn: AsyncConnection, make_customer, bad: dict[str, str]) -> None:
     with pytest.raises(ValueError, match="unknown"):
         await decide(conn, await make_customer(), ny("2026-06-10T12:00:00"), **bad)
+
+
+# ---- readings of §1 through the database (issue #19) -----------------------------------------------------------
+async def test_a_callback_is_gated_with_its_stored_request_time(conn: AsyncConnection, make_customer) -> None:
+    den = "America/Denver"
+    customer = await make_customer(timezone=den, phone="+13035550142", postal_code="80202", region="CO")
+    friday = at(den, "2026-12-04T08:00:00")
+    await conversation(conn, customer, friday - timedelta(days=6))
+    late = await callbacks.create_callback(conn, customer_id=customer.id, scheduled_for=friday, reason="asked",
+                                           requested_at=friday - timedelta(days=8))
+    fresh = await callbacks.create_callback(conn, customer_id=customer.id, scheduled_for=friday, reason="asked",
+                                            requested_at=friday - timedelta(days=6))
+    assert late.requested_at == friday - timedelta(days=8)
+    d = await decide(conn, customer, friday, purpose="requested_callback", source="callback", callback_id=late.id)
+    assert (d.allowed, d.reason_code) == (False, "recent_conversation")
+    d = await decide(conn, customer, friday, purpose="requested_callback", source="callback", callback_id=fresh.id)
+    assert d.allowed
+    rows = await compliance_records.attempts_for_customer(conn, customer.id)
+    assert rows[0].callback_requested_at == friday - timedelta(days=6)
+    assert rows[1].reasons == ["recent_conversation"] and rows[1].callback_requested_at == late.requested_at
+
+
+async def test_past_callbacks_outside_their_window_count_as_attempts(conn: AsyncConnection, make_customer) -> None:
+    customer = await make_customer()
+    asked = ny("2026-05-25T09:00:00")   # day 8 onwards is June 1
+    await allowed_attempts(conn, customer, [ny(f"2026-06-{day:02d}T10:00:00") for day in range(4, 11)],
+                           purpose="requested_callback", requested_at=asked)
+    d = await decide(conn, customer, ny("2026-06-10T15:00:00"))
+    assert d.reason_code == "frequency_cap_7in7"
+
+
+async def test_every_deny_reason_is_stored_with_the_attempt(conn: AsyncConnection, make_customer) -> None:
+    customer = await make_customer(region=None, postal_code="02108", phone="+16175550177")
+    await allowed_attempts(conn, customer, [ny("2026-06-08T10:00:00"), ny("2026-06-09T10:00:00")])
+    await customers.set_flag(conn, customer.id, "dispute")
+    d = await decide(conn, customer, ny("2026-06-10T07:30:00"))
+    assert d.reason_code == "dispute_hold"
+    assert d.reasons == ("dispute_hold", "state_frequency_cap", "outside_calling_hours")
+    row = (await compliance_records.attempts_for_customer(conn, customer.id))[0]
+    assert (row.reason_code, row.reasons) == ("dispute_hold", list(d.reasons))
+    assert "US-MA" in row.details["jurisdictions"]
+
+
+async def test_overlay_derived_from_the_postal_code_in_a_batch(conn: AsyncConnection, make_customer) -> None:
+    montreal = await make_customer(country="CA", region=None, timezone=None, postal_code="H2X 1Y4",
+                                   phone="+15145550178")
+    out = await predial.check_batch(conn, [montreal.id], now=at("America/Toronto", "2026-06-14T14:00:00"),
+                                    purpose="collection", source="campaign")
+    assert out[montreal.id].reason_code == "outside_calling_hours"
+    assert out[montreal.id].details["jurisdictions"] == ["baseline", "CA-QC"]
