@@ -29,6 +29,8 @@ class ContactCheck(BaseModel):
     allowed: bool
     reason_code: str = Field(examples=["outside_calling_hours"],
                              description="'allowed', or the first reason the call is refused")
+    reasons: list[str] = Field(default_factory=list, examples=[["state_frequency_cap", "outside_calling_hours"]],
+                               description="every rule that refuses the call (empty when allowed)")
     next_allowed_at: datetime | None = Field(description="when a temporal refusal lifts (null: allowed, or never)")
     local_time: datetime | None = Field(description="now in the customer's zone (null when the zone is uncertain)")
     timezone: str | None = Field(examples=["America/New_York"])

@@ -1171,6 +1171,15 @@ export interface components {
              */
             reason_code: string;
             /**
+             * Reasons
+             * @description every rule that refuses the call (empty when allowed)
+             * @example [
+             *       "state_frequency_cap",
+             *       "outside_calling_hours"
+             *     ]
+             */
+            reasons?: string[];
+            /**
              * Timezone
              * @example America/New_York
              */
@@ -1450,6 +1459,15 @@ export interface components {
              * @example consent_revoked
              */
             reason_code: string;
+            /**
+             * Reasons
+             * @description every rule that refused the call (reason_code is the first)
+             * @example [
+             *       "consent_revoked",
+             *       "outside_calling_hours"
+             *     ]
+             */
+            reasons?: string[];
             /**
              * Status
              * @default 409
