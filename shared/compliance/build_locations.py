@@ -87,9 +87,10 @@ def _valid(name: str) -> bool:
 
 def us_zips() -> list[tuple[str, str, str]]:
     """(zip5, zone, state) for every US ZIP with a valid zone."""
-    import zipcodes
+    import zipcodes  # type: ignore[import-not-found,unused-ignore]
 
-    rows = [(z["zip_code"], z["timezone"], z["state"]) for z in zipcodes.list_all()
+    every = zipcodes.list_all()  # type: ignore[no-untyped-call,unused-ignore]
+    rows = [(z["zip_code"], z["timezone"], z["state"]) for z in every
             if z["country"] == "US" and re.fullmatch(r"\d{5}", z["zip_code"]) and _valid(z["timezone"])
             and re.fullmatch(r"[A-Z]{2}", z["state"] or "")]
     return sorted(rows)

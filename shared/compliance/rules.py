@@ -165,7 +165,7 @@ class EffectiveRules:
 
 @functools.lru_cache(maxsize=64)
 def _holiday_dates(calendar: tuple[str, str | None, tuple[str, ...]], year: int) -> frozenset[date]:
-    import holidays   # imported on first use: keeps cold start lean for customers without a calendar
+    import holidays  # imported on first use: keeps cold start lean for customers without a calendar
 
     country, subdiv, categories = calendar
     return frozenset(holidays.country_holidays(country, subdiv=subdiv, years=year, categories=categories).keys())
