@@ -112,12 +112,17 @@ class _Facts:
 
 
 # The history the counts read: allowed attempts and the latest conversation (one place, used by every path).
+# Requested callbacks with a request time come apart (they may be exempt); every other attempt is ordinary.
 _HISTORY_SQL = """
 LEFT JOIN LATERAL (
-    SELECT array_agg(ca.decided_at) AS at, array_agg(ca.purpose) AS purpose,
-           array_agg(ca.callback_requested_at) AS requested
-    FROM contact_attempts ca
-    WHERE ca.customer_id = c.id AND ca.decision = 'allow' AND ca.decided_at > %(since)s AND ca.decided_at <= %(now)s
+    SELECT array_agg(h.decided_at) FILTER (WHERE h.requested IS NULL) AS ordinary,
+           array_agg(h.decided_at) FILTER (WHERE h.requested IS NOT NULL) AS callback_at,
+           array_agg(h.requested) FILTER (WHERE h.requested IS NOT NULL) AS callback_requested
+    FROM (SELECT ca.decided_at, CASE WHEN ca.purpose = 'requested_callback' THEN ca.callback_requested_at END
+                 AS requested
+          FROM contact_attempts ca
+          WHERE ca.customer_id = c.id AND ca.decision = 'allow'
+            AND ca.decided_at > %(since)s AND ca.decided_at <= %(now)s) h
 ) a ON true
 LEFT JOIN LATERAL (
     SELECT max(k.conversation_at) AS last_conversation FROM calls k
@@ -128,13 +133,14 @@ _PERMANENT_SQL = "ARRAY_REMOVE(ARRAY[" + ", ".join(
     f"CASE WHEN {cond} THEN '{code}' END" for code, cond in PERMANENT_RULES) + "]::text[], NULL)"
 _FACTS_SQL = f"""
 SELECT c.id, c.phone, c.timezone, c.postal_code, c.country, c.region, {_PERMANENT_SQL},
-       NULLIF(c.inconvenient_times, '[]'::jsonb), a.at, a.purpose, a.requested, cv.last_conversation
+       NULLIF(c.inconvenient_times, '[]'::jsonb), a.ordinary, a.callback_at, a.callback_requested,
+       cv.last_conversation
 FROM unnest(%(ids)s::uuid[]) AS ids(id)
 JOIN customers c ON c.id = ids.id
 {_HISTORY_SQL}
 """
-(_ID, _PHONE, _TZ, _POSTAL, _COUNTRY, _REGION, _PERMANENT, _INCONVENIENT, _AT, _PURPOSE, _REQUESTED,
- _LAST_CONVERSATION) = range(12)
+(_ID, _PHONE, _TZ, _POSTAL, _COUNTRY, _REGION, _PERMANENT, _INCONVENIENT, _ORDINARY, _CALLBACK_AT,
+ _CALLBACK_REQUESTED, _LAST_CONVERSATION) = range(12)
 _NO_INCONVENIENT: tuple[tuple[Interval, ...], ...] = ((),) * 7
 
 
@@ -155,9 +161,12 @@ def _inconvenient(raw: Any) -> tuple[tuple[Interval, ...], ...]:
 
 
 def _facts(row: tuple[Any, ...]) -> _Facts:
-    at = row[_AT] or ()
-    attempts = tuple(PastAttempt(t, p, r) for t, p, r in zip(at, row[_PURPOSE] or (), row[_REQUESTED] or (),
-                                                             strict=True)) if at else ()
+    attempts: tuple[PastAttempt, ...] = ()
+    if row[_ORDINARY]:
+        attempts = tuple(map(PastAttempt, row[_ORDINARY]))
+    if row[_CALLBACK_AT]:
+        attempts += tuple(PastAttempt(t, "requested_callback", r)
+                          for t, r in zip(row[_CALLBACK_AT], row[_CALLBACK_REQUESTED], strict=True))
     return _Facts(
         customer_id=row[_ID], phone=row[_PHONE],
         zones=customer_zones(row[_TZ], row[_PHONE], row[_POSTAL], row[_COUNTRY], row[_REGION]),
@@ -202,11 +211,15 @@ def _in(windows: tuple[Interval, ...], local: datetime) -> bool:
 
 def _cap_free_day(days: list[date], cap: int, today: date) -> date | None:
     """With `cap` attempts allowed per 7 consecutive local days: the first day a new one fits, if not today."""
-    in_window = sorted((d for d in days if today - timedelta(days=6) <= d <= today), reverse=True)
+    if len(days) < cap:
+        return None
+    first = today - timedelta(days=6)
+    in_window = [d for d in days if first <= d <= today]
     if len(in_window) < cap:
         return None
     if cap == 0:
         return date.max
+    in_window.sort(reverse=True)
     return in_window[cap - 1] + timedelta(days=7)
 
 
@@ -326,18 +339,17 @@ def evaluate(f: _Facts, rules: rulesets.EffectiveRules, now: datetime, purpose: 
 
 def _decision(f: _Facts, rules: rulesets.EffectiveRules, now: datetime, ask: tuple[Purpose, datetime | None],
               version: str, memo: dict[tuple[Any, ...], PredialDecision], hours_cache: _HoursCache) -> PredialDecision:
-    # Customers without history or stated times decide alike per (rules, zones, permanent reasons): a campaign is
-    # mostly these, so they share one decision object (treat `details` as read-only).
-    plain = not f.attempts and f.last_conversation is None and f.inconvenient is _NO_INCONVENIENT
-    key = (id(rules), f.zones, f.permanent)
-    if plain and key in memo:
-        return memo[key]
+    # Customers with the same rules, zones, flags, stated times and history decide alike: a campaign is mostly
+    # customers without history, or with attempts recorded by the same earlier batch (one decided_at), so they
+    # share one decision object (treat `details` as read-only).
+    key = (id(rules), f.zones, f.permanent, f.inconvenient, f.attempts, f.last_conversation)
+    hit = memo.get(key)
+    if hit is not None:
+        return hit
     reason, next_at, reasons = evaluate(f, rules, now, ask[0], hours_cache, ask[1])
     details: dict[str, Any] = {"zones": list(f.zones), "jurisdictions": list(rules.jurisdictions),
                                "reasons": reasons}
-    decision = PredialDecision(reason == ALLOWED, reason, next_at, details, version, tuple(reasons))
-    if plain:
-        memo[key] = decision
+    decision = memo[key] = PredialDecision(reason == ALLOWED, reason, next_at, details, version, tuple(reasons))
     return decision
 
 

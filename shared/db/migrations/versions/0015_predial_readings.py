@@ -21,8 +21,7 @@ ALTER TABLE callbacks ADD COLUMN requested_at TIMESTAMPTZ;
 UPDATE callbacks SET requested_at = created_at;
 ALTER TABLE callbacks ALTER COLUMN requested_at SET DEFAULT now(), ALTER COLUMN requested_at SET NOT NULL;
 ALTER TABLE contact_attempts ADD COLUMN callback_requested_at TIMESTAMPTZ,
-  ADD COLUMN reasons TEXT[] NOT NULL DEFAULT '{}'::text[]
-    CHECK (array_position(reasons, NULL) IS NULL);
+  ADD COLUMN reasons TEXT[] NOT NULL DEFAULT '{}'::text[];
 """
 
 DOWNGRADE = r"""
