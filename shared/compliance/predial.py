@@ -113,31 +113,35 @@ class _Facts:
 
 # The history the counts read: allowed attempts and the latest conversation (one place, used by every path).
 # Requested callbacks with a request time come apart (they may be exempt); every other attempt is ordinary.
+# Aggregated per customer in one pass (a hash join beats 100 000 per-customer index probes).
 _HISTORY_SQL = """
-LEFT JOIN LATERAL (
-    SELECT array_agg(h.decided_at) FILTER (WHERE h.requested IS NULL) AS ordinary,
+history AS (
+    SELECT h.customer_id,
+           array_agg(h.decided_at) FILTER (WHERE h.requested IS NULL) AS ordinary,
            array_agg(h.decided_at) FILTER (WHERE h.requested IS NOT NULL) AS callback_at,
            array_agg(h.requested) FILTER (WHERE h.requested IS NOT NULL) AS callback_requested
-    FROM (SELECT ca.decided_at, CASE WHEN ca.purpose = 'requested_callback' THEN ca.callback_requested_at END
-                 AS requested
+    FROM (SELECT ca.customer_id, ca.decided_at,
+                 CASE WHEN ca.purpose = 'requested_callback' THEN ca.callback_requested_at END AS requested
           FROM contact_attempts ca
-          WHERE ca.customer_id = c.id AND ca.decision = 'allow'
+          WHERE ca.customer_id = ANY(%(ids)s::uuid[]) AND ca.decision = 'allow'
             AND ca.decided_at > %(since)s AND ca.decided_at <= %(now)s) h
-) a ON true
-LEFT JOIN LATERAL (
-    SELECT max(k.conversation_at) AS last_conversation FROM calls k
-    WHERE k.customer_id = c.id AND k.conversation_at IS NOT NULL AND k.conversation_at <= %(now)s
-) cv ON true
-"""
+    GROUP BY h.customer_id
+), conversations AS (
+    SELECT k.customer_id, max(k.conversation_at) AS last_conversation FROM calls k
+    WHERE k.customer_id = ANY(%(ids)s::uuid[]) AND k.conversation_at IS NOT NULL AND k.conversation_at <= %(now)s
+    GROUP BY k.customer_id
+)"""
 _PERMANENT_SQL = "ARRAY_REMOVE(ARRAY[" + ", ".join(
     f"CASE WHEN {cond} THEN '{code}' END" for code, cond in PERMANENT_RULES) + "]::text[], NULL)"
 _FACTS_SQL = f"""
+WITH {_HISTORY_SQL}
 SELECT c.id, c.phone, c.timezone, c.postal_code, c.country, c.region, {_PERMANENT_SQL},
        NULLIF(c.inconvenient_times, '[]'::jsonb), a.ordinary, a.callback_at, a.callback_requested,
        cv.last_conversation
 FROM unnest(%(ids)s::uuid[]) AS ids(id)
 JOIN customers c ON c.id = ids.id
-{_HISTORY_SQL}
+LEFT JOIN history a ON a.customer_id = c.id
+LEFT JOIN conversations cv ON cv.customer_id = c.id
 """
 (_ID, _PHONE, _TZ, _POSTAL, _COUNTRY, _REGION, _PERMANENT, _INCONVENIENT, _ORDINARY, _CALLBACK_AT,
  _CALLBACK_REQUESTED, _LAST_CONVERSATION) = range(12)
@@ -384,14 +388,9 @@ def next_allowed_time(customer: Customer | Subject, after: datetime, history: Hi
     `callback_requested_at` (default: `after`) is exempt from the counts on days 1-7."""
     if after.tzinfo is None or after.utcoffset() is None:
         raise ValueError("after must be timezone-aware")
-    if isinstance(customer, Customer):
-        subject = Subject(phone=customer.phone, postal_code=customer.postal_code, country=customer.country,
-                          region=customer.region, timezone=customer.timezone,
-                          inconvenient_times=customer.inconvenient_times)
-    else:
-        subject = Subject(phone=customer.phone, postal_code=customer.postal_code, country=customer.country,
-                          region=customer.region, timezone=customer.timezone,
-                          inconvenient_times=customer.inconvenient_times)
+    subject = Subject(phone=customer.phone, postal_code=customer.postal_code, country=customer.country,
+                      region=customer.region, timezone=customer.timezone,
+                      inconvenient_times=customer.inconvenient_times)
     requested = callback_requested_at or (after if purpose == "requested_callback" else None)
     d = decide(subject, now=after, purpose=purpose, history=history or History(), callback_requested_at=requested)
     return after if d.allowed else d.next_allowed_at
