@@ -384,3 +384,23 @@ async def test_overlay_derived_from_the_postal_code_in_a_batch(conn: AsyncConnec
                                     purpose="collection", source="campaign")
     assert out[montreal.id].reason_code == "outside_calling_hours"
     assert out[montreal.id].details["jurisdictions"] == ["baseline", "CA-QC"]
+
+
+async def test_the_workflow_gate_reads_the_callbacks_request_time(conn: AsyncConnection, make_customer) -> None:
+    from shared.workflows.dialing import ComplianceDialing
+
+    customer = await make_customer(phone="+16465550143")
+    noon = ny("2026-06-10T12:00:00")
+    await conversation(conn, customer, noon - timedelta(days=2))
+    old = await callbacks.create_callback(conn, customer_id=customer.id, scheduled_for=noon, reason="",
+                                          requested_at=noon - timedelta(days=9))
+    new = await callbacks.create_callback(conn, customer_id=customer.id, scheduled_for=noon, reason="",
+                                          requested_at=noon - timedelta(days=2))
+    gate = ComplianceDialing().gate
+    refused = await gate(conn, customer.id, now=noon, purpose="requested_callback", source="callback",
+                         callback_id=old.id)
+    assert (refused.allowed, refused.reason_code) == (False, "recent_conversation")
+    assert (await gate(conn, customer.id, now=noon, purpose="requested_callback", source="callback",
+                       callback_id=new.id)).allowed
+    # Without a request time a requested callback cannot be shown to be exempt: decided as an ordinary attempt.
+    assert not (await gate(conn, customer.id, now=noon, purpose="requested_callback", source="callback")).allowed
