@@ -8,6 +8,7 @@ same cases every run; a disagreement prints the whole case."""
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -21,6 +22,7 @@ from tests.unit.compliance.reference_gate import FLAGS, Attempt, Case, reference
 EXAMPLES = 1250
 PER_EXAMPLE = 16        # 20 000 generated cases in all
 CHECKED = [0]   # cases compared in this run
+NEXT_CHECKED = [0]   # of which denied with a next allowed time, checked too
 
 PHONES = ["+16175550123", "+14135550123", "+12065550123", "+15095550123", "+19285550123", "+16025550123",
           "+13065550123", "+14185550123", "+15145550123", "+14165550123", "+16045550123", "+12505550123",
@@ -110,11 +112,19 @@ def _agrees_with_the_reference(seed: int) -> None:
         assert d.allowed == (not expected), describe(c, d, expected)
         assert set(d.reasons) == expected, describe(c, d, expected)
         assert (d.reason_code == "allowed") == d.allowed
+        if d.next_allowed_at is not None:
+            # The next allowed time is allowed, and a minute earlier is not (same history, no new attempts).
+            assert d.next_allowed_at > c.now, describe(c, d, expected)
+            assert reference_denials(replace(c, now=d.next_allowed_at)) == set(), describe(c, d, expected)
+            assert reference_denials(replace(c, now=d.next_allowed_at - timedelta(minutes=1))), \
+                describe(c, d, expected)
+            NEXT_CHECKED[0] += 1
         CHECKED[0] += 1
 
 
 def test_gate_agrees_with_the_reference_statement_of_section_1() -> None:
-    CHECKED[0] = 0
+    CHECKED[0] = NEXT_CHECKED[0] = 0
     _agrees_with_the_reference()
-    print(f"pre-dial reference check: {CHECKED[0]} generated cases, 0 disagreements")
+    print(f"pre-dial reference check: {CHECKED[0]} generated cases, 0 disagreements "
+          f"({NEXT_CHECKED[0]} next allowed times checked)")
     assert CHECKED[0] >= 20_000, CHECKED[0]
