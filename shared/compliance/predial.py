@@ -153,7 +153,7 @@ def _inconvenient(raw: Any) -> tuple[tuple[Interval, ...], ...]:
     if not raw:
         return _NO_INCONVENIENT
     per_day: list[list[Interval]] = [[] for _ in range(7)]
-    for item in raw if isinstance(raw, list) else []:
+    for item in raw if isinstance(raw, (list, tuple)) else []:
         try:
             window = rulesets.HoursWindow.model_validate({"days": "mon-sun", **item})
         except (ValueError, TypeError):
