@@ -23,6 +23,7 @@ EXAMPLES = 1250
 PER_EXAMPLE = 16        # 20 000 generated cases in all
 CHECKED = [0]   # cases compared in this run
 NEXT_CHECKED = [0]   # of which denied with a next allowed time, checked too
+SEEDS: set[int] = set()
 
 PHONES = ["+16175550123", "+14135550123", "+12065550123", "+15095550123", "+19285550123", "+16025550123",
           "+13065550123", "+14185550123", "+15145550123", "+14165550123", "+16045550123", "+12505550123",
@@ -104,6 +105,7 @@ def describe(c: Case, d: predial.PredialDecision, expected: set[str]) -> dict[st
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(st.integers(min_value=0, max_value=2**64 - 1))
 def _agrees_with_the_reference(seed: int) -> None:
+    SEEDS.add(seed)
     r = random.Random(seed)
     for _ in range(PER_EXAMPLE):
         c = make_case(r)
@@ -124,7 +126,9 @@ def _agrees_with_the_reference(seed: int) -> None:
 
 def test_gate_agrees_with_the_reference_statement_of_section_1() -> None:
     CHECKED[0] = NEXT_CHECKED[0] = 0
+    SEEDS.clear()
     _agrees_with_the_reference()
     print(f"pre-dial reference check: {CHECKED[0]} generated cases, 0 disagreements "
           f"({NEXT_CHECKED[0]} next allowed times checked)")
     assert CHECKED[0] >= 20_000, CHECKED[0]
+    assert len(SEEDS) * PER_EXAMPLE >= 20_000, len(SEEDS)   # distinct generated batches, not repeats
