@@ -39,10 +39,10 @@ CA_FSA_ZONES: dict[str, tuple[str, ...]] = {
     "A0R": ("America/Goose_Bay",), "A2V": ("America/Goose_Bay",),
     # Quebec: Magdalen Islands (Atlantic); Lower North Shore east of Natashquan (Atlantic, no DST)
     "G4T": ("America/Halifax",), "G0G": ("America/Toronto", "America/Blanc-Sablon"),
-    # Ontario west of 90°W keeps Central time; Atikokan keeps Eastern Standard all year
+    # Ontario west of 90°W keeps Central time (Ignace, in P0T, too); Atikokan keeps Eastern Standard all year
     "P0V": ("America/Winnipeg", "America/Toronto"), "P0W": ("America/Winnipeg",), "P0X": ("America/Winnipeg",),
     "P8N": ("America/Winnipeg",), "P8T": ("America/Winnipeg",), "P9A": ("America/Winnipeg",),
-    "P9N": ("America/Winnipeg",), "P0T": ("America/Toronto", "America/Atikokan"),
+    "P9N": ("America/Winnipeg",), "P0T": ("America/Toronto", "America/Atikokan", "America/Winnipeg"),
     # Saskatchewan: Creighton keeps Central daylight time; Lloydminster and its area keep Alberta (Mountain) time
     "S0P": ("America/Regina", "America/Winnipeg"), "S9V": ("America/Edmonton",),
     "S0M": ("America/Regina", "America/Edmonton"),
