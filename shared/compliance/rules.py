@@ -303,6 +303,11 @@ async def add_override(conn: AsyncConnection, *, jurisdiction: str, rule: dict[s
         parsed = RuleSet.model_validate(rule)
     except ValidationError as exc:
         raise RulesError(str(exc)) from None
+    if parsed.holidays is not None:
+        try:
+            is_holiday(parsed.holidays.key, now.date())
+        except Exception as exc:   # the holidays package names the unknown country/subdivision/category
+            raise RulesError(f"holidays: {exc}") from None
     country, _, region = jurisdiction.partition("-") if jurisdiction != BASELINE else ("US", "", "")
     current = combine(policy(), country, region or None, await load_overrides(conn, now))
     check_tightens(current, parsed, baseline=jurisdiction == BASELINE)
