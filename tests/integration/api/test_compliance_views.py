@@ -97,7 +97,7 @@ async def test_customer_compliance_timeline_pages_oldest_first(
     t0 = datetime(2026, 3, 10, 15, 0, tzinfo=UTC)
     await compliance_records.record_attempt(conn, customer_id=c.id, phone=c.phone, purpose="collection",
                                             source="manual", decision="deny", reason_code="outside_calling_hours",
-                                            decided_at=t0)
+                                            decided_at=t0, reasons=["outside_calling_hours", "state_frequency_cap"])
     await compliance_records.record_attempt(conn, customer_id=c.id, phone=c.phone, purpose="collection",
                                             source="manual", decision="allow", reason_code="allowed",
                                             decided_at=t0 + timedelta(minutes=1))
@@ -116,6 +116,7 @@ async def test_customer_compliance_timeline_pages_oldest_first(
         ("attempt", None, "outside_calling_hours", "deny"), ("attempt", None, "allowed", "allow"),
         ("conversation", None, "manual", None), ("disclosure", "disclosure", "mini_miranda", None),
         ("guard_block", "guard_block", "threat_language", None), ("intent", "intent", "cease_request", None)]
+    assert [i["reasons"] for i in items[:2]] == [["outside_calling_hours", "state_frequency_cap"], []]
     assert items[-1]["call_id"] == str(call.id) and whole.json()["next_cursor"] is None
     assert "555" not in whole.text
     seen, cursor = [], None

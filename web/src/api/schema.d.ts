@@ -2088,6 +2088,11 @@ export interface components {
              * @example attempt
              */
             kind: string;
+            /**
+             * Reasons
+             * @description attempts: every rule that denied (else empty)
+             */
+            reasons?: string[];
         };
         /** TodayFigures */
         TodayFigures: {
