@@ -778,6 +778,12 @@ export interface components {
             outcome: string | null;
             /** Reason */
             reason: string;
+            /**
+             * Requested At
+             * Format: date-time
+             * @description when the consumer asked (the pre-dial exemption counts from its day)
+             */
+            requested_at: string;
             /** Requested By */
             requested_by: string;
             /** Requested On Call Id */
