@@ -6,13 +6,13 @@
 - contact_attempts.reasons: the codes of every rule that denied (reason_code stays the first / most important).
 
 Revision ID: 0015
-Revises: 0008
+Revises: 0014
 Create Date: 2026-11-30
 """
 from alembic import op
 
 revision = "0015"
-down_revision = "0008"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 
