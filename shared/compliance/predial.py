@@ -9,7 +9,8 @@ overlays of every jurisdiction the customer could be in (zones.customer_jurisdic
 holidays from the `holidays` calendar (rules.py).
 
 `decide()` is the pure, in-memory gate (no database); `check()` / `check_batch()` load the same facts from the
-database, decide with it and record; `next_allowed_time()` answers "earliest allowed time" for schedulers.
+database, decide with it and record; `next_allowed_time()` answers "earliest allowed time" for schedulers (with
+`load_history()` for the customer's stored history).
 """
 from __future__ import annotations
 
@@ -401,6 +402,13 @@ async def _load_facts(conn: AsyncConnection, ids: Sequence[uuid.UUID], now: date
         await conn.execute("SET LOCAL jit = off")   # JIT compiling this plan costs more than running it
         await cur.execute(_FACTS_SQL, {"ids": list(ids), "since": now - _LOOKBACK, "now": now})
         return [_facts(row) for row in await cur.fetchall()]
+
+
+async def load_history(conn: AsyncConnection, customer_id: uuid.UUID, *, now: datetime) -> History:
+    """The history the gate would read for this customer at `now` (for next_allowed_time)."""
+    async with conn.transaction():
+        facts = await _load_facts(conn, [customer_id], now)
+    return History(facts[0].attempts, facts[0].last_conversation) if facts else History()
 
 
 def _copy_text(value: str) -> str:

@@ -404,3 +404,16 @@ async def test_the_workflow_gate_reads_the_callbacks_request_time(conn: AsyncCon
                        callback_id=new.id)).allowed
     # Without a request time a requested callback cannot be shown to be exempt: decided as an ordinary attempt.
     assert not (await gate(conn, customer.id, now=noon, purpose="requested_callback", source="callback")).allowed
+
+
+async def test_next_allowed_time_from_the_stored_history(conn: AsyncConnection, make_customer) -> None:
+    customer = await make_customer(region=None, postal_code="02108", phone="+16175550179", timezone=None)
+    await allowed_attempts(conn, customer, [ny("2026-06-08T10:00:00"), ny("2026-06-09T10:00:00")])
+    await conversation(conn, customer, ny("2026-06-09T10:02:00"))
+    history = await predial.load_history(conn, customer.id, now=ny("2026-06-10T12:00:00"))
+    assert len(history.attempts) == 2 and history.last_conversation == ny("2026-06-09T10:02:00")
+    # A callback asked for now is exempt from the wait but not from Massachusetts' 2 calls in 7 days.
+    assert predial.next_allowed_time(customer, ny("2026-06-10T12:00:00"), history) == ny("2026-06-15T08:00:00")
+    # An ordinary attempt also waits out the conversation (day 1 = June 9).
+    assert predial.next_allowed_time(customer, ny("2026-06-10T12:00:00"), history, purpose="collection") == \
+        ny("2026-06-16T08:00:00")
