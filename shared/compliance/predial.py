@@ -20,7 +20,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 from zoneinfo import ZoneInfo
 
 from psycopg import AsyncConnection
@@ -69,9 +69,9 @@ class PredialDecision:
     reasons: tuple[str, ...] = ()   # every rule that denies (permanent first, then temporal); () when allowed
 
 
-@dataclass(frozen=True)
-class PastAttempt:
-    """An allowed (so dialed) earlier attempt; a requested callback carries when the consumer asked for it."""
+class PastAttempt(NamedTuple):
+    """An allowed (so dialed) earlier attempt; a requested callback carries when the consumer asked for it.
+    (A tuple, not a dataclass: a campaign builds hundreds of thousands of these.)"""
 
     at: datetime
     purpose: Purpose = "collection"
@@ -98,8 +98,7 @@ class Subject:
     permanent: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class _Facts:
+class _Facts(NamedTuple):
     """What the gate knows about one customer at decision time (read in one query)."""
 
     customer_id: uuid.UUID | None
