@@ -131,8 +131,8 @@ history AS (
     WHERE k.customer_id = ANY(%(ids)s::uuid[]) AND k.conversation_at IS NOT NULL AND k.conversation_at <= %(now)s
     GROUP BY k.customer_id
 )"""
-_PERMANENT_SQL = "ARRAY_REMOVE(ARRAY[" + ", ".join(
-    f"CASE WHEN {cond} THEN '{code}' END" for code, cond in PERMANENT_RULES) + "]::text[], NULL)"
+_PERMANENT_SQL = "NULLIF(ARRAY_REMOVE(ARRAY[" + ", ".join(
+    f"CASE WHEN {cond} THEN '{code}' END" for code, cond in PERMANENT_RULES) + "]::text[], NULL), '{}')"
 _FACTS_SQL = f"""
 WITH {_HISTORY_SQL}
 SELECT c.id, c.phone, c.timezone, c.postal_code, c.country, c.region, {_PERMANENT_SQL},
