@@ -18,6 +18,7 @@ from shared.agent.numbers import normalize_numbers
 from shared.agent.timeparse import UnparsableTime, parse_when
 from shared.compliance.intents import Intent, normalize
 from shared.db import arrangements, calls, customers
+from shared.pii import mask_text
 
 if TYPE_CHECKING:
     from shared.agent.engine import Engine
@@ -450,7 +451,7 @@ class Flows:
             async for ev in e.run_tool("end_call", {"reason": "disputed"}):
                 yield ev
         elif awaiting == "third_party_when":
-            e.record_event("action", "third_party_reach_time", {"said": normalize_numbers(normalize(text))[:80]})
+            e.record_event("action", "third_party_reach_time", {"said": mask_text(normalize_numbers(text))[:80]})
             for ev in e.disclose(cp.Disclosure.THIRD_PARTY_LOCATION):
                 yield ev
             for ev in self._line("goodbye"):
