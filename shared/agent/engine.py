@@ -21,8 +21,10 @@ from psycopg_pool import AsyncConnectionPool, PoolTimeout
 from shared.agent import compliance_port as cp
 from shared.agent.brains.base import (
     Brain,
+    BrainMetrics,
     BrainUnavailable,
     Conversation,
+    Filler,
     TextDelta,
     ToolCallRequest,
     ToolOutcome,
@@ -46,14 +48,15 @@ from shared.agent.events import (
     UserUtterance,
 )
 from shared.agent.flows import COLLECTION_TOOLS, Flows
-from shared.agent.guarding import GuardFacts, SpeechGuard
 from shared.agent.persistence import WriteBehind
 from shared.agent.sentences import SentenceBuffer
 from shared.agent.state import CallState
 from shared.agent.tools import TOOLS, ToolRefused
 from shared.agent.tools.context import NegotiationAdvisor, ToolContext
+from shared.agent.tools.registry import model_view
 from shared.compliance.disclosures import spoken_number
-from shared.db import calls, compliance_records
+from shared.compliance.guard import GuardContext, SpeechGuard
+from shared.db import calls, compliance_records, turn_usage
 from shared.db.customers import Customer
 from shared.db.errors import DomainError
 from shared.db.policies import CollectionPolicy
@@ -81,6 +84,19 @@ class TurnTiming:
     llm_ttft_ms: float | None = None
     total_ms: float = 0.0
     brain: str = ""
+    llm_requests: int = 0
+    prompt_tokens: int = 0
+    cached_tokens: int = 0
+    completion_tokens: int = 0
+
+    def add(self, m: BrainMetrics) -> None:
+        """A brain step's own report (first token, usage): summed over the steps of the turn."""
+        if self.llm_ttft_ms is None and m.ttft_ms is not None:
+            self.llm_ttft_ms = m.ttft_ms
+        self.llm_requests += m.requests
+        self.prompt_tokens += m.prompt_tokens
+        self.cached_tokens += m.cached_tokens
+        self.completion_tokens += m.completion_tokens
 
 
 @dataclass
@@ -178,7 +194,11 @@ class Engine:
                 timing.first_speech_ms = (time.perf_counter() - t0) * 1000
             yield out
         timing.total_ms = (time.perf_counter() - t0) * 1000
-        self.timings.append(timing)             # in memory only: the transport owns turn_metrics rows
+        self.timings.append(timing)             # latency rows are the transport's; token usage is written here
+        if timing.llm_requests:
+            self.persist.submit(f"usage {timing.turn}", lambda conn: turn_usage.record(
+                conn, self.call_id, timing.turn, requests=timing.llm_requests, prompt_tokens=timing.prompt_tokens,
+                cached_tokens=timing.cached_tokens, completion_tokens=timing.completion_tokens))
         self.state.turn += 1
         if self.state.ended:
             self._persist_outcome()
@@ -203,12 +223,14 @@ class Engine:
             await brain.aclose()
 
     # ---- speech ---------------------------------------------------------------------------------------------
-    def _facts(self) -> GuardFacts:
-        c = self.customer
-        return GuardFacts(verified=self.state.verified, known_amounts=frozenset(self.state.known_amounts),
-                          balance=c.balance if c else None, lawsuit_permitted=bool(c and c.lawsuit_permitted),
-                          garnishment_permitted=bool(c and c.garnishment_permitted),
-                          time_barred=bool(c and c.time_barred))
+    def _facts(self) -> GuardContext:
+        c, st = self.customer, self.state
+        return GuardContext(verified=st.verified, known_amounts=frozenset(st.known_amounts),
+                            lawsuit_permitted=bool(c and c.lawsuit_permitted),
+                            garnishment_permitted=bool(c and c.garnishment_permitted),
+                            time_barred=bool(c and c.time_barred),
+                            offers=frozenset([*st.caller_offers, *st.engine_offers]),
+                            tool_figure=st.engine_offers[-1] if st.engine_offers else None)
 
     def _speak(self, text: str, *, fixed: bool = False) -> list[EngineEvent]:
         checked = self._guard.check(text, self._facts(), fixed=fixed)
@@ -220,6 +242,7 @@ class Engine:
             self.record_event("guard_block", checked.violations[0],
                                {"violations": list(checked.violations), "original": mask_text(text)[:300]})
         self._pending_agent.append(checked.text)
+        self.state.note_spoken(checked.text)
         out.append(AgentSpeech(checked.text, fixed=fixed, language=self.flows.language))
         return out
 
@@ -245,9 +268,8 @@ class Engine:
         self._pending_agent = []
         interrupted = heard is not None
         self._add_transcript("agent", (heard or "") if interrupted else full, interrupted=interrupted)
-        if interrupted and self.conversation.messages:
-            self.conversation.messages.append({"role": "system", "content": f"(The caller interrupted; they "
-                                                                             f"heard only: {heard!r})"})
+        if interrupted:
+            self.conversation.interrupted(heard or "")   # the model's history keeps only what was heard
 
     def _add_transcript(self, speaker: str, text: str, *, interrupted: bool = False) -> None:
         seq = self._tseq
@@ -310,6 +332,7 @@ class Engine:
         self.state.silences = 0
         self._add_transcript("caller", text)
         self.conversation.user(text)
+        self.state.hear_caller(text)            # the caller's offers and yes/no, for the tools (never the model's)
         matches = cp.detect_intents(text)
         for m in matches:
             notice = ComplianceNotice(f"intent_{m.intent.value}", {"evidence": mask_text(m.evidence)})
@@ -367,7 +390,7 @@ class Engine:
         self.conversation.assistant("", [{"id": call_id, "type": "function",
                                           "function": {"name": name, "arguments": json.dumps(args)}}])
         outcome = await self._execute(ToolCallRequest(call_id, name, args), before_verification=before_verification)
-        self.conversation.tool(call_id, json.dumps(outcome.result, default=str))
+        self.conversation.tool(call_id, json.dumps(model_view(name, outcome.result), default=str))
         ev = ToolEvent(name, outcome.arguments, outcome.result, outcome.success)
         self.tool_log.append(ev)
         yield ev
@@ -395,7 +418,13 @@ class Engine:
             calls_requested: list[ToolCallRequest] = []
             try:
                 async for out in self.brain.step(turn):
-                    if isinstance(out, TextDelta):
+                    if isinstance(out, Filler):       # spoken while the model is slow; not part of its history
+                        for ev in self._speak(out.text):
+                            yield ev
+                    elif isinstance(out, BrainMetrics):
+                        if self._timing is not None:
+                            self._timing.add(out)
+                    elif isinstance(out, TextDelta):
                         spoken.append(out.text)
                         for sentence in buffer.feed(out.text):
                             for ev in self._speak(sentence):
@@ -470,7 +499,7 @@ class Engine:
                     yield ev
         outcome = await task
         outcomes.append(outcome)
-        self.conversation.tool(call.call_id, json.dumps(outcome.result, default=str))
+        self.conversation.tool(call.call_id, json.dumps(model_view(call.name, outcome.result), default=str))
         ev = ToolEvent(call.name, outcome.arguments, outcome.result, outcome.success)
         self.tool_log.append(ev)
         yield ev
