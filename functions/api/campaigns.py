@@ -90,6 +90,8 @@ class ExplanationOut(BaseModel):
                       "before_window, after_window, all_blocked, waiting_retry")
     message: str
     next_at: datetime | None = Field(default=None, description="when that changes (window opens, next allowed)")
+    reasons: dict[str, int] = Field(default_factory=dict, description="gate reason code -> targets it blocks",
+                                    examples=[{"outside_calling_hours": 40, "dnc_listed": 2}])
 
 
 class CampaignOut(BaseModel):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from psycopg import AsyncConnection
@@ -24,6 +24,7 @@ class Explanation:
     code: str        # dialing, draft, paused, finished, no_targets, before_window, after_window, all_blocked, ...
     message: str
     next_at: datetime | None = None
+    reasons: dict[str, int] = field(default_factory=dict)  # gate reason code -> targets it blocks (all_blocked)
 
 
 @dataclass(frozen=True)
@@ -109,11 +110,10 @@ async def explain(conn: AsyncConnection, campaign: Campaign, counts: dict[str, i
     allowed = [r for r in rows if decisions.get(r[0]) and decisions[r[0]].allowed]
     if not allowed:
         reasons = Counter(d.reason_code for d in decisions.values())
-        words = ", ".join(f"{n} {code.replace('_', ' ')}" for code, n in reasons.most_common(4))
         nexts = [d.next_allowed_at for d in decisions.values() if d.next_allowed_at]
-        scope = "Every remaining target" if open_n <= SAMPLE else f"The next {SAMPLE} targets"
-        return Explanation("all_blocked", f"Not dialing: {scope} is blocked by the "
-                           f"pre-dial gate right now ({words}).", min(nexts) if nexts else None)
+        scope = "every remaining target is" if open_n <= SAMPLE else f"the next {SAMPLE} targets are"
+        return Explanation("all_blocked", f"Not dialing: {scope} blocked by the pre-dial gate right now.",
+                           min(nexts) if nexts else None, dict(reasons.most_common()))
     waiting = [r[2] for r in allowed if r[1] == "retry_wait" and r[2] and r[2] > now]
     if len(waiting) == len(allowed):
         return Explanation("waiting_retry", "Waiting to retry: every callable target has a later attempt time.",

@@ -84,7 +84,7 @@ async def test_campaign_lists_targets_with_gate_decisions_and_explains_itself(
         "regions": ["IL"]}}, headers=sup)).json()["id"]                # Daniel Kowalski: on the DNC list
     started = (await client.post(f"/api/v1/campaigns/{cid}/start", headers=sup)).json()
     assert started["targets"] == {"pending": 1}
-    assert started["explanation"]["code"] == "all_blocked" and "blocked" in started["explanation"]["message"]
+    assert started["explanation"]["code"] == "all_blocked" and started["explanation"]["reasons"] == {"dnc_listed": 1}
     listed = [c for c in (await client.get("/api/v1/campaigns", headers=sup)).json() if c["id"] == cid]
     assert listed[0]["targets"] == {"pending": 1}  # the list shows progress too (was "0 of 0")
     page = (await client.get(f"/api/v1/campaigns/{cid}/targets", headers=sup)).json()

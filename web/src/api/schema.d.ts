@@ -1607,6 +1607,17 @@ export interface components {
              * @description when that changes (window opens, next allowed)
              */
             next_at?: string | null;
+            /**
+             * Reasons
+             * @description gate reason code -> targets it blocks
+             * @example {
+             *       "dnc_listed": 2,
+             *       "outside_calling_hours": 40
+             *     }
+             */
+            reasons?: {
+                [key: string]: number;
+            };
         };
         /**
          * FieldError

@@ -29,11 +29,16 @@ export const LABELS: Record<string, string> = {
   disclosure_ai_identification: "AI identification disclosed",
   ai_identification: "AI identification disclosed",
   mini_miranda: "Mini-Miranda disclosed",
+  mini_miranda_subsequent: "Mini-Miranda reminder",
   recording_notice: "Recording notice given",
+  allowed: "Allowed",
+  attorney_represented: "Represented by attorney",
+  dispute_hold: "Debt disputed",
+  no_consent: "No consent to call",
   outside_calling_hours: "Outside calling hours",
-  calling_window: "Outside calling hours",
-  frequency_cap: "Weekly call limit reached",
-  seven_in_seven: "7 calls in 7 days reached",
+  inconvenient_time: "Customer said this time is inconvenient",
+  frequency_cap_7in7: "7 call attempts in 7 days reached",
+  state_frequency_cap: "State call limit reached",
   recent_conversation: "Spoke within the last 7 days",
   stop_calling: "Asked to stop calls",
   human_request: "Asked for a person",
@@ -47,11 +52,13 @@ export const LABELS: Record<string, string> = {
 const ACRONYMS: Record<string, string> = { dnc: "DNC", sms: "SMS", ai: "AI", llm: "LLM", stt: "STT", tts: "TTS",
   id: "ID", zip: "ZIP", utc: "UTC", tcpa: "TCPA", fdcpa: "FDCPA", csv: "CSV", ptp: "PTP" };
 
-/** A code in words: the label above, else sentence case with acronyms ("dnc_listed" never reads "Dnc listed"). */
+/** A code in words: the label above (a campaign target's `blocked_<gate reason>` reads "Blocked: <reason>"), else sentence case with acronyms ("dnc_listed" never reads "Dnc listed"). */
 export function label(code: string | null | undefined): string {
   if (!code) return "—";
   const known = LABELS[code];
   if (known) return known;
+  if (code.startsWith("blocked_")) return `Blocked: ${label(code.slice("blocked_".length))}`;
+  if (code.startsWith("disclosure_")) return label(code.slice("disclosure_".length));
   const words = code.replace(/[_-]+/g, " ").trim().split(/\s+/).map((w) => ACRONYMS[w.toLowerCase()] ?? w.toLowerCase());
   const s = words.join(" ");
   return s.charAt(0).toUpperCase() + s.slice(1);

@@ -40,6 +40,9 @@ export function CampaignsPage() {
 type Campaign = components["schemas"]["CampaignOut"];
 type Tactic = components["schemas"]["TacticOut"];
 
+const NEXT_WORDS: Record<string, string> = { before_window: "Opens", after_window: "Closed",
+  all_blocked: "First target allowed", waiting_retry: "Next attempt" };
+
 /** Targets finished (done, skipped or cancelled) out of all targets, from the per-status counts. */
 export function campaignProgress(targets: Record<string, number>): { done: number; total: number } {
   const total = Object.values(targets).reduce((a, b) => a + b, 0);
@@ -86,7 +89,9 @@ function CampaignCard({ campaign: c, tactics }: { campaign: Campaign; tactics: T
         <div role="status" data-testid="campaign-explanation" className={cx("mt-4 flex gap-2 rounded-lg border p-3 text-sm",
           stuck ? "border-warn/40 bg-warn/10" : "border-border bg-surface-2")}>
           <Info className={cx("mt-0.5 h-4 w-4 shrink-0", stuck ? "text-warn" : "text-muted")} aria-hidden />
-          <span>{why.message}{why.next_at ? ` Next change: ${dateTime(why.next_at)}.` : ""}</span>
+          <span>{why.message}
+            {Object.keys(why.reasons ?? {}).length > 0 && <> Reasons: {Object.entries(why.reasons ?? {}).map(([code, n]) => `${humanize(code)} (${n})`).join(", ")}.</>}
+            {why.next_at ? ` ${NEXT_WORDS[why.code] ?? "Next change"}: ${dateTime(why.next_at)}.` : ""}</span>
         </div>
       )}
       {total > 0 && (
