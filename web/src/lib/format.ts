@@ -47,7 +47,7 @@ export function day(iso: string | null | undefined): string {
 
 export function clock(iso: string | null | undefined): string {
   if (!iso) return "";
-  return new Date(iso).toLocaleTimeString("en-US", { hour: "2-digit", minute: "2-digit", second: "2-digit" });
+  return new Date(iso).toLocaleTimeString("en-US", { hour: "2-digit", minute: "2-digit", second: "2-digit", timeZoneName: "short" });
 }
 
 /** The wall-clock time now in an IANA zone ("—" when the zone is unknown). */
