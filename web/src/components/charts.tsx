@@ -18,15 +18,28 @@ export interface TacticPoint { name: string; calls: number; success: number; ptp
 
 const TACTIC_SERIES = ["success", "ptp"];
 
+/** An axis tick as stacked lines: each word of the tactic's name, then its call count. */
+function StackedTick({ x, y, payload, counts }: { x?: number; y?: number; payload?: { value: string }; counts: Record<string, number> }) {
+  const name = payload?.value ?? "";
+  const n = counts[name] ?? 0;
+  const lines = [...name.split(" "), `${n} call${n === 1 ? "" : "s"}`];
+  return (
+    <text x={x} y={y} textAnchor="middle" fill="var(--color-muted)" fontSize={11}>
+      {lines.map((line, i) => <tspan key={i} x={x} dy={i === 0 ? 12 : 13} fontWeight={i === lines.length - 1 ? 600 : 400}>{line}</tspan>)}
+    </text>
+  );
+}
+
 export function TacticPerformanceChart({ data }: { data: TacticPoint[] }) {
   if (data.length === 0) return <Empty>No tactic has calls in this window.</Empty>;
-  const rows = data.map((d) => ({ ...d, label: `${d.name} (${d.calls} call${d.calls === 1 ? "" : "s"})` }));
+  const counts = Object.fromEntries(data.map((d) => [d.name, d.calls]));
+  const rows = data;
   return (
-    <div className="h-64" role="img" aria-label={`Success and promise-to-pay rate by tactic: ${data.map((d) => `${d.name} ${d.calls} calls, ${d.success}% success, ${d.ptp ?? 0}% promise to pay`).join("; ")}`}>
+    <div className="h-72" role="img" aria-label={`Success and promise-to-pay rate by tactic: ${data.map((d) => `${d.name} ${d.calls} calls, ${d.success}% success, ${d.ptp ?? 0}% promise to pay`).join("; ")}`}>
       <ResponsiveContainer>
         <BarChart data={rows} margin={{ left: -10, right: 8 }}>
           <CartesianGrid stroke="var(--color-border)" strokeDasharray="3 3" vertical={false} />
-          <XAxis dataKey="label" {...axis} tickLine={false} interval={0} />
+          <XAxis dataKey="name" {...axis} tickLine={false} interval={0} height={62} tick={<StackedTick counts={counts} />} />
           <YAxis {...axis} tickLine={false} unit="%" domain={[0, 100]} />
           <Tooltip {...tooltip} cursor={{ fill: "var(--color-accent-soft)" }} />
           <Legend wrapperStyle={{ fontSize: 12 }} itemSorter={inOrder(TACTIC_SERIES)} />

@@ -54,7 +54,7 @@ export function DashboardPage() {
                 <Stat label={`Calls, last ${d.window_days} days`} value={d.window.calls} hint={`${d.window.connected} connected`} />
                 <Stat label="Avg duration" value={duration(d.window.average_duration_s)} hint={`Last ${d.window_days} days`} />
                 <Stat label="Success rate" value={pct(d.window.success_rate)} tone="ok" hint={`Arrangement or promise per connected call · ${d.window.connected} connected`} />
-                <Stat label="Promise to pay" value={pct(d.window.promise_to_pay_rate)} hint={`Per right-party contact · ${d.window.right_party_contacts} contacts`} />
+                <Stat label="Promise to pay" value={pct(d.window.promise_to_pay_rate)} hint={`Per right-party contact · ${d.window.right_party_contacts} contact${d.window.right_party_contacts === 1 ? "" : "s"}`} />
               </div>
               <div className="grid gap-6 lg:grid-cols-2">
                 <Card title={`Tactic performance, last ${d.window_days} days (since ${d.comparison_since})`}>

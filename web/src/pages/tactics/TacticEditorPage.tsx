@@ -150,10 +150,10 @@ function ExistingTactic({ id }: { id: number }) {
                     <p className="mb-3 text-xs text-muted">Since {p.since} (UTC weeks starting Monday). Rates are shown beside the number of calls they come from.</p>
                     <div className="grid grid-cols-2 gap-4 md:grid-cols-5">
                       <Stat label="Calls" value={p.totals.calls} />
-                      <Stat label="Right-party contact" value={pct(p.totals.right_party_rate)} />
-                      <Stat label="Verified" value={pct(p.totals.verification_rate)} />
-                      <Stat label="Promise to pay" value={pct(p.totals.promise_to_pay_rate)} tone="ok" />
-                      <Stat label="Avg arrangement" value={money(p.totals.average_arrangement_amount)} />
+                      <Stat label="Right-party contact" value={pct(p.totals.right_party_rate)} hint={`of ${p.totals.calls} calls`} />
+                      <Stat label="Verified" value={pct(p.totals.verification_rate)} hint={`of ${p.totals.right_party_contacts} contacts`} />
+                      <Stat label="Promise to pay" value={pct(p.totals.promise_to_pay_rate)} tone="ok" hint={`of ${p.totals.right_party_contacts} contacts`} />
+                      <Stat label="Avg arrangement" value={money(p.totals.average_arrangement_amount)} hint={`${p.totals.arrangements} arrangements`} />
                     </div>
                     <div className="mt-4"><WeeklyChart data={p.periods.map((w) => ({ week: w.period_start, calls: w.calls,
                       success: w.success_rate == null ? null : Math.round(w.success_rate * 1000) / 10,
