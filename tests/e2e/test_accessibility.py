@@ -34,6 +34,25 @@ async def _settle(page: Page) -> None:
     await page.wait_for_timeout(300)  # charts draw after data arrives
 
 
+# Open states worth checking too: (path, button to press, what then appears).
+OPENED = [("/customers", "Add customer", "form"), ("/customers", "Import CSV", "Import customers from CSV"),
+          ("/campaigns", "New campaign", "Create as draft"), ("/", re.compile("^User menu"), "menu")]
+
+
+async def _open_states(page: Page) -> dict[str, list[str]]:
+    found = {}
+    for path, button, then in OPENED:
+        await page.goto(path)
+        await _settle(page)
+        await page.get_by_role("button", name=button).click()
+        if then in ("form", "menu"):
+            await expect(page.get_by_role(then).first).to_be_visible()
+        else:
+            await expect(page.get_by_text(then).first).to_be_visible()
+        found[f"{path} + {button}"] = await _violations(page)
+    return found
+
+
 async def _pages(page: Page, pool: AsyncConnectionPool) -> list[str]:
     async with pool.connection() as conn:
         await conn.set_autocommit(True)
@@ -65,6 +84,8 @@ async def test_no_serious_or_critical_axe_violations_on_any_page(context: Browse
             await expect(page.get_by_role("heading", level=1)).to_be_visible()
             await _settle(page)
             found[f"{path} {size}"] = await _violations(page)
+        if size == "desktop":
+            found.update(await _open_states(page))
         await page.evaluate("localStorage.removeItem('archer.devToken')")
     bad = {where: v for where, v in found.items() if v}
     print(f"axe {theme}: {len(found)} page loads checked, {sum(len(v) for v in bad.values())} serious/critical")
