@@ -122,7 +122,8 @@ class ImportResult(BaseModel):
 @router.get("", response_model=Page[CustomerOut], responses=READ_ERRORS)
 async def list_all(principal: Viewer, conn: DB,
                    search: str | None = Query(default=None, max_length=100,
-                                              description="name, phone number in any format, or account last four"),
+                                              description="name; for roles that see numbers unmasked also a phone "
+                                                          "number in any format or the account's last four"),
                    limit: int = Query(default=50, ge=1, le=200),
                    cursor: str | None = Query(default=None, max_length=200)) -> Page[CustomerOut]:
     """Customers, newest first (keyset pagination)."""
@@ -130,7 +131,7 @@ async def list_all(principal: Viewer, conn: DB,
         after = decode_cursor(cursor) if cursor else None
     except BadCursorError as exc:
         raise ProblemError(422, str(exc)) from None
-    rows = await list_customers(conn, limit=limit + 1, after=after, search=search)
+    rows = await list_customers(conn, limit=limit + 1, after=after, search=search, by_numbers=not principal.masks_pii)
     more = len(rows) > limit
     rows = rows[:limit]
     flags = await flags_for(conn, [c.id for c in rows])

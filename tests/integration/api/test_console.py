@@ -34,11 +34,14 @@ async def _find(client: httpx.AsyncClient, token: str, search: str) -> list[dict
 
 async def test_search_by_name_phone_in_any_format_or_last_four(client: httpx.AsyncClient, tokens: dict[str, str],
                                                                seeded: AsyncConnection) -> None:
-    viewer = tokens["viewer"]
+    supervisor, viewer = tokens["supervisor"], tokens["viewer"]
     for query in ("maria", "(212) 555-0101", "212.555.0101", "+1 212 555 0101", "4821"):
-        names = [f"{c['first_name']} {c['last_name']}" for c in await _find(client, viewer, query)]
+        names = [f"{c['first_name']} {c['last_name']}" for c in await _find(client, supervisor, query)]
         assert names == ["Maria Gonzalez"], (query, names)
-    assert await _find(client, viewer, "999-9999") == []
+    assert await _find(client, supervisor, "999-9999") == []
+    # Viewers see numbers masked: a search must not reveal them (the last four verify identity on a call).
+    assert [c["first_name"] for c in await _find(client, viewer, "maria")] == ["Maria"]
+    assert await _find(client, viewer, "4821") == [] and await _find(client, viewer, "(212) 555-0101") == []
 
 
 async def test_flags_carry_dates_and_sources(client: httpx.AsyncClient, tokens: dict[str, str],

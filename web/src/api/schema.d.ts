@@ -5146,7 +5146,7 @@ export interface operations {
             query?: {
                 cursor?: string | null;
                 limit?: number;
-                /** @description name, phone number in any format, or account last four */
+                /** @description name; for roles that see numbers unmasked also a phone number in any format or the account's last four */
                 search?: string | null;
             };
             header?: never;

@@ -3,7 +3,7 @@
 import { useState } from "react";
 import { Link, useNavigate } from "react-router";
 import { $api } from "../../api/client";
-import { Can } from "../../auth/Can";
+import { Can, useCan } from "../../auth/Can";
 import { Button, Card, Empty, ErrorState, Loading, PageHeader, TextField, tableClass, tdClass, thClass } from "../../components/ui";
 import { money } from "../../lib/format";
 import { useDebounced } from "../../lib/useDebounced";
@@ -13,6 +13,7 @@ import { FlagBadges } from "./flags";
 
 export function CustomersPage() {
   const navigate = useNavigate();
+  const numbers = useCan("supervisor");  // viewers see numbers masked, so they search by name only
   const [q, setQ] = useState("");
   const search = useDebounced(q.trim(), 300);
   const [cursors, setCursors] = useState<{ search: string; stack: (string | undefined)[] }>({ search: "", stack: [undefined] });
@@ -33,7 +34,7 @@ export function CustomersPage() {
       {panel === "add" && <CustomerForm onDone={(id) => { setPanel("none"); if (id) navigate(`/customers/${id}`); }} />}
       <Card>
         <form role="search" className="mb-4 max-w-md" onSubmit={(e) => e.preventDefault()}>
-          <TextField label="Search" type="search" placeholder="Name, phone (any format) or account last four" value={q}
+          <TextField label="Search" type="search" placeholder={numbers ? "Name, phone (any format) or account last four" : "Name"} value={q}
             onChange={(e) => setQ(e.target.value)} hint="Results update as you type." />
         </form>
         {query.isPending ? <Loading what="customers" /> : query.error ? <ErrorState error={query.error} what="customers" onRetry={() => query.refetch()} /> :
