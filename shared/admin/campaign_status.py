@@ -95,7 +95,14 @@ async def explain(conn: AsyncConnection, campaign: Campaign, counts: dict[str, i
         return Explanation("no_targets", "Nothing to dial: no customer matched the filter (customers who asked not "
                            "to be called are left out).")
     if campaign.status == "completed" or open_n == 0:
-        return Explanation("finished", f"Every one of the {total} targets is finished.")
+        parts = [f"{counts[k]} {w}" for k, w in (("done", "called"), ("skipped", "skipped by the pre-dial gate"),
+                                                  ("cancelled", "cancelled")) if counts.get(k)]
+        reasons: dict[str, int] = {}
+        if counts.get("skipped"):
+            cur = await conn.execute("SELECT disposition, count(*) FROM campaign_targets WHERE campaign_id = %s "
+                                     "AND status = 'skipped' GROUP BY 1 ORDER BY 2 DESC", (campaign.id,))
+            reasons = {str(d).removeprefix("blocked_"): int(n) for d, n in await cur.fetchall() if d}
+        return Explanation("finished", f"Finished: {', '.join(parts) or 'no target left'}.", None, reasons)
     if campaign.starts_at and now < campaign.starts_at:
         return Explanation("before_window", "Waiting: the campaign's window has not opened yet.", campaign.starts_at)
     if campaign.ends_at and now >= campaign.ends_at:

@@ -90,6 +90,13 @@ async def test_campaign_lists_targets_with_gate_decisions_and_explains_itself(
     assert started["explanation"]["code"] == "all_blocked" and started["explanation"]["reasons"] == {"dnc_listed": 1}
     listed = [c for c in (await client.get("/api/v1/campaigns", headers=sup)).json() if c["id"] == cid]
     assert listed[0]["targets"] == {"pending": 1}  # the list shows progress too (was "0 of 0")
+    await seeded.execute("UPDATE campaign_targets SET status = 'skipped', disposition = 'blocked_dnc_listed'")
+    await seeded.commit()
+    skipped = (await client.get(f"/api/v1/campaigns/{cid}", headers=sup)).json()["explanation"]
+    assert skipped == {"code": "finished", "message": "Finished: 1 skipped by the pre-dial gate.", "next_at": None,
+                       "reasons": {"dnc_listed": 1}}
+    await seeded.execute("UPDATE campaign_targets SET status = 'pending', disposition = NULL")
+    await seeded.commit()
     page = (await client.get(f"/api/v1/campaigns/{cid}/targets", headers=sup)).json()
     [target] = page["items"]
     assert target["customer_name"] == "Daniel Kowalski" and target["gate_allowed"] is False
