@@ -1,6 +1,6 @@
 // Campaigns: create from a customer filter or a CSV of customers, schedule window, concurrency and pace;
 // start / pause / resume / cancel; progress and dispositions refresh while any campaign runs.
-import { useState } from "react";
+import { useEffect, useState } from "react";
 import { Link } from "react-router";
 import { useQueryClient } from "@tanstack/react-query";
 import { ChevronDown, ChevronRight, Info, Pause, Play, Plus, Square } from "lucide-react";
@@ -123,10 +123,15 @@ function CampaignCard({ campaign: c, tactics }: { campaign: Campaign; tactics: T
 
 /** The campaign's targets, each with its status, attempts, next attempt and the pre-dial gate's decision now. */
 function Targets({ campaignId }: { campaignId: string }) {
+  const qc = useQueryClient();
   const [after, setAfter] = useState<number[]>([0]);
   const query = $api.useQuery("get", "/api/v1/campaigns/{campaign_id}/targets",
     { params: { path: { campaign_id: campaignId }, query: { after: after[after.length - 1], limit: 25 } } },
     { refetchInterval: 15_000, placeholderData: (p) => p });
+  // Fresh targets mean the card's counts and explanation may have moved on too: keep them in step.
+  useEffect(() => {
+    if (query.dataUpdatedAt) void qc.invalidateQueries({ queryKey: ["get", "/api/v1/campaigns"] });
+  }, [query.dataUpdatedAt, qc]);
   return (
     <QueryState query={query} what="the targets">
       {(page) => (
