@@ -62,7 +62,7 @@ async def _pages(page: Page, pool: AsyncConnectionPool) -> list[str]:
         cur = await conn.execute("SELECT id FROM behavioral_tactics WHERE name = 'stern'")
         tactic_id = (await cur.fetchone())[0]  # type: ignore[index]
     return ["/", "/calls", f"/calls/{call_id}", "/tactics", f"/tactics/{tactic_id}", "/tactics/new", "/test-call",
-            "/campaigns", "/customers", f"/customers/{customer_id}", "/compliance", "/no-such-page"]
+            "/campaigns", "/customers", f"/customers/{customer_id}", "/compliance", "/quality", "/no-such-page"]
 
 
 @pytest.mark.parametrize("theme", ["dark", "light"])

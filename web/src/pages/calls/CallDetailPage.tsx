@@ -8,6 +8,7 @@ import { Badge, Button, Card, Empty, PageHeader, QueryState, cx, tableClass, tdC
 import { downloadWithProgress, saveFile } from "../../lib/download";
 import { clock, dateTime, duration, humanize, isLive, ms, outcomeTone, statusTone } from "../../lib/format";
 import { useLiveEvents } from "../../lib/live";
+import { ReviewPanel } from "./ReviewPanel";
 import { buildTimeline, mergeTranscript, type TimelineItem, type TranscriptEntry } from "./timeline";
 
 export function CallDetailPage() {
@@ -69,6 +70,7 @@ export function CallDetailPage() {
                   <Card title="Conversation" actions={<span className="text-xs text-muted">{transcript.length} turns</span>}>
                     <Timeline items={timeline} live={live} />
                   </Card>
+                  <ReviewPanel callId={call.id} transcript={call.transcript} />
                   <Card title={latencySimulated(call.turn_latencies) ? "Per-turn latency (simulated: engine timings, no audio)" : "Per-turn latency"}>
                     <LatencyTable turns={call.turn_latencies} />
                   </Card>

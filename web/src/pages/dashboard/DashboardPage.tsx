@@ -1,5 +1,6 @@
 // Dashboard: today's calls and live calls, then — over the reporting window the user chose — success and
 // promise-to-pay rates, latency (simulated calls' engine timings labelled as such), tactics, recent calls.
+import { Link } from "react-router";
 import { $api } from "../../api/client";
 import { CallsTable } from "../../components/CallsTable";
 import { LatencyChart, TacticPerformanceChart } from "../../components/charts";
@@ -67,7 +68,8 @@ export function DashboardPage() {
                     }))}
                   />
                 </Card>
-                <Card title={`${latency.title}, last ${d.window_days} days`}>
+                <Card title={`${latency.title}, last ${d.window_days} days`}
+                  actions={<Link to="/quality" className="text-xs text-accent hover:underline">Quality report →</Link>}>
                   <LatencyChart data={latency.data} empty={latency.empty} label={latency.title} />
                   <p className="mt-2 text-xs text-muted">
                     {latency.simulated
