@@ -20,7 +20,8 @@ _COLUMN_FLAGS: dict[str, tuple[str, tuple[str, ...], bool]] = {
     "hardship": ("hardship_at", ("hardship",), False),
 }
 _EVENT_CODES = sorted({c for _, codes, _ in _COLUMN_FLAGS.values() for c in codes}
-                      | {"distress", "sensitive_handling", "language", "language_other"})
+                      | {"distress", "sensitive_handling", "sensitive_hold", "language", "language_other",
+                         "other_language"})
 _DNC_SOURCES = {"consumer_request": "consumer request", "sms_stop": "SMS STOP", "admin": "added by an administrator",
                 "import": "imported list"}
 
@@ -73,18 +74,23 @@ def flags_of(row: dict[str, Any], dnc: dict[str, Any] | None, events: dict[str, 
         detail = None
         if code == "attorney" and isinstance(row.get("attorney_details"), dict):
             detail = row["attorney_details"].get("firm") or row["attorney_details"].get("name")
+        if code == "dispute" and row.get("dispute_type") and row["dispute_type"] != "dispute":
+            detail = str(row["dispute_type"]).replace("_", " ")
         flags.append(CustomerFlag(code, _as_dt(since), _source(event), blocking, detail,
                                   event.call_id if event else None))
     # Columns that later migrations may add (sensitive handling, preferred language) are read when present.
     sensitive_at = next((row[k] for k in sorted(row) if k.startswith("sensitive") and k.endswith("_at") and row[k]),
                         None)
-    event = events.get("sensitive_handling") or events.get("distress")
-    if sensitive_at is not None or event is not None:
+    event = events.get("sensitive_hold") or events.get("sensitive_handling") or events.get("distress")
+    # A hold a person has cleared (the column set back to NULL) is no longer a flag, whatever the events say.
+    has_column = any(k.startswith("sensitive") and k.endswith("_at") for k in row)
+    if sensitive_at is not None or (event is not None and not has_column):
+        reason = _first(row, "sensitive_hold_reason", "sensitive_reason")
         flags.append(CustomerFlag("sensitive_handling", _as_dt(sensitive_at) or (event.occurred_at if event else None),
-                                  _source(event), True, "hold collection until a person reviews",
-                                  event.call_id if event else None))
+                                  _source(event), True, str(reason) if reason else "hold collection until a person "
+                                  "reviews", event.call_id if event else None))
     language = _first(row, "preferred_language", "language")
-    event = events.get("language") or events.get("language_other")
+    event = events.get("language") or events.get("language_other") or events.get("other_language")
     if language is None and event is not None:
         language = event.details.get("language")
     if language and str(language).lower() not in ("en", "english"):

@@ -32,3 +32,10 @@ def test_sensitive_handling_and_language_from_columns_or_events() -> None:
                                       "language": _Event("language", "intent", None, AT, {"language": "es"})})
     assert [f.code for f in from_events] == ["sensitive_handling", "language"]
     assert flags_of({"preferred_language": "en"}, None, {}) == []  # English is not a flag
+
+
+def test_a_cleared_sensitive_hold_is_not_a_flag_even_after_distress_on_a_call() -> None:
+    distress = {"distress": _Event("distress", "intent", uuid4(), AT, {})}
+    assert flags_of({"sensitive_hold_at": None}, None, distress) == []
+    [flag] = flags_of({"sensitive_hold_at": AT, "sensitive_hold_reason": "distress on a call"}, None, distress)
+    assert (flag.code, flag.detail, flag.source) == ("sensitive_handling", "distress on a call", "said on a call")

@@ -57,6 +57,13 @@ async def test_flags_carry_dates_and_sources(client: httpx.AsyncClient, tokens: 
     assert attorney["detail"] == "Demo & Partners LLP" and attorney["since"]
     [maria] = await _find(client, admin, "Maria")
     assert maria["flags"] == []
+    [aisha] = await _find(client, admin, "Rahman")
+    await seeded.execute("UPDATE customers SET sensitive_hold_at = now(), sensitive_hold_reason = 'distress', "
+                         "preferred_language = 'es' WHERE id = %s", (aisha["id"],))
+    await seeded.commit()
+    [aisha] = await _find(client, admin, "Rahman")
+    assert [(f["code"], f["detail"], f["blocking"]) for f in aisha["flags"]] == [  # type: ignore[union-attr, index]
+        ("sensitive_handling", "distress", True), ("language", "es", False)]
     call = await factories.call(seeded, customer_id=maria["id"])  # type: ignore[arg-type]
     await compliance_records.record_event(seeded, category="intent", code="bankruptcy",
                                           customer_id=maria["id"], call_id=call.id)  # type: ignore[arg-type]
