@@ -350,9 +350,11 @@ class Engine:
 
     # ---- what the scripted flows (shared.agent.flows) act through ---------------------------------------------
     def say(self, line: str, *, fixed: bool = False) -> list[EngineEvent]:
-        """Speak a line the engine or a flow chose (the model sees it in the history)."""
+        """Speak a line the engine or a flow chose, sentence by sentence (the model sees it in the history)."""
         self.conversation.assistant(line)
-        return self._speak(line, fixed=fixed)
+        buffer = SentenceBuffer()
+        sentences = [*buffer.feed(line), *filter(None, [buffer.flush()])]
+        return [ev for sentence in sentences for ev in self._speak(sentence, fixed=fixed)]
 
     def reprompt(self) -> str:
         if self.state.phase == "identify" and self.customer is not None:

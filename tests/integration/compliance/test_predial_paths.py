@@ -15,7 +15,7 @@ from tests.unit.compliance.test_predial_reference import gate_reasons, make_case
 
 CASES = 120
 FLAG_COLUMNS = {"cease_requested": "cease", "consent_revoked": "consent_revoked", "attorney_represented": "attorney",
-                "bankruptcy": "bankruptcy", "dispute_hold": "dispute"}
+                "bankruptcy": "bankruptcy", "sensitive_hold": "sensitive_hold", "dispute_hold": "dispute"}
 
 
 async def test_database_path_agrees_with_memory_path_and_reference(conn: AsyncConnection) -> None:

@@ -18,8 +18,7 @@ LOCATIONS = Path(__file__).resolve().parents[3] / "shared" / "compliance" / "pol
 DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 PROVINCES = {"AB", "BC", "MB", "NB", "NL", "NS", "ON", "PE", "QC", "SK", "YT", "NT", "NU"}
 FLAGS = ("cease_requested", "consent_revoked", "attorney_represented", "bankruptcy", "sensitive_hold", "dispute_hold",
-         "dnc_listed",
-         "no_consent")
+         "dnc_listed", "no_consent")
 
 
 @dataclass(frozen=True)
