@@ -70,6 +70,10 @@ class Settings(BaseSettings):
     cartesia_tts_model: str = "sonic-2"
     cartesia_stt_model: str = "ink-2"
     cartesia_voice_id: str | None = None
+    # Per-language voices and STT languages (a Spanish-speaking caller is answered in Spanish, COMPLIANCE §2a).
+    cartesia_voice_id_es: str | None = None
+    cartesia_stt_language: str = "en"
+    cartesia_stt_language_es: str = "es"
 
     openai_api_key: SecretStr | None = None
     openai_base_url: str | None = None
@@ -79,6 +83,7 @@ class Settings(BaseSettings):
     azure_openai_api_version: str = "2024-10-21"
     agent_brain: Literal["llm", "rules"] | None = None
 
+    # Unset: `dev` on a local machine without identity-provider settings (what `make dev` runs), else `jwt`.
     auth_mode: Literal["dev", "jwt"] = "jwt"
     auth_issuer: str | None = None
     auth_audience: str | None = None
@@ -150,6 +155,9 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _dev_auth_never_in_production(self) -> Settings:
+        if "auth_mode" not in self.model_fields_set:
+            local = self.archer_env == "local" and not self.is_production
+            self.auth_mode = "dev" if local and not (self.auth_issuer or self.auth_jwks_url) else "jwt"
         if self.auth_mode == "dev" and self.is_production:
             raise ValueError("AUTH_MODE=dev is refused when ARCHER_ENV=production or Azure settings are present")
         return self
@@ -166,6 +174,14 @@ class Settings(BaseSettings):
             return self.agent_brain
         has_llm = self.secret("openai_api_key") is not None or bool(self.azure_openai_endpoint)
         return "llm" if has_llm else "rules"
+
+    def voice_for(self, language: str) -> str | None:
+        """The Cartesia voice for speech in `language` (ISO 639-1); the default voice when none is configured."""
+        return (self.cartesia_voice_id_es if language == "es" else None) or self.cartesia_voice_id
+
+    def stt_language_for(self, language: str) -> str:
+        """The STT language code for a caller speaking `language`."""
+        return self.cartesia_stt_language_es if language == "es" else self.cartesia_stt_language
 
     @property
     def cartesia_ws_url(self) -> str:

@@ -4,7 +4,7 @@ import { lazy, type ComponentType } from "react";
 import { Route, Routes } from "react-router";
 import { useAuth } from "./auth/AuthProvider";
 import { Layout } from "./components/Layout";
-import { Empty, Loading } from "./components/ui";
+import { Empty, Loading, PageHeader } from "./components/ui";
 import { SignInPage } from "./pages/signin/SignInPage";
 
 function page<K extends string>(load: () => Promise<Record<K, ComponentType>>, name: K) {
@@ -21,10 +21,11 @@ const CampaignsPage = page(() => import("./pages/campaigns/CampaignsPage"), "Cam
 const CustomersPage = page(() => import("./pages/customers/CustomersPage"), "CustomersPage");
 const CustomerDetailPage = page(() => import("./pages/customers/CustomerDetailPage"), "CustomerDetailPage");
 const CompliancePage = page(() => import("./pages/compliance/CompliancePage"), "CompliancePage");
+const QualityPage = page(() => import("./pages/quality/QualityPage"), "QualityPage");
 
 export function App() {
   const { status } = useAuth();
-  if (status === "loading") return <div className="p-8"><Loading what="your session" /></div>;
+  if (status === "loading") return <main className="p-8"><Loading what="your session" /></main>;
   if (status === "signed-out") return <SignInPage />;
   return (
     <Routes>
@@ -40,7 +41,8 @@ export function App() {
         <Route path="customers" element={<CustomersPage />} />
         <Route path="customers/:customerId" element={<CustomerDetailPage />} />
         <Route path="compliance" element={<CompliancePage />} />
-        <Route path="*" element={<Empty>That page does not exist.</Empty>} />
+        <Route path="quality" element={<QualityPage />} />
+        <Route path="*" element={<><PageHeader title="Page not found" /><Empty>That page does not exist.</Empty></>} />
       </Route>
     </Routes>
   );

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from shared.agent.numbers import normalize_numbers, parse_amounts
+from shared.agent.numbers import find_amounts, normalize_numbers, parse_amounts
 
 _YES = re.compile(r"\b(yes|yeah|yep|yup|sure|ok(ay)?|alright|all right|fine|correct|that works|sounds good|"
                   r"go ahead|please do|absolutely|of course|definitely|let'?s do (it|that)|do that|i agree|"
@@ -44,18 +44,28 @@ def is_done(text: str) -> bool:
     return bool(_DONE.search(_low(text)))
 
 
+_NO_METHOD = re.compile(r"\b(don'?t|do not|didn'?t|can'?t|cannot|no|not|haven'?t|lost|forgot|without) (have |got |"
+                        r"find |use |with me )?(my |a |the |any )?(card|bank|phone|checking)\b|\bask my bank\b|"
+                        r"\bmy bank (said|says|told|is)\b")
+
+
 def payment_method(text: str) -> str | None:
-    low = _low(text)
-    if re.search(r"\b(text|sms|link|message|phone|online|card)\b", low):
+    """How the caller wants to pay, only when they say so ('text me the link', 'by bank transfer', 'pay with my
+    card'); a word in passing ('I don't have my card', 'I'll ask my bank') is not a choice."""
+    low = _NO_METHOD.sub(" ", _low(text))
+    if re.search(r"\b(text|sms|link|message me|by message|online|(pay|use|with|by) (my |a |the )?(debit |credit )?"
+                 r"card|debit card|credit card)\b", low):
         return "sms_link"
-    if re.search(r"\b(bank transfer|transfer|wire|ach|bank|direct debit|checking)\b", low):
+    if re.search(r"\b(bank transfer|transfer|wire|ach|direct debit|(from|with|by) (my )?(bank|checking)( account)?|"
+                 r"bank account)\b", low):
         return "bank_transfer"
     return None
 
 
 def wants_full(text: str) -> bool:
     return bool(re.search(r"\b(in full|full (amount|balance|payment)|whole (thing|amount|balance)|pay (it )?all|"
-                          r"entire (balance|amount)|everything|pay it off|all of it)\b", _low(text)))
+                          r"entire (balance|amount)|pay (off )?everything|everything at once|pay it off|"
+                          r"all of it)\b", _low(text)))
 
 
 def wants_plan(text: str) -> bool:
@@ -98,7 +108,8 @@ def down_payment_in(text: str) -> Decimal:
 
 def offered_amount(text: str) -> Decimal | None:
     """A lump sum the caller offers ('I can pay 500', 'settle for eight hundred seventy five dollars')."""
-    found = parse_amounts(text)
-    if not found and re.search(r"\b(settle|offer|pay|give|afford|manage|do|have)\b", _low(text)):
-        found = [a for a in parse_amounts(text, allow_bare=True) if a >= 10]
-    return found[0] if found else None
+    found = find_amounts(text)
+    if not found and re.search(r"\b(settle|offer|pay|give|afford|manage|do|have|make it|how about|what about)\b",
+                               _low(text)):
+        found = [a for a in find_amounts(text, allow_bare=True) if a >= 10]
+    return found[-1] if found else None                 # the latest amount the caller stated wins

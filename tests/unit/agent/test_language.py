@@ -3,13 +3,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from shared.agent.brains import language as lang
 from shared.agent.numbers import find_last4, find_postal_code, normalize_postal, parse_amounts, spoken_digits
 from shared.agent.sentences import SentenceBuffer
-from shared.agent.timeparse import UnparsableTime, callback_slot, parse_when
+from shared.agent.timeparse import UnparsableTime, parse_when
 
 NOW = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)      # Tuesday 10:00 in New York
 
@@ -66,26 +67,8 @@ def test_plan_words() -> None:
     ("in two hours", "2026-11-24T12:00"),
 ])
 def test_callback_times_in_the_customers_zone(words: str, local: str) -> None:
-    slot = callback_slot(words, NOW, "America/New_York")
-    assert slot.allowed and slot.scheduled.strftime("%Y-%m-%dT%H:%M") == local
-
-
-@pytest.mark.parametrize("words,nearest,reason", [
-    ("tonight at 11 pm", "2026-11-24T20:30", "outside_calling_hours"),
-    ("tomorrow at 6 am", "2026-11-25T08:00", "outside_calling_hours"),
-    ("today at 7 am", "2026-11-24T11:00", "in_the_past"),
-])
-def test_times_outside_calling_hours_are_refused_with_the_nearest_allowed(words: str, nearest: str,
-                                                                          reason: str) -> None:
-    slot = callback_slot(words, NOW, "America/New_York")
-    assert not slot.allowed and slot.reason == reason
-    assert slot.scheduled.strftime("%Y-%m-%dT%H:%M") == nearest
-
-
-def test_calling_hours_are_the_customers_not_the_servers() -> None:
-    # 10 pm in New York is 7 pm in Los Angeles: allowed there.
-    assert callback_slot("tonight at 7 pm", NOW, "America/Los_Angeles").allowed
-    assert not callback_slot("tonight at 10 pm", NOW, "America/Los_Angeles").allowed
+    when = parse_when(words, NOW.astimezone(ZoneInfo("America/New_York")))
+    assert when.strftime("%Y-%m-%dT%H:%M") == local
 
 
 def test_unparsable_time() -> None:
@@ -100,3 +83,24 @@ def test_sentences_split_on_streamed_boundaries_not_inside_amounts() -> None:
         out += buf.feed(piece)
     assert out == ["Thank you. Your balance is $1,250.00.", "You can pay in full!"]
     assert buf.flush() == "What would you like?"
+
+
+@pytest.mark.parametrize("text,method", [
+    ("text me the link", "sms_link"), ("pay with my card", "sms_link"), ("I'll pay by bank transfer", "bank_transfer"),
+    ("from my checking account", "bank_transfer"), ("I don't have my card with me", None),
+    ("I'll have to ask my bank", None), ("my bank said it went through", None),
+])
+def test_a_payment_method_only_when_the_caller_chooses_one(text: str, method: str | None) -> None:
+    assert lang.payment_method(text) == method
+
+
+@pytest.mark.parametrize("text,full", [("I'll pay it in full", True), ("all of it", True), ("pay it off", True),
+                                       ("I lost my job and everything", False), ("everything is fine", False)])
+def test_pay_in_full_only_when_said(text: str, full: bool) -> None:
+    assert lang.wants_full(text) is full
+
+
+def test_the_latest_amount_stated_is_the_offer_and_911_never_is() -> None:
+    assert lang.offered_amount("I said eight hundred but make it nine hundred instead") == Decimal("900.00")
+    assert lang.offered_amount("my husband collapsed I have to call 911") is None
+    assert lang.offered_amount("we filed chapter 13, I can pay 200") == Decimal("200.00")

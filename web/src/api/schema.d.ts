@@ -32,7 +32,7 @@ export interface paths {
         put?: never;
         /**
          * Recording
-         * @description A finished recording: SID, URL, duration and channels onto its call.
+         * @description A finished recording: SID, URL, duration and channels onto its call; a dual-channel one is then analysed.
          */
         post: operations["recording_api_twilio_recording_post"];
         delete?: never;
@@ -238,6 +238,106 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/calls/{call_id}/export.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export One Csv
+         * @description One call as CSV: a summary row, then its transcript lines, tool runs and compliance events in time order.
+         */
+        get: operations["export_one_csv_api_v1_calls__call_id__export_csv_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calls/{call_id}/rating": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Rate
+         * @description Rate the call (naturalness, latency feel, overall, 1–10) as yourself; rating again replaces your rating.
+         */
+        put: operations["rate_api_v1_calls__call_id__rating_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calls/{call_id}/recording": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Recording
+         * @description The call's recording, streamed from Twilio with the account's credentials (never Twilio's raw URL).
+         */
+        get: operations["recording_api_v1_calls__call_id__recording_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calls/{call_id}/review": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Call Review
+         * @description Reviewers' ratings and transcript corrections of a call, and what its recording's analysis found.
+         */
+        get: operations["call_review_api_v1_calls__call_id__review_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calls/{call_id}/transcript/{seq}/correction": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Correct
+         * @description Record what transcript line `seq` should have said (the original line is kept unchanged).
+         */
+        put: operations["correct_api_v1_calls__call_id__transcript__seq__correction_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/calls/export.csv": {
         parameters: {
             query?: never;
@@ -285,7 +385,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List All */
+        /**
+         * List All
+         * @description Campaigns, newest first, with their target counts and what each is doing.
+         */
         get: operations["list_all_api_v1_campaigns_get"];
         put?: never;
         /**
@@ -398,6 +501,27 @@ export interface paths {
          * @description Attach the targets matching the filter and start the campaign workflow (draft → running).
          */
         post: operations["start_api_v1_campaigns__campaign_id__start_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/campaigns/{campaign_id}/targets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Targets
+         * @description The campaign's targets in order, each with its status, attempts, next attempt time and the pre-dial gate's
+         *     decision right now (a preview; nothing is recorded).
+         */
+        get: operations["targets_api_v1_campaigns__campaign_id__targets_get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -651,6 +775,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/quality/report": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Report
+         * @description The quality report for a period: percentiles, reply kinds, recordings, ratings, WER and the GO/NO-GO verdict.
+         */
+        get: operations["report_api_v1_quality_report_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/quality/report.html": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Report Html
+         * @description The same report as one self-contained HTML page, as a download.
+         */
+        get: operations["report_html_api_v1_quality_report_html_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/tactics": {
         parameters: {
             query?: never;
@@ -753,6 +917,24 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** BaselineRow */
+        BaselineRow: {
+            /** Baseline Ms */
+            baseline_ms: number;
+            /** Improvement Ms */
+            improvement_ms: number | null;
+            /** Kind */
+            kind: string;
+            /** Ours Ms */
+            ours_ms: number | null;
+        };
+        /** Breakdown */
+        Breakdown: {
+            /** By */
+            by: string;
+            /** Rows */
+            rows: components["schemas"]["GroupFigure"][];
+        };
         /** CallbackOut */
         CallbackOut: {
             /** Attempts */
@@ -778,6 +960,12 @@ export interface components {
             outcome: string | null;
             /** Reason */
             reason: string;
+            /**
+             * Requested At
+             * Format: date-time
+             * @description when the consumer asked (the pre-dial exemption counts from its day)
+             */
+            requested_at: string;
             /** Requested By */
             requested_by: string;
             /** Requested On Call Id */
@@ -797,6 +985,23 @@ export interface components {
              * Format: date-time
              */
             updated_at: string;
+        };
+        /** CallCounts */
+        CallCounts: {
+            /** By Type */
+            by_type?: {
+                [key: string]: number;
+            };
+            /** Calls */
+            calls: number;
+            /** Completed */
+            completed: number;
+            /** Failed */
+            failed: number;
+            /** Recorded Calls */
+            recorded_calls: number;
+            /** Success Rate Pct */
+            success_rate_pct: number | null;
         };
         /** CallDetailOut */
         CallDetailOut: {
@@ -926,6 +1131,21 @@ export interface components {
              * @description verified identities per right-party contact
              */
             verification_rate: number | null;
+        };
+        /** CallReview */
+        CallReview: {
+            /**
+             * Call Id
+             * Format: uuid
+             */
+            call_id: string;
+            /** Corrections */
+            corrections: components["schemas"]["CorrectionOut"][];
+            /** Has Recording */
+            has_recording: boolean;
+            /** Ratings */
+            ratings: components["schemas"]["RatingOut"][];
+            recording_analysis: components["schemas"]["RecordingAnalysisOut"] | null;
         };
         /** CallSummary */
         CallSummary: {
@@ -1059,6 +1279,8 @@ export interface components {
             };
             /** Ends At */
             ends_at: string | null;
+            /** @description what it is doing; why nothing dials */
+            explanation?: components["schemas"]["ExplanationOut"] | null;
             /**
              * Id
              * Format: uuid
@@ -1171,10 +1393,42 @@ export interface components {
              */
             reason_code: string;
             /**
+             * Reasons
+             * @description every rule that refuses the call (empty when allowed)
+             * @example [
+             *       "state_frequency_cap",
+             *       "outside_calling_hours"
+             *     ]
+             */
+            reasons?: string[];
+            /**
              * Timezone
              * @example America/New_York
              */
             timezone: string | null;
+        };
+        /** CorrectionIn */
+        CorrectionIn: {
+            /** Text */
+            text: string;
+        };
+        /** CorrectionOut */
+        CorrectionOut: {
+            /** Corrected Text */
+            corrected_text: string;
+            /** Original Text */
+            original_text: string;
+            /** Reviewer */
+            reviewer: string;
+            /** Seq */
+            seq: number;
+            /** Speaker */
+            speaker: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
         };
         /** CustomerInput */
         CustomerInput: {
@@ -1299,6 +1553,11 @@ export interface components {
             external_ref: string | null;
             /** First Name */
             first_name: string;
+            /**
+             * Flags
+             * @description DNC, cease, attorney, bankruptcy, dispute, sensitive handling, language ... with dates and sources
+             */
+            flags?: components["schemas"]["FlagOut"][];
             /** Garnishment Permitted */
             garnishment_permitted: boolean;
             /** Hardship At */
@@ -1380,6 +1639,7 @@ export interface components {
             /**
              * Comparison Since
              * Format: date
+             * @description first day of the reporting window
              */
             comparison_since: string;
             /**
@@ -1392,10 +1652,18 @@ export interface components {
              * Format: date-time
              */
             generated_at: string;
+            /** @description over the reporting window */
             latency: components["schemas"]["LatencyFigures"];
             /** Tactics */
             tactics: components["schemas"]["TacticComparison"][];
             today: components["schemas"]["TodayFigures"];
+            /** @description call figures over the reporting window */
+            window: components["schemas"]["CallMetrics"];
+            /**
+             * Window Days
+             * @description the reporting window: the last N UTC days, today included
+             */
+            window_days: number;
         };
         /** DatabaseHealth */
         DatabaseHealth: {
@@ -1450,6 +1718,15 @@ export interface components {
              * @example consent_revoked
              */
             reason_code: string;
+            /**
+             * Reasons
+             * @description every rule that refused the call (reason_code is the first)
+             * @example [
+             *       "consent_revoked",
+             *       "outside_calling_hours"
+             *     ]
+             */
+            reasons?: string[];
             /**
              * Status
              * @default 409
@@ -1532,6 +1809,33 @@ export interface components {
             /** Items */
             items: components["schemas"]["EventItem"][];
         };
+        /** ExplanationOut */
+        ExplanationOut: {
+            /**
+             * Code
+             * @description dialing, draft, paused, cancelled, finished, no_targets, before_window, after_window, all_blocked, waiting_retry
+             * @example all_blocked
+             */
+            code: string;
+            /** Message */
+            message: string;
+            /**
+             * Next At
+             * @description when that changes (window opens, next allowed)
+             */
+            next_at?: string | null;
+            /**
+             * Reasons
+             * @description gate reason code -> targets it blocks
+             * @example {
+             *       "dnc_listed": 2,
+             *       "outside_calling_hours": 40
+             *     }
+             */
+            reasons?: {
+                [key: string]: number;
+            };
+        };
         /**
          * FieldError
          * @description One invalid input: where (`loc`, e.g. ["body", "phone"] or ["row", 12, "phone"]) and why.
@@ -1547,6 +1851,52 @@ export interface components {
              */
             type?: string;
         };
+        /** Figure */
+        Figure: {
+            /** Key */
+            key: string;
+            /** Label */
+            label: string;
+            summary: components["schemas"]["Summary"];
+        };
+        /**
+         * FlagOut
+         * @description One compliance or handling flag: what, since when, from where (a call, an SMS, the DNC list, the record).
+         */
+        FlagOut: {
+            /**
+             * Blocking
+             * @description true when it stops collection calls
+             */
+            blocking: boolean;
+            /** Call Id */
+            call_id?: string | null;
+            /**
+             * Code
+             * @enum {string}
+             */
+            code: "dnc" | "cease" | "attorney" | "bankruptcy" | "dispute" | "consent_revoked" | "hardship" | "sensitive_handling" | "language" | "time_barred";
+            /**
+             * Detail
+             * @example es
+             */
+            detail?: string | null;
+            /** Since */
+            since: string | null;
+            /**
+             * Source
+             * @example said on a call
+             */
+            source: string;
+        };
+        /** GroupFigure */
+        GroupFigure: {
+            /** Calls */
+            calls: number;
+            /** Group */
+            group: string;
+            voice_to_voice: components["schemas"]["Summary"];
+        };
         /** Health */
         Health: {
             database: components["schemas"]["DatabaseHealth"];
@@ -1557,6 +1907,11 @@ export interface components {
             status: "ok" | "degraded";
             /** Version */
             version: string;
+        };
+        /** HTTPValidationError */
+        HTTPValidationError: {
+            /** Detail */
+            detail?: components["schemas"]["ValidationError"][];
         };
         /** ImportResult */
         ImportResult: {
@@ -1600,6 +1955,20 @@ export interface components {
         /** LatencyFigures */
         LatencyFigures: {
             /**
+             * Engine Turns
+             * @description turns with engine timings only (simulated calls: no audio)
+             * @default 0
+             */
+            engine_turns?: number;
+            /** First Sentence P50 Ms */
+            first_sentence_p50_ms?: number | null;
+            /** First Sentence P95 Ms */
+            first_sentence_p95_ms?: number | null;
+            /** Llm Ttft P50 Ms */
+            llm_ttft_p50_ms?: number | null;
+            /** Llm Ttft P95 Ms */
+            llm_ttft_p95_ms?: number | null;
+            /**
              * Overhead P50 Ms
              * @example 6.5
              */
@@ -1611,7 +1980,7 @@ export interface components {
             overhead_p95_ms: number | null;
             /**
              * Turns
-             * @description agent turns measured today
+             * @description agent turns measured in the window
              */
             turns: number;
             /**
@@ -1838,11 +2207,200 @@ export interface components {
              */
             type?: string;
         };
+        /** QualityReport */
+        QualityReport: {
+            /** Baseline */
+            baseline: components["schemas"]["BaselineRow"][];
+            /** Baseline Name */
+            baseline_name: string;
+            /** Breakdowns */
+            breakdowns: components["schemas"]["Breakdown"][];
+            /** Call Filter */
+            call_filter: string[];
+            calls: components["schemas"]["CallCounts"];
+            /** Components */
+            components: components["schemas"]["Figure"][];
+            /** Criteria */
+            criteria: components["schemas"]["Verdict"][];
+            /** Generated At */
+            generated_at: string;
+            /** Monitors */
+            monitors: components["schemas"]["Verdict"][];
+            /**
+             * Overall
+             * @enum {string}
+             */
+            overall: "GO" | "NO-GO" | "HOLD";
+            /** Period From */
+            period_from: string;
+            /** Period To */
+            period_to: string;
+            ratings: components["schemas"]["Ratings"];
+            /** Reasons */
+            reasons: string[];
+            recorded: components["schemas"]["Figure"];
+            /** Reply Kind Rule */
+            reply_kind_rule: string;
+            /** Reply Kinds */
+            reply_kinds: components["schemas"]["Figure"][];
+            /** Samples */
+            samples: components["schemas"]["SampleCall"][];
+            side_by_side: components["schemas"]["SideBySide"];
+            /** Thresholds Approved By */
+            thresholds_approved_by: string;
+            /** Thresholds Approved On */
+            thresholds_approved_on: string;
+            /** Thresholds Version */
+            thresholds_version: string;
+            transcription: components["schemas"]["Transcription"];
+            /** Turns */
+            turns: number;
+        };
+        /** RatingFigure */
+        RatingFigure: {
+            /** Group */
+            group: string;
+            /** Latency Feel */
+            latency_feel: number | null;
+            /** Naturalness */
+            naturalness: number | null;
+            /** Overall */
+            overall: number | null;
+            /** Ratings */
+            ratings: number;
+            /** Reviewers */
+            reviewers: number;
+        };
+        /** RatingIn */
+        RatingIn: {
+            /**
+             * Comment
+             * @default
+             */
+            comment?: string;
+            /** Latency Feel */
+            latency_feel: number;
+            /** Naturalness */
+            naturalness: number;
+            /** Overall */
+            overall: number;
+        };
+        /** RatingOut */
+        RatingOut: {
+            /** Comment */
+            comment: string;
+            /** Latency Feel */
+            latency_feel: number;
+            /** Naturalness */
+            naturalness: number;
+            /** Overall */
+            overall: number;
+            /** Reviewer */
+            reviewer: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /** Ratings */
+        Ratings: {
+            /** By Day */
+            by_day: components["schemas"]["RatingFigure"][];
+            /** By Tactic */
+            by_tactic: components["schemas"]["RatingFigure"][];
+            /** Enough */
+            enough: boolean;
+            overall: components["schemas"]["RatingFigure"];
+            /** Rated Calls */
+            rated_calls: number;
+            /** Reviewers */
+            reviewers: number;
+        };
+        /** RecordedGap */
+        RecordedGap: {
+            /** Agent Audio Start Ms */
+            agent_audio_start_ms: number;
+            /** Caller Speech End Ms */
+            caller_speech_end_ms: number;
+            /** Gap Ms */
+            gap_ms: number;
+            /** Turn */
+            turn: number;
+        };
+        /** RecordingAnalysisOut */
+        RecordingAnalysisOut: {
+            /**
+             * Analyzed At
+             * Format: date-time
+             */
+            analyzed_at: string;
+            /** Detail */
+            detail: string | null;
+            /** Gaps */
+            gaps: components["schemas"]["RecordedGap"][];
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "analyzed" | "failed";
+        };
         /**
          * Role
          * @enum {string}
          */
         Role: "viewer" | "supervisor" | "admin";
+        /** SampleCall */
+        SampleCall: {
+            /** Call Id */
+            call_id: string;
+            /** Tactic */
+            tactic: string | null;
+            /** Turns */
+            turns: components["schemas"]["TimelineTurn"][];
+        };
+        /**
+         * SideBySide
+         * @description Service-measured vs recording-measured voice-to-voice over the turns that have both.
+         */
+        SideBySide: {
+            /** Enough */
+            enough: boolean;
+            /** Mean Difference Ms */
+            mean_difference_ms: number | null;
+            /** Recording P50 */
+            recording_p50: number | null;
+            /** Recording P95 */
+            recording_p95: number | null;
+            /** Service P50 */
+            service_p50: number | null;
+            /** Service P95 */
+            service_p95: number | null;
+            /** Turns */
+            turns: number;
+        };
+        /**
+         * Summary
+         * @description One latency figure. `enough` is False when n is below the minimum; the percentiles are then None.
+         */
+        Summary: {
+            /** Enough */
+            enough: boolean;
+            /** Mean */
+            mean?: number | null;
+            /** Min Samples */
+            min_samples: number;
+            /** N */
+            n: number;
+            /** P50 */
+            p50?: number | null;
+            /** P90 */
+            p90?: number | null;
+            /** P95 */
+            p95?: number | null;
+            /** P99 */
+            p99?: number | null;
+        };
         /** TacticComparison */
         TacticComparison: {
             /** Arrangements */
@@ -2037,6 +2595,52 @@ export interface components {
             version: number;
         };
         /**
+         * TargetOut
+         * @description One campaign target, with the pre-dial gate's decision for it right now (null once it is finished).
+         */
+        TargetOut: {
+            /** Attempts */
+            attempts: number;
+            /**
+             * Customer Id
+             * Format: uuid
+             */
+            customer_id: string;
+            /** Customer Name */
+            customer_name: string;
+            /** Disposition */
+            disposition: string | null;
+            /** Gate Allowed */
+            gate_allowed: boolean | null;
+            /** Gate Next Allowed At */
+            gate_next_allowed_at: string | null;
+            /** Gate Reason */
+            gate_reason: string | null;
+            /** Id */
+            id: number;
+            /** Last Call Id */
+            last_call_id: string | null;
+            /** Next Attempt At */
+            next_attempt_at: string | null;
+            /** Status */
+            status: string;
+            /**
+             * Timezone
+             * @description the customer's zone the gate uses (null when ambiguous)
+             */
+            timezone: string | null;
+        };
+        /** TargetPage */
+        TargetPage: {
+            /** Items */
+            items: components["schemas"]["TargetOut"][];
+            /**
+             * Next Cursor
+             * @description pass as `after` for the next page
+             */
+            next_cursor?: number | null;
+        };
+        /**
          * TimelineItem
          * @description One entry of the account's record: a dial decision, a conversation, or a compliance event.
          */
@@ -2070,6 +2674,30 @@ export interface components {
              * @example attempt
              */
             kind: string;
+            /**
+             * Reasons
+             * @description attempts: every rule that denied (else empty)
+             */
+            reasons?: string[];
+        };
+        /** TimelineTurn */
+        TimelineTurn: {
+            /** Kind */
+            kind: string;
+            /** Llm Ttft Ms */
+            llm_ttft_ms: number;
+            /** Overhead Ms */
+            overhead_ms: number;
+            /** Recorded Gap Ms */
+            recorded_gap_ms: number | null;
+            /** Stt Ms */
+            stt_ms: number;
+            /** Tts Ttfb Ms */
+            tts_ttfb_ms: number;
+            /** Turn */
+            turn: number;
+            /** Voice To Voice Ms */
+            voice_to_voice_ms: number;
         };
         /** TodayFigures */
         TodayFigures: {
@@ -2143,6 +2771,23 @@ export interface components {
             /** Success */
             success: boolean;
         };
+        /** Transcription */
+        Transcription: {
+            /** Accuracy Pct */
+            accuracy_pct: number | null;
+            /** Corrected Lines */
+            corrected_lines: number;
+            /** Enough */
+            enough: boolean;
+            /** Reference Words */
+            reference_words: number;
+            /** Reviewed Lines */
+            reviewed_lines: number;
+            /** Wer Pct */
+            wer_pct: number | null;
+            /** Word Errors */
+            word_errors: number;
+        };
         /** TranscriptLineOut */
         TranscriptLineOut: {
             /** Interrupted */
@@ -2182,6 +2827,44 @@ export interface components {
             turn: number;
             /** Voice To Voice Ms */
             voice_to_voice_ms: string | null;
+        };
+        /** ValidationError */
+        ValidationError: {
+            /** Context */
+            ctx?: Record<string, never>;
+            /** Input */
+            input?: unknown;
+            /** Location */
+            loc: (string | number)[];
+            /** Message */
+            msg: string;
+            /** Error Type */
+            type: string;
+        };
+        /** Verdict */
+        Verdict: {
+            /** Figure */
+            figure: number | null;
+            /**
+             * Group
+             * @enum {string}
+             */
+            group: "go" | "no_go" | "monitor";
+            /** Id */
+            id: string;
+            /** Label */
+            label: string;
+            /** Metric */
+            metric: string;
+            /**
+             * Outcome
+             * @enum {string}
+             */
+            outcome: "met" | "not_met" | "not_enough_data";
+            /** Text */
+            text: string;
+            /** Threshold */
+            threshold: string;
         };
         /** VersionMetrics */
         VersionMetrics: {
@@ -3131,7 +3814,7 @@ export interface operations {
                 /** @description started at or after */
                 from?: string | null;
                 limit?: number;
-                outcome?: ("payment_arranged" | "promise_to_pay" | "callback_scheduled" | "transferred" | "refused" | "disputed" | "cease_requested" | "attorney" | "bankruptcy" | "wrong_party" | "verification_failed" | "voicemail" | "no_answer" | "busy" | "failed" | "hung_up" | "completed_no_arrangement" | "hardship") | null;
+                outcome?: ("payment_arranged" | "promise_to_pay" | "callback_scheduled" | "transferred" | "refused" | "disputed" | "cease_requested" | "attorney" | "bankruptcy" | "wrong_party" | "verification_failed" | "voicemail" | "no_answer" | "busy" | "failed" | "hung_up" | "completed_no_arrangement" | "hardship" | "fraud" | "already_paid" | "validation_requested" | "sensitive_hold" | "emergency") | null;
                 /** @description words in the transcript (web search syntax) */
                 q?: string | null;
                 status?: ("queued" | "initiated" | "ringing" | "in-progress" | "completed" | "busy" | "failed" | "no-answer" | "canceled") | null;
@@ -3295,6 +3978,521 @@ export interface operations {
             };
         };
     };
+    export_one_csv_api_v1_calls__call_id__export_csv_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                call_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description one call's timeline as CSV */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable content */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal server error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    rate_api_v1_calls__call_id__rating_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                call_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RatingIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RatingOut"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable content */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal server error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    recording_api_v1_calls__call_id__recording_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                call_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the recording's audio */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "audio/wav": unknown;
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal server error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    call_review_api_v1_calls__call_id__review_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                call_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CallReview"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable content */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal server error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    correct_api_v1_calls__call_id__transcript__seq__correction_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                call_id: string;
+                seq: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CorrectionIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CorrectionOut"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable content */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal server error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     export_csv_api_v1_calls_export_csv_get: {
         parameters: {
             query?: {
@@ -3302,13 +4500,15 @@ export interface operations {
                 customer_id?: string | null;
                 /** @description started at or after */
                 from?: string | null;
-                outcome?: ("payment_arranged" | "promise_to_pay" | "callback_scheduled" | "transferred" | "refused" | "disputed" | "cease_requested" | "attorney" | "bankruptcy" | "wrong_party" | "verification_failed" | "voicemail" | "no_answer" | "busy" | "failed" | "hung_up" | "completed_no_arrangement" | "hardship") | null;
+                outcome?: ("payment_arranged" | "promise_to_pay" | "callback_scheduled" | "transferred" | "refused" | "disputed" | "cease_requested" | "attorney" | "bankruptcy" | "wrong_party" | "verification_failed" | "voicemail" | "no_answer" | "busy" | "failed" | "hung_up" | "completed_no_arrangement" | "hardship" | "fraud" | "already_paid" | "validation_requested" | "sensitive_hold" | "emergency") | null;
                 /** @description words in the transcript (web search syntax) */
                 q?: string | null;
                 status?: ("queued" | "initiated" | "ringing" | "in-progress" | "completed" | "busy" | "failed" | "no-answer" | "canceled") | null;
                 tactic_id?: number | null;
                 /** @description started before */
                 to?: string | null;
+                /** @description add a `transcript` column (one line per utterance, UTC times) */
+                transcripts?: boolean;
             };
             header?: never;
             path?: never;
@@ -4411,6 +5611,94 @@ export interface operations {
             };
         };
     };
+    targets_api_v1_campaigns__campaign_id__targets_get: {
+        parameters: {
+            query?: {
+                after?: number;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                campaign_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TargetPage"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable content */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal server error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     list_all_api_v1_compliance_dnc_get: {
         parameters: {
             query?: {
@@ -4794,7 +6082,7 @@ export interface operations {
             query?: {
                 cursor?: string | null;
                 limit?: number;
-                /** @description matches the name */
+                /** @description name; for roles that see numbers unmasked also a phone number in any format or the account's last four */
                 search?: string | null;
             };
             header?: never;
@@ -5681,7 +6969,10 @@ export interface operations {
     };
     dashboard_api_v1_dashboard_get: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description reporting window: the last N UTC days, today included */
+                days?: number;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -5993,6 +7284,172 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal server error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    report_api_v1_quality_report_get: {
+        parameters: {
+            query?: {
+                /** @description restrict the report to these calls */
+                calls?: string[] | null;
+                /** @description period start (default: 7 days before `to`) */
+                from?: string | null;
+                /** @description period end, exclusive (default: now) */
+                to?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QualityReport"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable content */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal server error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    report_html_api_v1_quality_report_html_get: {
+        parameters: {
+            query?: {
+                /** @description restrict the report to these calls */
+                calls?: string[] | null;
+                /** @description period start (default: 7 days before `to`) */
+                from?: string | null;
+                /** @description period end, exclusive (default: now) */
+                to?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable content */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": components["schemas"]["Problem"];
                 };
             };
             /** @description Internal server error */

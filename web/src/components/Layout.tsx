@@ -2,7 +2,7 @@
 import { Suspense, useEffect, useRef, useState } from "react";
 import { NavLink, Outlet, useLocation } from "react-router";
 import {
-  BarChart3, ChevronDown, Megaphone, Menu, Moon, PhoneCall, PhoneOutgoing, ShieldCheck, SlidersHorizontal, Sun, Users, LogOut, X,
+  BarChart3, ChevronDown, Gauge, Megaphone, Menu, Moon, PhoneCall, PhoneOutgoing, ShieldCheck, SlidersHorizontal, Sun, Users, LogOut, X,
 } from "lucide-react";
 import { useAuth } from "../auth/AuthProvider";
 import { useTheme } from "../theme/theme";
@@ -16,6 +16,7 @@ const NAV = [
   { to: "/campaigns", label: "Campaigns", icon: Megaphone },
   { to: "/customers", label: "Customers", icon: Users },
   { to: "/compliance", label: "Compliance", icon: ShieldCheck },
+  { to: "/quality", label: "Quality", icon: Gauge },
 ];
 
 export function Logo() {
@@ -94,10 +95,11 @@ function UserMenu() {
         className="flex items-center gap-2 rounded-lg px-2 py-1.5 text-sm hover:bg-surface-2"
         aria-haspopup="menu"
         aria-expanded={open}
-        aria-label="User menu"
         onClick={() => setOpen((o) => !o)}
       >
-        <span className="flex h-8 w-8 items-center justify-center rounded-full bg-accent-soft text-xs font-semibold text-accent">{initials}</span>
+        {/* The accessible name is the visible text ("User menu" for screen readers first), so voice control works. */}
+        <span className="sr-only">User menu: </span>
+        <span className="flex h-8 w-8 items-center justify-center rounded-full bg-accent-soft text-xs font-semibold text-accent" aria-hidden>{initials}</span>
         <span className="hidden text-left leading-tight sm:block">
           <span className="block font-medium">{user?.name}</span>
           <span className="block text-xs capitalize text-muted">{user?.role ?? "no role"}{mode === "dev" ? " · dev" : ""}</span>
