@@ -125,7 +125,7 @@ class Playout:
         self.label = label
         self.frames: list[bytes] = []
         self._end_marks: set[int] = set()
-        self._sent_marks: set[tuple[int, int, int]] = set()
+        self._sent_marks: set[str] = set()
         self.turn = 0
         self.epoch = 0
         self.cursor = 0
@@ -214,14 +214,13 @@ class Playout:
         frames = self.frames
         while True:
             pos = self.cursor
-            name = self._mark_at(pos)
-            if name is not None:
-                key = (self.turn, self.epoch, pos)
-                if key not in self._sent_marks:
-                    self._sent_marks.add(key)
-                    if not self._send(self._send_mark(name)):  # type: ignore[arg-type]
-                        return True
             available = len(frames) - pos
+            # a progress mark goes with the audio after it; the end mark as soon as the turn is over
+            name = self._mark_at(pos) if available > 0 or pos in self._end_marks else None
+            if name is not None and name not in self._sent_marks:
+                self._sent_marks.add(name)
+                if not self._send(self._send_mark(name)):  # type: ignore[arg-type]
+                    return True
             if available <= 0:
                 return False
             if self._play_end < now:                 # the far end's buffer ran dry: playback restarts now

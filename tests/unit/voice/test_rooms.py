@@ -302,3 +302,19 @@ async def test_turn_taking_backchannel_resumes_and_a_noise_only_turn_never_cuts_
     finally:
         tt.post(m.LineClosed(time.monotonic()))
         await asyncio.wait_for(runner, 5)
+
+
+async def test_speaker_end_mark_on_a_progress_mark_boundary_is_still_sent():
+    link, tts = FakeLink(), FakeTts(auto=False)
+    speaker = Speaker(tts, link, lead_ms=200)              # type: ignore[arg-type]
+    try:
+        utt = speaker.begin(Observation(uuid.uuid4(), None, None).begin_turn())
+        await speaker.say(utt, "Exactly ten frames.")
+        tts.turns[0].on_audio(0, b"\x10" * 1600)           # 10 frames: the end falls on the 200 ms mark
+        await until(lambda: link.marks == ["1.0.10"] or sum(map(len, link.media)) == 1600, "the audio out")
+        await asyncio.sleep(0.05)
+        tts.turns[0].on_done(0)
+        await speaker.finish(utt)
+        await until(lambda: "1.0.10.end" in link.marks, "the end mark")
+    finally:
+        await speaker.close()
