@@ -3,9 +3,10 @@
 Frames are sent at most `lead_ms` ahead of what the far end is playing, so `clear` stays effective; mark names carry
 an epoch that changes on every clear, so the echoes returned for dropped audio are recognisably stale.
 
-One `PlayoutClock` per event loop paces every call's playout from a single 40 ms tick, so hundreds of calls cost
-one timer wake-up per tick instead of one per call and frame; each tick sends a call's due audio as one 40 ms
-message (half the messages and syscalls of 20 ms frames; the lead keeps the far end's buffer from running dry).
+One `PlayoutClock` per event loop paces every call's playout from a single 80 ms tick, so hundreds of calls cost
+one timer wake-up per tick instead of one per call and frame; each tick sends a call's due audio as one 80 ms
+message (a quarter of the messages and syscalls of 20 ms frames; the lead keeps the far end's buffer from
+running dry, and `clear` drops whatever is buffered, so barge-in is not slower for it).
 A playout that has audio to start is kicked at once (the first audio of a reply never waits for the next tick).
 `max_gap_ms` is what the caller hears: the longest interval between consecutive 20 ms frames' playback inside a
 run of audio (20 ms when the far end's buffer never ran dry). Sends are stepped eagerly: a send that completes
@@ -23,7 +24,7 @@ from shared.speech.audio import FRAME_MS
 
 MARK_EVERY = 10                      # a progress mark every 200 ms of audio
 FRAME_S = FRAME_MS / 1000
-FRAMES_PER_SEND = 2                  # 40 ms of audio per media message (Pipecat sends 40 ms chunks too)
+FRAMES_PER_SEND = 4                  # 80 ms of audio per media message (Twilio plays any payload size)
 TICK_S = FRAME_S * FRAMES_PER_SEND   # the clock's period: one message per call per tick in steady state
 
 

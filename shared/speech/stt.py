@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 IDLE_KEEP_FRAMES = 50          # 1 s of audio kept before a turn starts (its first words)
-IDLE_BATCH_FRAMES = 5          # quiet audio outside a caller turn goes in 100 ms messages (Cartesia's advice)
+IDLE_BATCH_FRAMES = 25         # quiet audio outside a caller turn goes in 500 ms messages (nothing waits on it)
 SPEECH_BATCH_FRAMES = 2        # speech goes in 40 ms messages; the frame after speech flushes at once
 MAX_TURN_FRAMES = 3000         # 60 s: a runaway turn cannot grow memory without bound
 
@@ -72,9 +72,10 @@ class SttStream:
         return await self._client.stt.auto_finalize.websocket(**kwargs).enter()
 
     def send_audio(self, frame: bytes, *, urgent: bool = True) -> None:
-        """Queue one inbound frame (never blocks the media handler). Speech goes out in 40 ms messages, and the
-        first frame after it flushes at once (the turn's end is never held back); quiet audio between turns goes
-        in 100 ms messages. Sends are stepped eagerly in the caller's task: no wake-up of another task per frame."""
+        """Queue one inbound frame (never blocks the media handler). Speech goes out in 40 ms messages; the frame
+        where the voice begins or ends flushes at once (neither the turn's start nor its end is held back); quiet
+        audio between turns goes in 500 ms messages (the stream stays continuous; nothing waits on it). Sends are
+        stepped eagerly in the caller's task: no wake-up of another task per frame."""
         if self._closed:
             return
         frames = self._frames
@@ -88,7 +89,7 @@ class SttStream:
             frames.popleft()
             self._sent -= 1
         unsent = len(frames) - self._sent
-        edge = self._was_urgent and not urgent
+        edge = self._was_urgent != urgent          # the voice began (send the held audio now) or ended
         self._was_urgent = urgent
         if edge or unsent >= (SPEECH_BATCH_FRAMES if urgent or self._in_turn else IDLE_BATCH_FRAMES):
             self._flush()
