@@ -51,7 +51,7 @@ param voiceMaxReplicas int = 10
 
 @description('Concurrent requests (websocket calls) per voice replica before scaling out.')
 @minValue(1)
-param voiceConcurrentRequests int = 150
+param voiceConcurrentRequests int = 80
 
 @description('CPU cores per voice replica (string, e.g. 1.0).')
 param voiceCpu string = '1.0'
