@@ -78,8 +78,6 @@ def serve_voice(port: int, cartesia_http: str, database_url: str, redis_url: str
     async def factory(started: Any, services: Any) -> ScriptedEngine:
         return ScriptedEngine(script=_script, ttft_s=LLM_MS / 1000)
 
-    from voice.call.config import VoiceConfig
-
     if os.environ.get("BENCH_GC_LOG"):                   # log every garbage collection that takes > 5 ms
         import gc
 
@@ -91,8 +89,12 @@ def serve_voice(port: int, cartesia_http: str, database_url: str, redis_url: str
             elif started and (took := time.perf_counter() - started[0]) > 0.005:
                 print(f"gc gen{info['generation']} took {took * 1000:.0f} ms", file=sys.stderr, flush=True)
         gc.callbacks.append(on_gc)
-    app = create_app(settings=settings, engine_factory=factory,
-                     config=VoiceConfig(vad=os.environ.get("BENCH_VAD", VoiceConfig.vad)))
+    config = None
+    if os.environ.get("BENCH_VAD"):                       # compare VADs under load: energy, webrtc, cascade
+        from voice.call.config import VoiceConfig
+
+        config = VoiceConfig(vad=os.environ["BENCH_VAD"])
+    app = create_app(settings=settings, engine_factory=factory, config=config)
     debug = bool(os.environ.get("BENCH_DEBUG"))          # report event-loop stalls over 20 ms
     if debug:
         import logging
