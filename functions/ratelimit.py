@@ -50,7 +50,7 @@ class RateLimiter:
         if self._redis is None:
             import redis.asyncio as aioredis  # lazy: keeps the Function app's cold start lean
 
-            self._redis = aioredis.from_url(self._redis_url, socket_timeout=0.5, socket_connect_timeout=0.5)
+            self._redis = aioredis.from_url(str(self._redis_url), socket_timeout=0.5, socket_connect_timeout=0.5)
             self._script = self._redis.register_script(_LUA)
         count, ttl_ms = await self._script(keys=[f"archer:ratelimit:{key}"], args=[WINDOW_MS])
         return self._verdict(int(count), int(ttl_ms))

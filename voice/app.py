@@ -46,9 +46,11 @@ async def default_engine_factory(started: CallStarted, services: VoiceServices) 
     workflows = services.workflows
     if workflows is None and services.workflows_provider is not None:
         workflows = services.workflows_provider()
+    pool = await services.get_pool()
+    call_control = services.get_call_control()
+    assert call_control is not None                      # built once the pool exists
     engine: ConversationEngine = await start_session(
-        await services.get_pool(), started, settings=services.settings,
-        call_control=services.get_call_control(), workflows=workflows)
+        pool, started, settings=services.settings, call_control=call_control, workflows=workflows)
     return engine
 
 
@@ -343,9 +345,7 @@ def create_app(*, settings: Settings | None = None, engine_factory: EngineFactor
 
 
 def _configure_telemetry(settings: Settings) -> None:
-    """The Azure Monitor exporter, only when a connection string is configured (imported lazily: it is heavy)."""
-    conn = settings.secret("applicationinsights_connection_string")
-    if conn:
-        from azure.monitor.opentelemetry import configure_azure_monitor
+    """Azure Monitor as archer-voice (idempotent: voice/services.py normally configured it before the app existed)."""
+    from shared.telemetry.otel import configure_telemetry
 
-        configure_azure_monitor(connection_string=conn)
+    configure_telemetry("archer-voice", settings)

@@ -1,5 +1,5 @@
-"""Who may open /live and /sim: holders of an admin-API token, checked by the admin API's own TokenVerifier
-(Entra JWTs against the JWKS, issuer, audience, lifetime) plus any Archer role.
+"""Who may open /live and /sim: holders of an admin-API token, checked by shared/auth.py's TokenVerifier (Entra JWTs
+against the JWKS, exact issuer, audience, lifetime) plus any Archer role.
 
 Under AUTH_MODE=dev (refused in production by settings) dev tokens are minted per app instance by the admin API,
 so the voice app cannot check their signature; it then only requires that a token is presented.
@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 
+from shared.auth import TokenVerifier, role_from_claims
 from shared.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -22,8 +23,6 @@ def default_token_verifier(settings: Settings) -> Callable[[str], Awaitable[obje
             return {"sub": "dev"}
 
         return present
-
-    from functions.auth import TokenVerifier, role_from_claims
 
     verifier = TokenVerifier(settings)
 

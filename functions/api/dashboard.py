@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
@@ -48,13 +49,14 @@ async def dashboard(principal: Viewer, conn: DB) -> Dashboard:
     today = now.date()
     since = today - timedelta(days=COMPARISON_DAYS - 1)
     stats = await day_stats(conn, since, today=today)
-    today_totals, per_tactic = Totals(), defaultdict(Totals)
+    today_totals = Totals()
+    per_tactic: defaultdict[Any, Totals] = defaultdict(Totals)
     for s in stats:
         per_tactic[s.tactic_key].add(s)
         if s.day == today:
             today_totals.add(s)
     cur = await conn.execute("SELECT id, name FROM behavioral_tactics")
-    names = dict(await cur.fetchall())
+    names: dict[Any, Any] = dict(await cur.fetchall())
     latency = await latency_since(conn, datetime.combine(today, time(), tzinfo=UTC))
     return Dashboard(
         generated_at=now, day=today,

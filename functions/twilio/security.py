@@ -5,6 +5,7 @@ Missing, forged, or replayed-on-another-URL signatures get 403 before any handle
 from __future__ import annotations
 
 import logging
+from typing import Any
 from urllib.parse import parse_qsl
 
 from fastapi import HTTPException, Request, Response
@@ -48,7 +49,8 @@ WEBHOOK_REQUEST = {
         "schema": {"type": "object", "additionalProperties": {"type": "string"}},
         "example": {"CallSid": "CA00000000000000000000000000000000", "CallStatus": "completed"}}}},
 }
-TWIML_OK = {200: {"description": "TwiML", "content": {TWIML_MEDIA_TYPE: {"schema": {"type": "string"}}}}}
+TWIML_OK: dict[int | str, dict[str, Any]] = {
+    200: {"description": "TwiML", "content": {TWIML_MEDIA_TYPE: {"schema": {"type": "string"}}}}}
 
 
 def twiml_response(document: str) -> Response:

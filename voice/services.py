@@ -1,0 +1,68 @@
+"""The one assembly of the voice service: settings, logging and telemetry, token verifier, workflow starter and the
+app (whose pool and call control open lazily on first use). `python -m voice` and the dev host both build it here.
+
+In Azure the workflow starter is the Function app's callback endpoint (shared/workflows/remote_starter.py); the dev
+host passes its in-process driver instead.
+"""
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+from starlette.applications import Starlette
+
+from shared.settings import Settings, SettingsError, get_settings
+from shared.telemetry.logging import configure_logging
+from shared.telemetry.otel import configure_telemetry
+from shared.workflows.remote_starter import FunctionAppWorkflowStarter
+from shared.workflows.starter import WorkflowStarter
+from voice.app import create_app
+from voice.auth import default_token_verifier
+
+log = logging.getLogger("archer.voice")
+SERVICE_NAME = "archer-voice"
+
+
+def workflow_starter(settings: Settings) -> WorkflowStarter | None:
+    """The Function app's callback endpoint when the app's address is known; production insists on its key."""
+    key = settings.secret("workflow_function_key")
+    if settings.is_production and not key:
+        raise SettingsError("invalid setting WORKFLOW_FUNCTION_KEY: the voice service needs the Function app key "
+                            "(Key Vault secret workflow-function-key) to schedule callbacks")
+    if settings.public_base_url and (key or settings.is_production):
+        return FunctionAppWorkflowStarter(settings.public_base_url, key)
+    return None
+
+
+def build_voice_app(settings: Settings | None = None, *, workflows: WorkflowStarter | None = None,
+                    workflows_provider: Callable[[], Any] | None = None, **overrides: Any) -> Starlette:
+    """The voice service as it runs in production. `workflows`/`workflows_provider` replace the Function app
+    endpoint (the dev host's local driver); `overrides` go to create_app (tests)."""
+    settings = settings or get_settings()
+    configure_logging(settings.log_level)
+    configure_telemetry(SERVICE_NAME, settings)
+    starter = workflows if workflows is not None or workflows_provider is not None else workflow_starter(settings)
+    if starter is None and workflows_provider is None:
+        log.warning("no workflow starter: set PUBLIC_BASE_URL and WORKFLOW_FUNCTION_KEY so callbacks can be scheduled")
+    overrides.setdefault("verify_token", default_token_verifier(settings))
+    app = create_app(settings=settings, workflows=starter, **overrides)
+    services = app.state.services
+    services.workflows_provider = workflows_provider
+    app.state.workflow_starter = starter
+
+    original = app.router.lifespan_context
+
+    @contextlib.asynccontextmanager
+    async def lifespan(asgi_app: Any) -> AsyncIterator[Any]:
+        async with original(asgi_app) as state:
+            try:
+                yield state
+            finally:
+                close = getattr(starter, "aclose", None)
+                if close is not None:
+                    await close()
+
+    app.router.lifespan_context = lifespan
+    return app
