@@ -57,7 +57,7 @@ class FunctionAppWorkflowStarter:
         url = f"{self.base_url}{path}"
         retrying = AsyncRetrying(
             stop=stop_after_attempt(self._max_attempts),
-            wait=wait_exponential_jitter(initial=self._initial_wait_s, max=self._max_wait_s),
+            wait=wait_exponential_jitter(multiplier=self._initial_wait_s, max=self._max_wait_s, jitter=self._initial_wait_s),
             retry=retry_if_exception_type((_Retryable, aiohttp.ClientError, asyncio.TimeoutError)),
             reraise=True,
             before_sleep=lambda state: log.warning(
