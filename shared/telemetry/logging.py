@@ -34,7 +34,7 @@ _JWT = re.compile(r"\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*")
 _API_KEY = re.compile(r"\b(sk|pk|rk)[-_][A-Za-z0-9_-]{8,}")
 _KEY_VALUE = re.compile(
     r"(?i)\b([\w-]*(?:api[_-]?key|token|secret|password|passwd|signature|functions-key|authorization))"
-    r"(\"?'?\s*[:=]\s*[\"']?)([^\s\"'&,;})\]]+)")
+    r"(\"?'?\s*[:=]\s*[\"']?)(?!(?:bearer|basic) )([^\s\"'&,;})\]]+)")
 _QUERY = re.compile(r"(?<=[\w/])\?[^\s\"'<>]+")
 
 
