@@ -235,6 +235,11 @@ def _key_vault_secret(vault_url: str, secret_name: str) -> str | None:
             return None
 
 
+def refresh_secrets() -> None:
+    """Forget the Key Vault secrets read so far: the next `Settings.secret()` reads the current version."""
+    _key_vault_secret.cache_clear()
+
+
 def _first_error_line(exc: ValidationError) -> str:
     err = exc.errors()[0]
     msg = str(err["msg"]).removeprefix("Value error, ")

@@ -13,7 +13,7 @@ from typing import Any
 
 from starlette.applications import Starlette
 
-from shared.settings import Settings, SettingsError, get_settings
+from shared.settings import Settings, get_settings, refresh_secrets
 from shared.telemetry.logging import configure_logging
 from shared.telemetry.otel import configure_telemetry
 from shared.workflows.remote_starter import FunctionAppWorkflowStarter
@@ -26,14 +26,17 @@ SERVICE_NAME = "archer-voice"
 
 
 def workflow_starter(settings: Settings) -> WorkflowStarter | None:
-    """The Function app's callback endpoint when the app's address is known; production insists on its key."""
-    key = settings.secret("workflow_function_key")
-    if settings.is_production and not key:
-        raise SettingsError("invalid setting WORKFLOW_FUNCTION_KEY: the voice service needs the Function app key "
-                            "(Key Vault secret workflow-function-key) to schedule callbacks")
-    if settings.public_base_url and (key or settings.is_production):
-        return FunctionAppWorkflowStarter(settings.public_base_url, key)
-    return None
+    """The Function app's callback endpoint whenever its address is known (always in production). Its key is read
+    on first use (env WORKFLOW_FUNCTION_KEY, else Key Vault secret workflow-function-key) and again after a 401."""
+    if not settings.public_base_url:
+        return None
+
+    def function_key(refresh: bool) -> str | None:
+        if refresh:
+            refresh_secrets()
+        return settings.secret("workflow_function_key")
+
+    return FunctionAppWorkflowStarter(settings.public_base_url, function_key)
 
 
 def build_voice_app(settings: Settings | None = None, *, workflows: WorkflowStarter | None = None,
@@ -45,7 +48,7 @@ def build_voice_app(settings: Settings | None = None, *, workflows: WorkflowStar
     configure_telemetry(SERVICE_NAME, settings)
     starter = workflows if workflows is not None or workflows_provider is not None else workflow_starter(settings)
     if starter is None and workflows_provider is None:
-        log.warning("no workflow starter: set PUBLIC_BASE_URL and WORKFLOW_FUNCTION_KEY so callbacks can be scheduled")
+        log.warning("no workflow starter: set PUBLIC_BASE_URL (the Function app) so callbacks can be scheduled")
     overrides.setdefault("verify_token", default_token_verifier(settings))
     app = create_app(settings=settings, workflows=starter, **overrides)
     services = app.state.services
@@ -65,4 +68,8 @@ def build_voice_app(settings: Settings | None = None, *, workflows: WorkflowStar
                     await close()
 
     app.router.lifespan_context = lifespan
+    log.info("voice service assembled", extra={
+        "workflow_starter": type(starter).__name__ if starter is not None else
+        ("provided" if workflows_provider is not None else None),
+        "auth_mode": settings.auth_mode, "production": settings.is_production})
     return app

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -25,18 +26,30 @@ MAX_ATTEMPTS = 5
 class WorkflowEndpointError(Exception):
     """The Function app refused the request (4xx other than 408/429): retrying would not help."""
 
+    def __init__(self, status: int) -> None:
+        super().__init__(f"workflow endpoint refused the request ({status})")
+        self.status = status
+
 
 class _Retryable(Exception):
     """A transient answer (408, 429, 5xx): try again."""
 
 
-class FunctionAppWorkflowStarter:
-    """Starts and cancels callback orchestrations over HTTPS with the Function app's key (`x-functions-key`)."""
+KeyProvider = Callable[[bool], "str | None"]      # refresh=True after a 401: read the (rotated) key again
 
-    def __init__(self, base_url: str, function_key: str | None, *, max_attempts: int = MAX_ATTEMPTS,
+
+class FunctionAppWorkflowStarter:
+    """Starts and cancels callback orchestrations over HTTPS with the Function app's key (`x-functions-key`).
+
+    The key is read when first needed (Key Vault in Azure, off the event loop) and read again once after a 401/403,
+    so a rotated key is picked up without a restart."""
+
+    def __init__(self, base_url: str, function_key: str | KeyProvider | None, *, max_attempts: int = MAX_ATTEMPTS,
                  initial_wait_s: float = 0.2, max_wait_s: float = 5.0) -> None:
         self.base_url = base_url.rstrip("/")
-        self._key = function_key
+        self._provider: KeyProvider = function_key if callable(function_key) else (lambda _refresh: function_key)
+        self._key: str | None = None
+        self._key_read = False
         self._max_attempts = max_attempts
         self._initial_wait_s, self._max_wait_s = initial_wait_s, max_wait_s
         self._session: aiohttp.ClientSession | None = None
@@ -50,10 +63,26 @@ class FunctionAppWorkflowStarter:
         if self._session is not None:
             await self._session.close()
 
+    async def _function_key(self, refresh: bool = False) -> str | None:
+        if refresh or not self._key_read:
+            self._key = await asyncio.to_thread(self._provider, refresh)
+            self._key_read = True
+        return self._key
+
     async def _post(self, path: str, body: dict[str, Any], idempotency_key: str) -> dict[str, Any]:
+        try:
+            return await self._post_with_retries(path, body, idempotency_key, await self._function_key())
+        except WorkflowEndpointError as exc:
+            if exc.status not in (401, 403):
+                raise
+            log.warning("workflow endpoint refused the function key; reading it again")
+            return await self._post_with_retries(path, body, idempotency_key, await self._function_key(refresh=True))
+
+    async def _post_with_retries(self, path: str, body: dict[str, Any], idempotency_key: str,
+                                 key: str | None) -> dict[str, Any]:
         headers = {"Idempotency-Key": idempotency_key}
-        if self._key:
-            headers["x-functions-key"] = self._key
+        if key:
+            headers["x-functions-key"] = key
         url = f"{self.base_url}{path}"
         retrying = AsyncRetrying(
             stop=stop_after_attempt(self._max_attempts),
@@ -71,7 +100,7 @@ class FunctionAppWorkflowStarter:
                     if response.status in (408, 429) or response.status >= 500:
                         raise _Retryable(f"workflow endpoint answered {response.status}")
                     if response.status >= 400:
-                        raise WorkflowEndpointError(f"workflow endpoint refused the request ({response.status})")
+                        raise WorkflowEndpointError(response.status)
                     answer: dict[str, Any] = await response.json(content_type=None)
                     return answer
         raise AssertionError("unreachable")  # pragma: no cover - AsyncRetrying re-raises the last error

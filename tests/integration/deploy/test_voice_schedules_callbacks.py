@@ -97,15 +97,39 @@ async def test_repeating_the_start_for_one_callback_never_starts_a_second_orches
     assert rpc.instances[first].events == [("cancel", {"reason": "customer paid"})]
 
 
-async def test_a_wrong_key_is_not_retried_and_fails_loudly(rpc: DurableRpcFake) -> None:
+async def test_a_refused_key_is_read_again_once_then_fails_loudly(rpc: DurableRpcFake) -> None:
     from datetime import UTC, datetime
 
     standin = await _standin(rpc, "none", 0)
-    starter = FunctionAppWorkflowStarter(standin.base_url, "wrong-key")
+    reads: list[bool] = []
+
+    def stale_key(refresh: bool) -> str:
+        reads.append(refresh)
+        return "wrong-key"
+
+    starter = FunctionAppWorkflowStarter(standin.base_url, stale_key)
     try:
         with pytest.raises(WorkflowEndpointError):
             await starter.start_callback(uuid.uuid4(), datetime(2026, 12, 1, 15, tzinfo=UTC))
     finally:
         await starter.aclose()
         await standin.stop()
-    assert len(standin.requests) == 1 and rpc.starts == []
+    assert reads == [False, True] and len(standin.requests) == 2 and rpc.starts == []
+
+
+async def test_a_rotated_key_is_picked_up_without_a_restart(rpc: DurableRpcFake) -> None:
+    from datetime import UTC, datetime
+
+    standin = await _standin(rpc, "none", 0)
+    vault = {"key": "old-key"}
+    starter = FunctionAppWorkflowStarter(standin.base_url, lambda refresh: vault["key"])
+    vault["key"] = KEY
+    try:
+        await starter.start_callback(uuid.uuid4(), datetime(2026, 12, 1, 15, tzinfo=UTC))
+        standin.key = "rotated-key"
+        vault["key"] = "rotated-key"
+        await starter.start_callback(uuid.uuid4(), datetime(2026, 12, 1, 15, tzinfo=UTC))
+    finally:
+        await starter.aclose()
+        await standin.stop()
+    assert len(rpc.starts) == 2 and len(standin.requests) == 3          # one 401, one re-read, then accepted
