@@ -27,6 +27,6 @@ def test_actionlint_notices_a_deprecated_action(tmp_path: Path) -> None:
     (tmp_path / ".github" / "workflows").mkdir(parents=True)
     text = (ROOT / ".github/workflows/ci.yml").read_text().replace("actions/checkout@v7", "actions/checkout@v4")
     (tmp_path / ".github/workflows/ci.yml").write_text(text)
-    proc = subprocess.run([str(BIN / "actionlint"), "-no-color"], cwd=tmp_path, capture_output=True, text=True,
-                          timeout=120)
+    proc = subprocess.run([str(BIN / "actionlint"), "-no-color", ".github/workflows/ci.yml"], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=120)
     assert proc.returncode != 0 and "node20" in proc.stdout
