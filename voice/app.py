@@ -244,7 +244,10 @@ async def twilio_media(ws: WebSocket) -> None:
     svc.call_opened(call_id, pipeline)
     reader = asyncio.create_task(_read_media(ws, pipeline), name=f"media-reader:{str(call_id)[:8]}")
     try:
-        reason = await pipeline.run()
+        from shared.telemetry.tracing import call_span
+
+        with call_span(start.custom_parameters, str(call_id)):
+            reason = await pipeline.run()
         log.info("call ended", extra={"call_id": str(call_id), "reason": reason})
     finally:
         reader.cancel()
