@@ -21,6 +21,7 @@ def durable_asgi_app(http_app: Any, *, function_name: str = HTTP_APP_FUNCTION) -
     invocation's Durable client in `current_client`. Register blueprints on the returned app."""
     app = df.DFApp(http_auth_level=func.AuthLevel.ANONYMOUS)
     middleware = func.AsgiMiddleware(http_app)
+    app.middleware = middleware  # type: ignore[attr-defined]  # as on AsgiFunctionApp: tests reach the ASGI app
     startup = {"done": False}
 
     @app.function_name(name=function_name)

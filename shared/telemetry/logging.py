@@ -67,7 +67,8 @@ class RedactingFilter(logging.Filter):
     Installed on every root handler, so the rewrite reaches the host's handler and the OpenTelemetry exporter too."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if record.levelno < logging.INFO and record.name.split(".", 1)[0] in NOISY_LOGGERS:
+        level = record.levelno if isinstance(record.levelno, int) else logging.INFO
+        if level < logging.INFO and str(record.name).split(".", 1)[0] in NOISY_LOGGERS:
             return False
         if getattr(record, "_archer_redacted", False):
             return True
