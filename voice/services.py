@@ -39,6 +39,17 @@ def workflow_starter(settings: Settings) -> WorkflowStarter | None:
     return FunctionAppWorkflowStarter(settings.public_base_url, function_key)
 
 
+def _export_active_calls(services: Any) -> None:
+    """`archer.voice.active_calls`, observed at each export (the workbook's active-calls panel)."""
+    from opentelemetry import metrics
+
+    def observe(_options: Any) -> Any:
+        yield metrics.Observation(len(services.calls))
+
+    metrics.get_meter("archer.voice").create_observable_gauge(
+        "archer.voice.active_calls", callbacks=[observe], unit="{call}", description="calls in progress on this replica")
+
+
 def build_voice_app(settings: Settings | None = None, *, workflows: WorkflowStarter | None = None,
                     workflows_provider: Callable[[], Any] | None = None, **overrides: Any) -> Starlette:
     """The voice service as it runs in production. `workflows`/`workflows_provider` replace the Function app
@@ -54,6 +65,7 @@ def build_voice_app(settings: Settings | None = None, *, workflows: WorkflowStar
     services = app.state.services
     services.workflows_provider = workflows_provider
     app.state.workflow_starter = starter
+    _export_active_calls(services)
 
     original = app.router.lifespan_context
 

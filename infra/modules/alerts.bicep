@@ -229,7 +229,7 @@ var panels = [
   }
   {
     title: 'Active calls (voice replicas)'
-    query: 'traces | where cloud_RoleName == "archer-voice" and message in ("call started", "call ended") | summarize started = countif(message == "call started"), ended = countif(message == "call ended") by bin(timestamp, 5m) | extend active = row_cumsum(started - ended) | project timestamp, active | render timechart'
+    query: 'customMetrics | where name == "archer.voice.active_calls" | summarize active = sum(valueSum / todouble(valueCount)) by bin(timestamp, 1m), cloud_RoleInstance | summarize active_calls = sum(active) by bin(timestamp, 1m) | render timechart'
   }
   {
     title: 'Calls by outcome'

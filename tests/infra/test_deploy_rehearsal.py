@@ -111,7 +111,7 @@ def test_function_app_package_imports_indexes_and_migrates(tmp_path: Path, funct
 
     # The functions the host indexes, with the bindings it needs.
     by_name = {f["name"]: f for f in report["functions"]}
-    expected = {"http_app_func", "workflow_callback_start", "workflow_callback_cancel", "retention_purge",
+    expected = {"http_app_func", "workflow_callback_start", "workflow_callback_cancel", "retention_purge", "callback_rearm",
                 "callback_orchestrator", "campaign_orchestrator", "campaign_target_orchestrator", "wf_callback_dial"}
     assert expected <= set(by_name), sorted(by_name)
     http_bindings = {b["type"]: b for b in by_name["http_app_func"]["bindings"]}

@@ -62,6 +62,8 @@ def test_index_has_one_anonymous_catch_all_http_function_and_durable_functions(f
         assert trigger["authLevel"] == "FUNCTION" and trigger["route"].startswith("api/workflows/callbacks/")
     timer = next(b for b in _bindings(functions.pop("retention_purge")) if b["type"] == "timerTrigger")
     assert timer["schedule"] == "%RETENTION_PURGE_SCHEDULE%"
+    rearm = {b["type"] for b in _bindings(functions.pop("callback_rearm"))}
+    assert rearm == {"timerTrigger", "durableClient"}
     assert set(functions) == set(expected)  # the workflows' blueprint: every orchestrator and activity, no more
     for name, fn in functions.items():
         [binding] = _bindings(fn)
