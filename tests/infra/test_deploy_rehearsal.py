@@ -217,3 +217,15 @@ def test_locks_are_hashed_and_cover_what_the_code_imports() -> None:
     voice = (ROOT / "voice" / "requirements.txt").read_text().lower()
     for needed in ("cartesia==", "uvicorn==", "opentelemetry-instrumentation-starlette==", "tenacity=="):
         assert needed in voice, needed
+
+
+def test_voice_refuses_to_start_half_configured_with_one_line(tmp_path: Path, voice_venv: Path) -> None:
+    context = tmp_path / "voice"
+    rehearsal.build_voice_context(ROOT, context)
+    env = _clean_env(**{k: v for k, v in PRODUCTION_ENV.items() if k not in ("AUTH_ISSUER", "VOICE_WS_URL")},
+                     DATABASE_URL="postgresql://u@db.example/archer", PORT=str(free_port()))
+    proc = subprocess.run([str(voice_venv / "bin" / "python"), "-m", "voice"], cwd=context, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines() == [
+        "archer-voice: invalid settings: production needs VOICE_WS_URL, AUTH_ISSUER (see infra/DEPLOY.md)"]
