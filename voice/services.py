@@ -23,6 +23,7 @@ from voice.auth import default_token_verifier
 
 log = logging.getLogger("archer.voice")
 SERVICE_NAME = "archer-voice"
+INSTRUMENTED = ("starlette", "psycopg", "aiohttp", "redis")   # the websockets/HTTP app, Postgres, Twilio/HTTP, events
 
 
 def workflow_starter(settings: Settings) -> WorkflowStarter | None:
@@ -56,7 +57,7 @@ def build_voice_app(settings: Settings | None = None, *, workflows: WorkflowStar
     endpoint (the dev host's local driver); `overrides` go to create_app (tests)."""
     settings = settings or get_settings()
     configure_logging(settings.log_level)
-    configure_telemetry(SERVICE_NAME, settings)
+    traced = configure_telemetry(SERVICE_NAME, settings, instrument=INSTRUMENTED)
     starter = workflows if workflows is not None or workflows_provider is not None else workflow_starter(settings)
     if starter is None and workflows_provider is None:
         log.warning("no workflow starter: set PUBLIC_BASE_URL (the Function app) so callbacks can be scheduled")
@@ -66,6 +67,11 @@ def build_voice_app(settings: Settings | None = None, *, workflows: WorkflowStar
     services.workflows_provider = workflows_provider
     app.state.workflow_starter = starter
     _export_active_calls(services)
+    if traced:
+        # voice.app bound Starlette before the instrumentor patched the class: instrument this app explicitly.
+        from opentelemetry.instrumentation.starlette import StarletteInstrumentor
+
+        StarletteInstrumentor.instrument_app(app)
 
     original = app.router.lifespan_context
 

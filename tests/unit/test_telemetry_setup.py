@@ -52,3 +52,27 @@ def test_azure_monitor_exports_as_the_service_with_redaction_and_instrumentation
     assert "+1******0101" in report["body"]
     for secret in ("2125550101", "abcdefghijkl", "my secret words"):
         assert secret not in exported
+
+
+VOICE_SCRIPT = r'''
+import json, os
+from shared.settings import load_settings
+from voice.services import build_voice_app
+
+settings = load_settings(applicationinsights_connection_string=
+    "InstrumentationKey=00000000-0000-0000-0000-000000000000;IngestionEndpoint=http://127.0.0.1:9/")
+app = build_voice_app(settings)
+print(json.dumps({"middleware": [getattr(m.cls, "__name__", str(m.cls)) for m in app.user_middleware],
+                  "service": os.environ.get("OTEL_SERVICE_NAME")}), flush=True)
+os._exit(0)
+'''
+
+
+def test_the_assembled_voice_app_is_traced_as_archer_voice() -> None:
+    env = {"PATH": "/usr/bin:/bin", "HOME": "/tmp", "ARCHER_ENV": "local"}
+    proc = subprocess.run([sys.executable, "-c", VOICE_SCRIPT], cwd=repo_root(), env=env, capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    report = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert report["service"] == "archer-voice"
+    assert any("OpenTelemetry" in name for name in report["middleware"]), report
