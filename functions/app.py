@@ -18,6 +18,7 @@ from functions.api import (
     dnc,
     health,
     policy,
+    quality,
     tactics,
 )
 from functions.api.call_initiation import router as call_initiation_router
@@ -49,7 +50,8 @@ def create_app() -> FastAPI:
     install_openapi(app)
     app.add_middleware(BodySizeLimitMiddleware)
     app.include_router(health.router)
-    for module in (auth, customers, calls, tactics, campaigns, callbacks, dnc, policy, dashboard, compliance):
+    for module in (auth, customers, calls, tactics, campaigns, callbacks, dnc, policy, dashboard, compliance,
+                   quality):
         app.include_router(module.router)
     app.include_router(call_initiation_router)
     app.include_router(twilio.router)
