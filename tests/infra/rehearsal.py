@@ -126,4 +126,7 @@ def locked_venv(root: Path, lock: Path, name: str) -> Path:
         shutil.rmtree(target, ignore_errors=True)
         raise RuntimeError(f"pip install of {lock.name} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
     (target / "installed").write_text(lock.name)
+    for stale in cache.glob(f"{name}-*"):            # venvs of earlier lock versions
+        if stale != target and stale.is_dir():
+            shutil.rmtree(stale, ignore_errors=True)
     return target
