@@ -712,6 +712,11 @@ def check_production_settings(root: Path) -> list[str]:
     problems = [f"functionapp: production setting {n} is not set" for n in sorted(required - found["functionapp"])]
     problems += [f"containerapps: production setting {n} is not set" for n in sorted(required - found["containerapps"])]
     problems += [f"functionapp: host setting %{n}% is not set" for n in sorted(host_references(root) - found["functionapp"])]
+    main = _load(root, "main.bicep")
+    for module_file, service in (("functionapp", "archer-api"), ("containerapps", "archer-voice")):
+        values = _object_keys(main, _module_params(main, module_file).get("settings"))
+        if _unquote(str(values.get("OTEL_SERVICE_NAME", ""))) != service:
+            problems.append(f"{module_file}: OTEL_SERVICE_NAME is not {service}")
     params = (root / "infra" / "main.bicepparam").read_text()
     if "readEnvironmentVariable('PAYMENT_PORTAL_URL_TEMPLATE'" not in params:
         problems.append("main.bicepparam: PAYMENT_PORTAL_URL_TEMPLATE is not read from the environment")

@@ -274,3 +274,9 @@ def test_postgres_connections_alert_removed(copy: Path) -> None:
     edit(copy / "infra/modules/alerts.bicep", "metricName: 'active_connections'", "metricName: 'cpu_percent'")
     problems = failures(checks.check_monitoring, copy)
     assert any("PostgreSQL connections" in p for p in problems)
+
+
+def test_both_apps_export_under_one_service_name(copy: Path) -> None:
+    edit(copy / "infra/main.bicep", "OTEL_SERVICE_NAME: 'archer-voice'", "OTEL_SERVICE_NAME: 'archer-api'")
+    problems = failures(checks.check_production_settings, copy)
+    assert any("archer-voice" in p for p in problems)
