@@ -26,8 +26,8 @@ Interval = rulesets.Interval
 
 ALLOWED = "allowed"
 # Reasons that no passage of time lifts, in the order they are reported when several apply.
-PERMANENT_REASONS = ("cease_requested", "consent_revoked", "attorney_represented", "bankruptcy", "dispute_hold",
-                     "dnc_listed", "no_consent")
+PERMANENT_REASONS = ("cease_requested", "consent_revoked", "attorney_represented", "bankruptcy", "sensitive_hold",
+                     "dispute_hold", "dnc_listed", "no_consent")
 # Reasons that lift at next_allowed_at, in reporting order.
 TEMPORAL_REASONS = ("recent_conversation", "frequency_cap_7in7", "state_frequency_cap", "outside_calling_hours",
                     "inconvenient_time")
@@ -72,6 +72,7 @@ CROSS JOIN LATERAL (SELECT CASE
     WHEN c.consent_revoked_at IS NOT NULL THEN 'consent_revoked'
     WHEN c.attorney_at IS NOT NULL THEN 'attorney_represented'
     WHEN c.bankruptcy_at IS NOT NULL THEN 'bankruptcy'
+    WHEN c.sensitive_hold_at IS NOT NULL THEN 'sensitive_hold'
     WHEN c.disputed_at IS NOT NULL AND (c.dispute_resolved_at IS NULL OR c.dispute_resolved_at < c.disputed_at)
          THEN 'dispute_hold'
     WHEN EXISTS (SELECT 1 FROM dnc_entries d WHERE d.phone = c.phone) THEN 'dnc_listed'

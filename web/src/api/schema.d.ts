@@ -3608,7 +3608,7 @@ export interface operations {
                 /** @description started at or after */
                 from?: string | null;
                 limit?: number;
-                outcome?: ("payment_arranged" | "promise_to_pay" | "callback_scheduled" | "transferred" | "refused" | "disputed" | "cease_requested" | "attorney" | "bankruptcy" | "wrong_party" | "verification_failed" | "voicemail" | "no_answer" | "busy" | "failed" | "hung_up" | "completed_no_arrangement" | "hardship") | null;
+                outcome?: ("payment_arranged" | "promise_to_pay" | "callback_scheduled" | "transferred" | "refused" | "disputed" | "cease_requested" | "attorney" | "bankruptcy" | "wrong_party" | "verification_failed" | "voicemail" | "no_answer" | "busy" | "failed" | "hung_up" | "completed_no_arrangement" | "hardship" | "fraud" | "already_paid" | "validation_requested" | "sensitive_hold" | "emergency") | null;
                 /** @description words in the transcript (web search syntax) */
                 q?: string | null;
                 status?: ("queued" | "initiated" | "ringing" | "in-progress" | "completed" | "busy" | "failed" | "no-answer" | "canceled") | null;
@@ -4209,7 +4209,7 @@ export interface operations {
                 customer_id?: string | null;
                 /** @description started at or after */
                 from?: string | null;
-                outcome?: ("payment_arranged" | "promise_to_pay" | "callback_scheduled" | "transferred" | "refused" | "disputed" | "cease_requested" | "attorney" | "bankruptcy" | "wrong_party" | "verification_failed" | "voicemail" | "no_answer" | "busy" | "failed" | "hung_up" | "completed_no_arrangement" | "hardship") | null;
+                outcome?: ("payment_arranged" | "promise_to_pay" | "callback_scheduled" | "transferred" | "refused" | "disputed" | "cease_requested" | "attorney" | "bankruptcy" | "wrong_party" | "verification_failed" | "voicemail" | "no_answer" | "busy" | "failed" | "hung_up" | "completed_no_arrangement" | "hardship" | "fraud" | "already_paid" | "validation_requested" | "sensitive_hold" | "emergency") | null;
                 /** @description words in the transcript (web search syntax) */
                 q?: string | null;
                 status?: ("queued" | "initiated" | "ringing" | "in-progress" | "completed" | "busy" | "failed" | "no-answer" | "canceled") | null;
