@@ -229,3 +229,28 @@ def test_voice_refuses_to_start_half_configured_with_one_line(tmp_path: Path, vo
     assert proc.returncode == 2
     assert proc.stderr.strip().splitlines() == [
         "archer-voice: invalid settings: production needs VOICE_WS_URL, AUTH_ISSUER (see infra/DEPLOY.md)"]
+
+
+def _names(spec: Path) -> set[str]:
+    """Top-level requirement names of a lock input (following -r includes)."""
+    import re
+
+    names: set[str] = set()
+    for line in spec.read_text().splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line.startswith("-r "):
+            names |= _names((spec.parent / line[3:].strip()).resolve())
+        elif line:
+            names.add(re.split(r"[\[~=<>! ]", line, maxsplit=1)[0].lower().replace("_", "-"))
+    return names
+
+
+def test_every_lock_input_is_pinned_in_its_lock() -> None:
+    """A dependency added to requirements.in / voice/requirements.in without `make lock` (or pasted into a lock
+    without hashes) is caught here, before a deploy installs the stale lock."""
+    for spec, lock in ((ROOT / "requirements.in", ROOT / "requirements.txt"),
+                       (ROOT / "voice" / "requirements.in", ROOT / "voice" / "requirements.txt")):
+        pinned = {line.split("==", 1)[0].lower().replace("_", "-") for line in lock.read_text().splitlines()
+                  if "==" in line and not line.startswith((" ", "#"))}
+        missing = _names(spec) - pinned
+        assert not missing, f"{lock.relative_to(ROOT)} lacks {sorted(missing)}: run make lock"

@@ -916,6 +916,12 @@ export interface components {
             outcome: string | null;
             /** Reason */
             reason: string;
+            /**
+             * Requested At
+             * Format: date-time
+             * @description when the consumer asked (the pre-dial exemption counts from its day)
+             */
+            requested_at: string;
             /** Requested By */
             requested_by: string;
             /** Requested On Call Id */
@@ -1341,6 +1347,15 @@ export interface components {
              */
             reason_code: string;
             /**
+             * Reasons
+             * @description every rule that refuses the call (empty when allowed)
+             * @example [
+             *       "state_frequency_cap",
+             *       "outside_calling_hours"
+             *     ]
+             */
+            reasons?: string[];
+            /**
              * Timezone
              * @example America/New_York
              */
@@ -1643,6 +1658,15 @@ export interface components {
              * @example consent_revoked
              */
             reason_code: string;
+            /**
+             * Reasons
+             * @description every rule that refused the call (reason_code is the first)
+             * @example [
+             *       "consent_revoked",
+             *       "outside_calling_hours"
+             *     ]
+             */
+            reasons?: string[];
             /**
              * Status
              * @default 409
@@ -2473,6 +2497,11 @@ export interface components {
              * @example attempt
              */
             kind: string;
+            /**
+             * Reasons
+             * @description attempts: every rule that denied (else empty)
+             */
+            reasons?: string[];
         };
         /** TimelineTurn */
         TimelineTurn: {
