@@ -42,7 +42,7 @@ async def earliest_allowed(ctx: ToolContext, customer: Customer, at: datetime) -
     async with ctx.db() as conn:
         for _ in range(8):
             decision = await predial.check(conn, customer, now=t.astimezone(UTC), purpose="requested_callback",
-                                           source="callback", record=False)
+                                           source="callback", record=False, callback_requested_at=ctx.clock())
             if decision.allowed:
                 return t, "allowed"
             if decision.next_allowed_at is None:
@@ -81,7 +81,8 @@ async def schedule_callback(ctx: ToolContext, when: str, reason: str = "") -> di
     scheduled_utc = requested.astimezone(UTC)
     async with ctx.db() as conn:
         row = await callbacks.create_callback(conn, customer_id=customer.id, scheduled_for=scheduled_utc,
-                                              reason=reason[:500], requested_on_call_id=ctx.call_id)
+                                              reason=reason[:500], requested_on_call_id=ctx.call_id,
+                                              requested_at=ctx.clock())
     instance = await ctx.workflows.start_callback(row.id, scheduled_utc)
     result = {"scheduled": True, "callback_id": str(row.id), "scheduled_for": requested.isoformat(),
               "spoken": speak_time(requested, now), "time_zone": zone, "workflow_instance": instance}
