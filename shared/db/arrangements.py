@@ -33,6 +33,7 @@ class Arrangement:
     first_due_date: date | None
     created_at: datetime
     updated_at: datetime
+    simulated: bool = False                 # recorded by a simulated call: never processed
 
 
 @dataclass(frozen=True)

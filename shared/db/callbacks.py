@@ -25,6 +25,7 @@ class Callback:
     outcome: str | None
     created_at: datetime
     updated_at: datetime
+    simulated: bool = False                 # requested on a simulated call: never dialed
 
 
 async def create_callback(conn: AsyncConnection, *, customer_id: uuid.UUID, scheduled_for: datetime, reason: str,

@@ -23,6 +23,7 @@ class Message:
     body: str
     status: str
     created_at: datetime
+    simulated: bool = False                 # a simulated call's message: never sent
 
 
 async def record_message(conn: AsyncConnection, *, direction: str, phone: str, body: str, status: str,

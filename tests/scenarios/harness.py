@@ -163,7 +163,7 @@ async def run_scenario(pool: AsyncConnectionPool, sc: Scenario, *, settings: Set
         call = await calls.create_call(conn, calls.NewCall(direction="outbound", call_type="simulated",
                                                            customer_id=customer.id, status="in-progress"))
     started = CallStarted(call.id, customer.id, sc.tactic, simulated=True)
-    engine = await start_session(pool, started, settings=settings, call_control=control, workflows=workflows,
+    engine = await start_session(pool, started, settings=settings, call_control=control, sandbox=False, workflows=workflows,
                                  brain=brain, advisor=advisor, clock=lambda: sc.now)
     events: list[EngineEvent] = [ev async for ev in engine.handle(started)]
     for i, turn in enumerate(sc.turns):
