@@ -57,7 +57,7 @@ async def get_callback(conn: AsyncConnection, callback_id: uuid.UUID) -> Callbac
 
 async def list_callbacks(conn: AsyncConnection, *, status: str | None = None, customer_id: uuid.UUID | None = None,
                          limit: int = 100) -> list[Callback]:
-    clauses: list[str] = []
+    clauses: list[str] = ["NOT simulated"]      # a simulated call's callback is never placed
     params: list[object] = []
     if status:
         clauses.append("status = %s")
