@@ -19,6 +19,7 @@ from functions.api import (
     health,
     policy,
     tactics,
+    verification,
 )
 from functions.api.call_initiation import router as call_initiation_router
 from functions.deps import close_pool
@@ -53,7 +54,8 @@ def create_app() -> FastAPI:
                         unsigned_twilio_per_source_per_minute=settings.source_failure_limit_per_minute)
     app.add_middleware(SourceLimitMiddleware, redis_url=settings.redis_url, limits=limits)
     app.include_router(health.router)
-    for module in (auth, customers, calls, tactics, campaigns, callbacks, dnc, policy, dashboard, compliance):
+    for module in (auth, customers, calls, tactics, campaigns, callbacks, dnc, policy, dashboard, compliance,
+                   verification):
         app.include_router(module.router)
     app.include_router(call_initiation_router)
     app.include_router(twilio.router)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hmac
 from typing import Any
 
+from shared.agent import verification_lockout
 from shared.agent.numbers import normalize_postal, spoken_digits
 from shared.agent.tools.context import ToolContext
 from shared.agent.tools.registry import ToolRefused, tool
@@ -24,11 +25,13 @@ async def verify_account(ctx: ToolContext, account_last_4: str, postal_code: str
         return {"verified": True, "attempts_left": state.attempts_left}
     if state.attempts_left == 0:
         raise ToolRefused("verification attempts exhausted; end the call politely")
+    await verification_lockout.ensure_unlocked(ctx)      # across calls: a supervisor clears a locked account
     state.verification_attempts += 1
     digits = spoken_digits(account_last_4)[-4:]
     ok_account = hmac.compare_digest(digits, customer.account_last_4)
     ok_postal = hmac.compare_digest(normalize_postal(postal_code), normalize_postal(customer.postal_code))
     state.pending_last4 = state.pending_postal = None
+    await verification_lockout.record_attempt(ctx, ok_account and ok_postal)
     if ok_account and ok_postal:
         state.verified = True
         state.phase = "negotiate"

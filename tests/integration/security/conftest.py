@@ -66,3 +66,9 @@ async def voice_service(pool: Any, *, settings_extra: dict[str, Any] | None = No
 async def demo(seeded: AsyncConnection) -> AsyncConnection:
     """The demo seed (tactics, policy, customers such as Maria +12125550101 / 4821 / 10001)."""
     return seeded
+
+
+# The admin API (fake identity provider, app on this run's database) for the doors it guards.
+from tests.integration.api.conftest import api_app, api_env, client, idp, tokens  # noqa: E402
+
+__all__ = ["api_app", "api_env", "client", "idp", "tokens"]
