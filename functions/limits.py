@@ -83,7 +83,7 @@ def _door(path: str, limits: DoorLimits) -> tuple[str, int, int] | None:
     """(door, the response status that counts against the source, the limit) for a path, if limited."""
     if path.startswith("/api/twilio/"):
         return "unsigned_twilio", 403, limits.unsigned_twilio_per_source_per_minute
-    if path.startswith("/api/v1/"):
+    if path.startswith("/api/v1/") and path != "/api/v1/health":      # probes are never refused
         return "unauthenticated", 401, limits.unauthenticated_per_source_per_minute
     return None
 

@@ -20,6 +20,7 @@ log = logging.getLogger(__name__)
 PREFIX = "archer:limit"
 LOCAL_KEYS_MAX = 10_000
 FALLBACK_LOG_EVERY_S = 30.0
+LEASE_RETRY_S = 10
 
 # Count `cost` (0 = only read) in a window that starts with its first hit; returns the count and the ms left.
 _HIT = """
@@ -125,13 +126,13 @@ class Limiter:
                 ok, wait_ms = await self._acquire_script(
                     keys=[name], args=[now * 1000, (now + lease_s) * 1000, limit, token, int(lease_s * 1000) + 1000],
                     client=client)
-                return (Lease(door, key, token), 0) if int(ok) else (None, max(1, math.ceil(int(wait_ms) / 1000)))
+                return (Lease(door, key, token), 0) if int(ok) else (None, _lease_wait(int(wait_ms) / 1000))
             except Exception as exc:
                 self._fallback(exc)
         held = {t: exp for t, exp in self._leases.get(name, {}).items() if exp > now}
         if len(held) >= limit:
             self._leases[name] = held
-            return None, max(1, math.ceil(min(held.values()) - now))
+            return None, _lease_wait(min(held.values()) - now)
         held[token] = now + lease_s
         self._leases[name] = held
         return Lease(door, key, token), 0
@@ -168,6 +169,11 @@ class Limiter:
         if self._redis is not None:
             await self._redis.aclose()
             self._redis = None
+
+
+def _lease_wait(until_expiry_s: float) -> int:
+    """A held slot frees when its holder leaves (usually soon) or at the latest when its lease expires."""
+    return max(1, min(LEASE_RETRY_S, math.ceil(until_expiry_s)))
 
 
 def _verdict(count: int, limit: int, ttl_ms: int) -> Verdict:
