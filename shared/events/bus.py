@@ -98,15 +98,19 @@ class RedisBus:
         lost = False
         while True:
             pubsub = self._redis.pubsub()
+            confirmed = False
             try:
                 await pubsub.subscribe(CHANNEL)
-                if lost:
-                    log.info("live events: resubscribed after a Redis outage")
-                    yield LiveEvent(type="gap", call_id=NO_CALL, data={"reason": "event_stream_interrupted"})
-                    lost = False
-                delay = RECONNECT_MIN_S
                 async for message in pubsub.listen():
-                    if message.get("type") != "message":
+                    kind = message.get("type")
+                    if kind == "subscribe":
+                        # A confirmation after a break (ours, or redis-py's own reconnect): events were missed.
+                        if lost or confirmed:
+                            log.info("live events: resubscribed after a Redis outage")
+                            yield LiveEvent(type="gap", call_id=NO_CALL, data={"reason": "event_stream_interrupted"})
+                        lost, confirmed, delay = False, True, RECONNECT_MIN_S
+                        continue
+                    if kind != "message":
                         continue
                     try:
                         yield LiveEvent.from_json(message["data"])
