@@ -40,7 +40,7 @@ class VoiceProcess:
         env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "TWILIO_ACCOUNT_SID", "KEY_VAULT_URL")}
         env.update(DATABASE_URL=database_url, PORT=str(self.port), HOST="127.0.0.1", AUTH_MODE="dev",
                    ARCHER_ENV="test", AGENT_BRAIN="rules", OPENAI_API_KEY="", PYTHONUNBUFFERED="1")
-        self.proc = subprocess.Popen([sys.executable, "-m", "voice"], cwd=ROOT, env=env,  # noqa: S603
+        self.proc = subprocess.Popen([sys.executable, "-m", "voice"], cwd=ROOT, env=env,
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
     async def ready(self) -> None:
