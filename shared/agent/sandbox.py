@@ -32,8 +32,10 @@ class SandboxPool:
 
     @asynccontextmanager
     async def connection(self, timeout: float | None = None) -> AsyncIterator[AsyncConnection]:  # noqa: ASYNC109
-        async with self._pool.connection(timeout=timeout) as conn:
-            # Transaction-local: it ends with this borrow's transaction, never leaks to the next borrower.
+        async with self._pool.connection(timeout=timeout) as conn, conn.transaction():
+            # Transaction-local, in a transaction we own (also on an autocommit connection): the mark ends with
+            # this borrow and never leaks to the next borrower; inside, commit() is refused by psycopg and nested
+            # transaction blocks are savepoints, so no write of the borrow escapes the mark.
             await conn.execute("SELECT set_config('archer.simulated_call', %s, true)", (str(self.call_id),))
             yield conn
 

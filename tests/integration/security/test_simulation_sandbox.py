@@ -129,4 +129,28 @@ async def test_a_supervisors_simulation_leaves_the_real_customer_exactly_as_befo
     calls = await (await demo.execute("SELECT call_type, status, conversation_at FROM calls WHERE id = ANY(%s)",
                                       (call_ids,))).fetchall()
     assert {c for c in calls} == {("simulated", "completed", None)}
-    json.dumps([str(c) for c in call_ids])
+
+
+
+async def test_a_simulation_the_gate_would_block_says_so_first(demo: AsyncConnection, pool) -> None:
+    daniel = await _customer(demo, "+13125550104")               # on the do-not-call list
+    async with voice_service(pool) as stack:
+        async with connect(f"{stack.base}/sim?customer_id={daniel}&token=supervisor-token") as ws:
+            first = json.loads(await ws.recv())
+    assert first["type"] == "compliance" and first["event"] == "predial_would_block"
+    assert first["reason"] == "dnc_listed"
+    attempts = await (await demo.execute("SELECT count(*) FROM contact_attempts WHERE customer_id = %s",
+                                         (daniel,))).fetchone()
+    assert attempts == (0,)                                        # the preview records nothing
+
+
+async def test_viewers_cannot_create_a_simulated_call_through_the_api(demo: AsyncConnection, client,
+                                                                       tokens: dict[str, str]) -> None:
+    from tests.integration.api.conftest import bearer
+
+    maria = await _customer(demo, MARIA)
+    body = {"customer_id": str(maria), "simulate": True}
+    refused = await client.post("/api/v1/calls/initiate", json=body, headers=bearer(tokens["viewer"]))
+    assert refused.status_code == 403 and refused.headers["content-type"] == "application/problem+json"
+    allowed = await client.post("/api/v1/calls/initiate", json=body, headers=bearer(tokens["supervisor"]))
+    assert allowed.status_code == 202 and allowed.json()["status"] == "simulated"
