@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: dev test lint types pytest web-install web-build web-test web-watch e2e demo eval bench migrate seed install clean
+.PHONY: dev test lint types pytest web-install web-build web-test web-watch e2e demo eval bench migrate seed install clean report
 
 $(STAMP): requirements.txt requirements-dev.txt $(wildcard voice/requirements.txt)
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -50,6 +50,10 @@ e2e: install web-build
 
 demo: install
 	$(PY) -m shared.agent.demo
+
+# The quality report (HTML + JSON) for the last 7 days into .local/reports/; e.g. REPORT_ARGS="--from 2026-11-01".
+report: install
+	$(PY) -m shared.quality.report --out .local/reports $(REPORT_ARGS)
 
 eval: install
 	$(PY) -m tests.scenarios.eval

@@ -18,6 +18,7 @@ from functions.api import (
     dnc,
     health,
     policy,
+    quality,
     tactics,
     verification,
 )
@@ -55,7 +56,7 @@ def create_app() -> FastAPI:
     app.add_middleware(SourceLimitMiddleware, redis_url=settings.redis_url, limits=limits)
     app.include_router(health.router)
     for module in (auth, customers, calls, tactics, campaigns, callbacks, dnc, policy, dashboard, compliance,
-                   verification):
+                   quality, verification):
         app.include_router(module.router)
     app.include_router(call_initiation_router)
     app.include_router(twilio.router)

@@ -15,7 +15,9 @@ from tests.support.servers import PostgresServer, RedisServer
 APP_TABLES = ("audit_log", "messages", "dnc_entries", "compliance_events", "campaign_targets", "payment_arrangements",
               "turn_metrics", "tool_executions", "call_transcript_entries", "calls", "callbacks", "contact_attempts",
               "campaigns", "tactic_versions", "behavioral_tactics", "customers", "collection_policies",
-              "call_daily_stats", "call_daily_stats_state", "simulated_effects", "verification_lockouts")
+              "call_daily_stats", "call_daily_stats_state",
+              "recording_turn_gaps", "recording_analyses", "call_ratings", "transcript_corrections", "simulated_effects",
+              "verification_lockouts")
 
 
 @pytest.fixture(scope="session")

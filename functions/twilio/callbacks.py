@@ -10,13 +10,14 @@ from datetime import datetime
 from email.utils import parsedate_to_datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Request, Response
+from fastapi import APIRouter, BackgroundTasks, Depends, HTTPException, Request, Response
 from psycopg import AsyncConnection
 
 from functions.deps import db_conn, get_pool, now
 from functions.problems import problem_responses
 from functions.twilio.security import WEBHOOK_ERRORS, WEBHOOK_REQUEST, twilio_params
 from functions.twilio.services import call_control, workflow_starter
+from functions.workflows import recording_activities
 from shared.db.calls import Call, update_call
 from shared.settings import get_settings
 from shared.telephony.answering_machine import handle_amd
@@ -100,10 +101,13 @@ async def amd(params: Params, conn: Conn,
 
 @router.post("/recording", status_code=NO_CONTENT, response_class=Response, responses=WEBHOOK_ERRORS,
              openapi_extra=WEBHOOK_REQUEST)
-async def recording(params: Params, conn: Conn) -> Response:
-    """A finished recording: SID, URL, duration and channels onto its call."""
-    await record_recording(conn, RecordingEvent(
+async def recording(params: Params, conn: Conn, request: Request, background: BackgroundTasks) -> Response:
+    """A finished recording: SID, URL, duration and channels onto its call; a dual-channel one is then analysed."""
+    stored = await record_recording(conn, RecordingEvent(
         call_sid=params.get("CallSid", ""), recording_sid=params.get("RecordingSid", ""),
         url=params.get("RecordingUrl", ""), status=params.get("RecordingStatus", ""),
         duration_s=_int(params.get("RecordingDuration")), channels=_int(params.get("RecordingChannels"))))
+    call = await lock_call(conn, call_sid=params.get("CallSid", "")) if stored else None
+    if call is not None and call.recording_channels == 2:  # after the commit and the 204 (functions/workflows)
+        background.add_task(recording_activities.request_analysis, request.app, call.id)
     return Response(status_code=NO_CONTENT)

@@ -11,7 +11,7 @@ from typing import Any
 import azure.durable_functions as df
 from psycopg_pool import AsyncConnectionPool
 
-from functions.workflows import names, orchestrators
+from functions.workflows import names, orchestrators, recording_activities
 from functions.workflows.activities import Activity, build_activities
 from shared.db.pool import open_pool
 from shared.workflows.dialing import ComplianceDialing
@@ -48,3 +48,4 @@ for _activity_name in (names.ACT_CALLBACK_GATE, names.ACT_CALLBACK_DIAL, names.A
                        names.ACT_CAMPAIGN_LOAD, names.ACT_CAMPAIGN_PAGE, names.ACT_CAMPAIGN_STATUS,
                        names.ACT_TARGET_GATE, names.ACT_TARGET_DIAL, names.ACT_TARGET_RECORD):
     _register_activity(_activity_name)
+recording_activities.register(bp)  # recording analysis (quality report): its own orchestrator and activity

@@ -14,6 +14,8 @@ ACT_CAMPAIGN_STATUS = "wf_campaign_status"
 ACT_TARGET_GATE = "wf_target_gate"
 ACT_TARGET_DIAL = "wf_target_dial"
 ACT_TARGET_RECORD = "wf_target_record"
+RECORDING_ORCHESTRATOR = "recording_analysis_orchestrator"  # functions/workflows/recording_activities.py
+ACT_RECORDING_ANALYZE = "wf_recording_analyze"
 
 EVENT_CANCEL = "cancel"
 EVENT_CONTROL = "control"  # payload: "pause" | "resume" | "cancel"

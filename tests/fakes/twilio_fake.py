@@ -1,5 +1,5 @@
 """A local Twilio: a real HTTP server speaking the REST shapes Archer uses (Calls create/update/fetch/list,
-Messages create, call Recordings create), plus webhook requests signed exactly as Twilio signs them.
+Messages create, call Recordings create, recording media), plus webhook requests signed exactly as Twilio signs them.
 
 Runs in a daemon thread on 127.0.0.1:free_port(), so sync and async tests use it alike. Point the real SDK at it
 with TWILIO_API_BASE=fake.base_url (see shared/telephony/twilio_client.py). Everything received is recorded;
@@ -32,6 +32,7 @@ API_VERSION = "2010-04-01"
 _E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
 _PATH = re.compile(r"^/2010-04-01/Accounts/(?P<account>AC\w+)/(?P<kind>Calls|Messages)"
                    r"(?:/(?P<sid>(?:CA|SM)\w+))?(?P<recordings>/Recordings)?\.json$")
+_MEDIA = re.compile(r"^/2010-04-01/Accounts/(?P<account>AC\w+)/Recordings/(?P<sid>RE\w+)\.wav$")
 TERMINAL = {"completed", "busy", "failed", "no-answer", "canceled"}
 
 
@@ -145,6 +146,7 @@ class TwilioFake:
         self.call_updates: list[tuple[str, dict[str, str]]] = []
         self.messages: list[dict[str, Any]] = []
         self.recordings: list[dict[str, Any]] = []
+        self.recording_media: dict[str, bytes] = {}   # RecordingSid -> WAV bytes served at …/Recordings/RE….wav
         self._failures: dict[str, deque[Failure]] = defaultdict(deque)
         self._lock = threading.RLock()
         self._server: ThreadingHTTPServer | None = None
@@ -195,6 +197,13 @@ class TwilioFake:
         with self._lock:
             self.calls[call.sid] = call
         return call
+
+    def add_recording_media(self, wav: bytes, recording_sid: str | None = None) -> str:
+        """Serve `wav` as a recording's media (GET …/Recordings/{sid}.wav, basic auth); returns the RecordingSid."""
+        sid = recording_sid or _sid("RE")
+        with self._lock:
+            self.recording_media[sid] = wav
+        return sid
 
     def only_call(self) -> FakeCall:
         assert len(self.calls) == 1, f"expected one call, fake has {len(self.calls)}"
@@ -430,6 +439,16 @@ def _make_handler(fake: TwilioFake) -> type[BaseHTTPRequestHandler]:
             authorized = self._authorized()
             with fake._lock:
                 fake.requests.append(Recorded(method, parts.path, dict(params), authorized))
+            media = _MEDIA.match(parts.path)
+            if media is not None and authorized and method == "GET":
+                wav = fake.recording_media.get(media["sid"]) if media["account"] == fake.account_sid else None
+                if wav is not None:
+                    self.send_response(200)
+                    self.send_header("Content-Type", "audio/x-wav")
+                    self.send_header("Content-Length", str(len(wav)))
+                    self.end_headers()
+                    self.wfile.write(wav)
+                    return
             result = (_error(401, 20003, "Authenticate") if not authorized
                       else fake._dispatch(method, parts.path, dict(params)))
             if result is None:

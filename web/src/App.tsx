@@ -21,6 +21,7 @@ const CampaignsPage = page(() => import("./pages/campaigns/CampaignsPage"), "Cam
 const CustomersPage = page(() => import("./pages/customers/CustomersPage"), "CustomersPage");
 const CustomerDetailPage = page(() => import("./pages/customers/CustomerDetailPage"), "CustomerDetailPage");
 const CompliancePage = page(() => import("./pages/compliance/CompliancePage"), "CompliancePage");
+const QualityPage = page(() => import("./pages/quality/QualityPage"), "QualityPage");
 
 export function App() {
   const { status } = useAuth();
@@ -40,6 +41,7 @@ export function App() {
         <Route path="customers" element={<CustomersPage />} />
         <Route path="customers/:customerId" element={<CustomerDetailPage />} />
         <Route path="compliance" element={<CompliancePage />} />
+        <Route path="quality" element={<QualityPage />} />
         <Route path="*" element={<Empty>That page does not exist.</Empty>} />
       </Route>
     </Routes>

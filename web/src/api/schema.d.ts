@@ -32,7 +32,7 @@ export interface paths {
         put?: never;
         /**
          * Recording
-         * @description A finished recording: SID, URL, duration and channels onto its call.
+         * @description A finished recording: SID, URL, duration and channels onto its call; a dual-channel one is then analysed.
          */
         post: operations["recording_api_twilio_recording_post"];
         delete?: never;
@@ -231,6 +231,86 @@ export interface paths {
          */
         get: operations["read_api_v1_calls__call_id__get"];
         put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calls/{call_id}/rating": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Rate
+         * @description Rate the call (naturalness, latency feel, overall, 1–10) as yourself; rating again replaces your rating.
+         */
+        put: operations["rate_api_v1_calls__call_id__rating_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calls/{call_id}/recording": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Recording
+         * @description The call's recording, streamed from Twilio with the account's credentials (never Twilio's raw URL).
+         */
+        get: operations["recording_api_v1_calls__call_id__recording_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calls/{call_id}/review": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Call Review
+         * @description Reviewers' ratings and transcript corrections of a call, and what its recording's analysis found.
+         */
+        get: operations["call_review_api_v1_calls__call_id__review_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calls/{call_id}/transcript/{seq}/correction": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Correct
+         * @description Record what transcript line `seq` should have said (the original line is kept unchanged).
+         */
+        put: operations["correct_api_v1_calls__call_id__transcript__seq__correction_put"];
         post?: never;
         delete?: never;
         options?: never;
@@ -675,6 +755,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/quality/report": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Report
+         * @description The quality report for a period: percentiles, reply kinds, recordings, ratings, WER and the GO/NO-GO verdict.
+         */
+        get: operations["report_api_v1_quality_report_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/quality/report.html": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Report Html
+         * @description The same report as one self-contained HTML page, as a download.
+         */
+        get: operations["report_html_api_v1_quality_report_html_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/tactics": {
         parameters: {
             query?: never;
@@ -777,6 +897,24 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** BaselineRow */
+        BaselineRow: {
+            /** Baseline Ms */
+            baseline_ms: number;
+            /** Improvement Ms */
+            improvement_ms: number | null;
+            /** Kind */
+            kind: string;
+            /** Ours Ms */
+            ours_ms: number | null;
+        };
+        /** Breakdown */
+        Breakdown: {
+            /** By */
+            by: string;
+            /** Rows */
+            rows: components["schemas"]["GroupFigure"][];
+        };
         /** CallbackOut */
         CallbackOut: {
             /** Attempts */
@@ -821,6 +959,23 @@ export interface components {
              * Format: date-time
              */
             updated_at: string;
+        };
+        /** CallCounts */
+        CallCounts: {
+            /** By Type */
+            by_type?: {
+                [key: string]: number;
+            };
+            /** Calls */
+            calls: number;
+            /** Completed */
+            completed: number;
+            /** Failed */
+            failed: number;
+            /** Recorded Calls */
+            recorded_calls: number;
+            /** Success Rate Pct */
+            success_rate_pct: number | null;
         };
         /** CallDetailOut */
         CallDetailOut: {
@@ -950,6 +1105,21 @@ export interface components {
              * @description verified identities per right-party contact
              */
             verification_rate: number | null;
+        };
+        /** CallReview */
+        CallReview: {
+            /**
+             * Call Id
+             * Format: uuid
+             */
+            call_id: string;
+            /** Corrections */
+            corrections: components["schemas"]["CorrectionOut"][];
+            /** Has Recording */
+            has_recording: boolean;
+            /** Ratings */
+            ratings: components["schemas"]["RatingOut"][];
+            recording_analysis: components["schemas"]["RecordingAnalysisOut"] | null;
         };
         /** CallSummary */
         CallSummary: {
@@ -1199,6 +1369,29 @@ export interface components {
              * @example America/New_York
              */
             timezone: string | null;
+        };
+        /** CorrectionIn */
+        CorrectionIn: {
+            /** Text */
+            text: string;
+        };
+        /** CorrectionOut */
+        CorrectionOut: {
+            /** Corrected Text */
+            corrected_text: string;
+            /** Original Text */
+            original_text: string;
+            /** Reviewer */
+            reviewer: string;
+            /** Seq */
+            seq: number;
+            /** Speaker */
+            speaker: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
         };
         /** CustomerInput */
         CustomerInput: {
@@ -1571,6 +1764,22 @@ export interface components {
              */
             type?: string;
         };
+        /** Figure */
+        Figure: {
+            /** Key */
+            key: string;
+            /** Label */
+            label: string;
+            summary: components["schemas"]["Summary"];
+        };
+        /** GroupFigure */
+        GroupFigure: {
+            /** Calls */
+            calls: number;
+            /** Group */
+            group: string;
+            voice_to_voice: components["schemas"]["Summary"];
+        };
         /** Health */
         Health: {
             database: components["schemas"]["DatabaseHealth"];
@@ -1581,6 +1790,11 @@ export interface components {
             status: "ok" | "degraded";
             /** Version */
             version: string;
+        };
+        /** HTTPValidationError */
+        HTTPValidationError: {
+            /** Detail */
+            detail?: components["schemas"]["ValidationError"][];
         };
         /** ImportResult */
         ImportResult: {
@@ -1862,11 +2076,200 @@ export interface components {
              */
             type?: string;
         };
+        /** QualityReport */
+        QualityReport: {
+            /** Baseline */
+            baseline: components["schemas"]["BaselineRow"][];
+            /** Baseline Name */
+            baseline_name: string;
+            /** Breakdowns */
+            breakdowns: components["schemas"]["Breakdown"][];
+            /** Call Filter */
+            call_filter: string[];
+            calls: components["schemas"]["CallCounts"];
+            /** Components */
+            components: components["schemas"]["Figure"][];
+            /** Criteria */
+            criteria: components["schemas"]["Verdict"][];
+            /** Generated At */
+            generated_at: string;
+            /** Monitors */
+            monitors: components["schemas"]["Verdict"][];
+            /**
+             * Overall
+             * @enum {string}
+             */
+            overall: "GO" | "NO-GO" | "HOLD";
+            /** Period From */
+            period_from: string;
+            /** Period To */
+            period_to: string;
+            ratings: components["schemas"]["Ratings"];
+            /** Reasons */
+            reasons: string[];
+            recorded: components["schemas"]["Figure"];
+            /** Reply Kind Rule */
+            reply_kind_rule: string;
+            /** Reply Kinds */
+            reply_kinds: components["schemas"]["Figure"][];
+            /** Samples */
+            samples: components["schemas"]["SampleCall"][];
+            side_by_side: components["schemas"]["SideBySide"];
+            /** Thresholds Approved By */
+            thresholds_approved_by: string;
+            /** Thresholds Approved On */
+            thresholds_approved_on: string;
+            /** Thresholds Version */
+            thresholds_version: string;
+            transcription: components["schemas"]["Transcription"];
+            /** Turns */
+            turns: number;
+        };
+        /** RatingFigure */
+        RatingFigure: {
+            /** Group */
+            group: string;
+            /** Latency Feel */
+            latency_feel: number | null;
+            /** Naturalness */
+            naturalness: number | null;
+            /** Overall */
+            overall: number | null;
+            /** Ratings */
+            ratings: number;
+            /** Reviewers */
+            reviewers: number;
+        };
+        /** RatingIn */
+        RatingIn: {
+            /**
+             * Comment
+             * @default
+             */
+            comment?: string;
+            /** Latency Feel */
+            latency_feel: number;
+            /** Naturalness */
+            naturalness: number;
+            /** Overall */
+            overall: number;
+        };
+        /** RatingOut */
+        RatingOut: {
+            /** Comment */
+            comment: string;
+            /** Latency Feel */
+            latency_feel: number;
+            /** Naturalness */
+            naturalness: number;
+            /** Overall */
+            overall: number;
+            /** Reviewer */
+            reviewer: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /** Ratings */
+        Ratings: {
+            /** By Day */
+            by_day: components["schemas"]["RatingFigure"][];
+            /** By Tactic */
+            by_tactic: components["schemas"]["RatingFigure"][];
+            /** Enough */
+            enough: boolean;
+            overall: components["schemas"]["RatingFigure"];
+            /** Rated Calls */
+            rated_calls: number;
+            /** Reviewers */
+            reviewers: number;
+        };
+        /** RecordedGap */
+        RecordedGap: {
+            /** Agent Audio Start Ms */
+            agent_audio_start_ms: number;
+            /** Caller Speech End Ms */
+            caller_speech_end_ms: number;
+            /** Gap Ms */
+            gap_ms: number;
+            /** Turn */
+            turn: number;
+        };
+        /** RecordingAnalysisOut */
+        RecordingAnalysisOut: {
+            /**
+             * Analyzed At
+             * Format: date-time
+             */
+            analyzed_at: string;
+            /** Detail */
+            detail: string | null;
+            /** Gaps */
+            gaps: components["schemas"]["RecordedGap"][];
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "analyzed" | "failed";
+        };
         /**
          * Role
          * @enum {string}
          */
         Role: "viewer" | "supervisor" | "admin";
+        /** SampleCall */
+        SampleCall: {
+            /** Call Id */
+            call_id: string;
+            /** Tactic */
+            tactic: string | null;
+            /** Turns */
+            turns: components["schemas"]["TimelineTurn"][];
+        };
+        /**
+         * SideBySide
+         * @description Service-measured vs recording-measured voice-to-voice over the turns that have both.
+         */
+        SideBySide: {
+            /** Enough */
+            enough: boolean;
+            /** Mean Difference Ms */
+            mean_difference_ms: number | null;
+            /** Recording P50 */
+            recording_p50: number | null;
+            /** Recording P95 */
+            recording_p95: number | null;
+            /** Service P50 */
+            service_p50: number | null;
+            /** Service P95 */
+            service_p95: number | null;
+            /** Turns */
+            turns: number;
+        };
+        /**
+         * Summary
+         * @description One latency figure. `enough` is False when n is below the minimum; the percentiles are then None.
+         */
+        Summary: {
+            /** Enough */
+            enough: boolean;
+            /** Mean */
+            mean?: number | null;
+            /** Min Samples */
+            min_samples: number;
+            /** N */
+            n: number;
+            /** P50 */
+            p50?: number | null;
+            /** P90 */
+            p90?: number | null;
+            /** P95 */
+            p95?: number | null;
+            /** P99 */
+            p99?: number | null;
+        };
         /** TacticComparison */
         TacticComparison: {
             /** Arrangements */
@@ -2095,6 +2498,25 @@ export interface components {
              */
             kind: string;
         };
+        /** TimelineTurn */
+        TimelineTurn: {
+            /** Kind */
+            kind: string;
+            /** Llm Ttft Ms */
+            llm_ttft_ms: number;
+            /** Overhead Ms */
+            overhead_ms: number;
+            /** Recorded Gap Ms */
+            recorded_gap_ms: number | null;
+            /** Stt Ms */
+            stt_ms: number;
+            /** Tts Ttfb Ms */
+            tts_ttfb_ms: number;
+            /** Turn */
+            turn: number;
+            /** Voice To Voice Ms */
+            voice_to_voice_ms: number;
+        };
         /** TodayFigures */
         TodayFigures: {
             /**
@@ -2167,6 +2589,23 @@ export interface components {
             /** Success */
             success: boolean;
         };
+        /** Transcription */
+        Transcription: {
+            /** Accuracy Pct */
+            accuracy_pct: number | null;
+            /** Corrected Lines */
+            corrected_lines: number;
+            /** Enough */
+            enough: boolean;
+            /** Reference Words */
+            reference_words: number;
+            /** Reviewed Lines */
+            reviewed_lines: number;
+            /** Wer Pct */
+            wer_pct: number | null;
+            /** Word Errors */
+            word_errors: number;
+        };
         /** TranscriptLineOut */
         TranscriptLineOut: {
             /** Interrupted */
@@ -2206,6 +2645,44 @@ export interface components {
             turn: number;
             /** Voice To Voice Ms */
             voice_to_voice_ms: string | null;
+        };
+        /** ValidationError */
+        ValidationError: {
+            /** Context */
+            ctx?: Record<string, never>;
+            /** Input */
+            input?: unknown;
+            /** Location */
+            loc: (string | number)[];
+            /** Message */
+            msg: string;
+            /** Error Type */
+            type: string;
+        };
+        /** Verdict */
+        Verdict: {
+            /** Figure */
+            figure: number | null;
+            /**
+             * Group
+             * @enum {string}
+             */
+            group: "go" | "no_go" | "monitor";
+            /** Id */
+            id: string;
+            /** Label */
+            label: string;
+            /** Metric */
+            metric: string;
+            /**
+             * Outcome
+             * @enum {string}
+             */
+            outcome: "met" | "not_met" | "not_enough_data";
+            /** Text */
+            text: string;
+            /** Threshold */
+            threshold: string;
         };
         /**
          * VerificationLock
@@ -3300,6 +3777,436 @@ export interface operations {
             };
             /** @description Not found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable content */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal server error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    rate_api_v1_calls__call_id__rating_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                call_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RatingIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RatingOut"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable content */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal server error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    recording_api_v1_calls__call_id__recording_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                call_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the recording's audio */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "audio/wav": unknown;
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal server error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    call_review_api_v1_calls__call_id__review_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                call_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CallReview"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable content */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal server error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    correct_api_v1_calls__call_id__transcript__seq__correction_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                call_id: string;
+                seq: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CorrectionIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CorrectionOut"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6222,6 +7129,172 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal server error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    report_api_v1_quality_report_get: {
+        parameters: {
+            query?: {
+                /** @description restrict the report to these calls */
+                calls?: string[] | null;
+                /** @description period start (default: 7 days before `to`) */
+                from?: string | null;
+                /** @description period end, exclusive (default: now) */
+                to?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QualityReport"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable content */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal server error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    report_html_api_v1_quality_report_html_get: {
+        parameters: {
+            query?: {
+                /** @description restrict the report to these calls */
+                calls?: string[] | null;
+                /** @description period start (default: 7 days before `to`) */
+                from?: string | null;
+                /** @description period end, exclusive (default: now) */
+                to?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable content */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": components["schemas"]["Problem"];
                 };
             };
             /** @description Internal server error */

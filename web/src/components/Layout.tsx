@@ -2,7 +2,7 @@
 import { Suspense, useEffect, useRef, useState } from "react";
 import { NavLink, Outlet, useLocation } from "react-router";
 import {
-  BarChart3, ChevronDown, Megaphone, Menu, Moon, PhoneCall, PhoneOutgoing, ShieldCheck, SlidersHorizontal, Sun, Users, LogOut, X,
+  BarChart3, ChevronDown, Gauge, Megaphone, Menu, Moon, PhoneCall, PhoneOutgoing, ShieldCheck, SlidersHorizontal, Sun, Users, LogOut, X,
 } from "lucide-react";
 import { useAuth } from "../auth/AuthProvider";
 import { useTheme } from "../theme/theme";
@@ -16,6 +16,7 @@ const NAV = [
   { to: "/campaigns", label: "Campaigns", icon: Megaphone },
   { to: "/customers", label: "Customers", icon: Users },
   { to: "/compliance", label: "Compliance", icon: ShieldCheck },
+  { to: "/quality", label: "Quality", icon: Gauge },
 ];
 
 export function Logo() {

@@ -7,6 +7,7 @@ import { $api } from "../../api/client";
 import { Badge, Card, Empty, PageHeader, QueryState, cx, tableClass, tdClass, thClass } from "../../components/ui";
 import { clock, dateTime, duration, humanize, isLive, ms, outcomeTone, statusTone } from "../../lib/format";
 import { useLiveEvents } from "../../lib/live";
+import { ReviewPanel } from "./ReviewPanel";
 import { buildTimeline, mergeTranscript, type TimelineItem, type TranscriptEntry } from "./timeline";
 
 export function CallDetailPage() {
@@ -54,6 +55,7 @@ export function CallDetailPage() {
                   <Card title="Conversation" actions={<span className="text-xs text-muted">{transcript.length} turns</span>}>
                     <Timeline items={timeline} live={live} />
                   </Card>
+                  <ReviewPanel callId={call.id} transcript={call.transcript} />
                   <Card title="Per-turn latency">
                     <LatencyTable turns={call.turn_latencies} />
                   </Card>

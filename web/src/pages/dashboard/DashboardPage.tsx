@@ -1,5 +1,6 @@
 // Dashboard: today's calls, live calls, duration, success and promise-to-pay rates, latency, tactics, recent calls.
 import { useQueryClient } from "@tanstack/react-query";
+import { Link } from "react-router";
 import { $api } from "../../api/client";
 import { CallsTable } from "../../components/CallsTable";
 import { LatencyChart, TacticPerformanceChart } from "../../components/charts";
@@ -45,7 +46,7 @@ export function DashboardPage() {
                   }))}
                 />
               </Card>
-              <Card title="Latency (voice to voice)">
+              <Card title="Latency (voice to voice)" actions={<Link to="/quality" className="text-xs text-accent hover:underline">Quality report →</Link>}>
                 <LatencyChart data={d.latency.turns === 0 ? [] : [
                   { label: "Voice to voice", p50: d.latency.voice_to_voice_p50_ms ?? null, p95: d.latency.voice_to_voice_p95_ms ?? null },
                   { label: "Archer overhead", p50: d.latency.overhead_p50_ms ?? null, p95: d.latency.overhead_p95_ms ?? null },
