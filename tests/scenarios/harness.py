@@ -160,7 +160,8 @@ async def run_scenario(pool: AsyncConnectionPool, sc: Scenario, *, settings: Set
     async with pool.connection() as conn:
         customer = await customers.find_by_phone(conn, sc.customer)
         assert customer is not None, f"{sc.name}: no seeded customer {sc.customer}"
-        call = await calls.create_call(conn, calls.NewCall(direction="outbound", call_type="simulated",
+        # A test call, not a `simulated` one: the scenarios check the real effects a call has on the database.
+        call = await calls.create_call(conn, calls.NewCall(direction="outbound", call_type="test",
                                                            customer_id=customer.id, status="in-progress"))
     started = CallStarted(call.id, customer.id, sc.tactic, simulated=True)
     engine = await start_session(pool, started, settings=settings, call_control=control, sandbox=False, workflows=workflows,

@@ -37,7 +37,8 @@ async def new_call(pool: AsyncConnectionPool, phone: str = MARIA) -> tuple[CallS
     async with pool.connection() as conn:
         customer = await customers.find_by_phone(conn, phone)
         assert customer is not None
-        call = await calls.create_call(conn, calls.NewCall(direction="outbound", call_type="simulated",
+        # A test call, not a `simulated` one: these tests check the real effects a call has on the database.
+        call = await calls.create_call(conn, calls.NewCall(direction="outbound", call_type="test",
                                                            customer_id=customer.id, status="in-progress"))
     return CallStarted(call.id, customer.id, "balanced_progression", simulated=True), customer
 
