@@ -131,7 +131,7 @@ async def run(database_url: str) -> list[Door]:
                for app, port in ((api, api_port), (voice, voice_port))]
     tasks = []
     for server in servers:
-        server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
+        server.install_signal_handlers = lambda: None  # type: ignore[attr-defined]
         tasks.append(asyncio.create_task(server.serve()))
     while not all(s.started for s in servers):
         await asyncio.sleep(0.02)

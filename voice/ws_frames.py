@@ -3,6 +3,7 @@ connection, carrying the websocket close code to answer with (RFC 6455 §7.4.1);
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -56,7 +57,7 @@ def _depth(text: str) -> int:
     return deepest
 
 
-def parse_frame(message: dict[str, Any]) -> dict[str, Any] | Disconnected:
+def parse_frame(message: Mapping[str, Any]) -> dict[str, Any] | Disconnected:
     """One ASGI websocket message → a JSON object; raises FrameError with the close code otherwise."""
     if message["type"] == "websocket.disconnect":
         return Disconnected()

@@ -41,15 +41,15 @@ def validate_fields(params: dict[str, str]) -> None:
         if len(key) > 100 or len(value) > MAX_FIELD_CHARS or "\x00" in value or "\x00" in key:
             raise WebhookFieldError(key[:40])
     for key, prefix in _SID.items():
-        value = params.get(key)
-        if value and not re.fullmatch(rf"(?:{prefix})[0-9a-fA-F]{{32}}", value):
+        sid = params.get(key)
+        if sid and not re.fullmatch(rf"(?:{prefix})[0-9a-fA-F]{{32}}", sid):
             raise WebhookFieldError(key)
     for key in _TOKEN_FIELDS:
         if key in params and not _TOKEN.match(params[key]):
             raise WebhookFieldError(key)
     for key in _NUMBER_FIELDS:
-        value = params.get(key)
-        if value and not (value.isascii() and value.isdigit() and len(value) <= 10):
+        number = params.get(key)
+        if number and not (number.isascii() and number.isdigit() and len(number) <= 10):
             raise WebhookFieldError(key)
 
 
