@@ -9,10 +9,13 @@ replica shares them, or in this process when REDIS_URL is unset or Redis is unre
 """
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import math
 import time
 import uuid
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -69,7 +72,7 @@ class DoorLimits:
     media_handshakes_per_source_per_minute: int = 600
     unauthenticated_per_source_per_minute: int = 30   # 401s answered to one address
     unsigned_twilio_per_source_per_minute: int = 30   # 403s answered to one address on /api/twilio
-    lease_s: int = 3600                           # a held connection's lease outlives any call
+    lease_s: int = 120                            # renewed while the connection lives; a dead process's lapses
 
 
 class Limiter:
@@ -136,6 +139,36 @@ class Limiter:
         held[token] = now + lease_s
         self._leases[name] = held
         return Lease(door, key, token), 0
+
+    async def renew(self, lease: Lease, *, lease_s: float) -> None:
+        """Push a held lease's expiry out again (a live connection renews; a dead process's lease lapses)."""
+        name = f"{PREFIX}:{lease.door}:{lease.key}"
+        expiry = time.time() + lease_s
+        if lease.token in self._leases.get(name, {}):
+            self._leases[name][lease.token] = expiry
+        if self._redis_url:
+            try:
+                client = self._client()
+                await client.zadd(name, {lease.token: expiry * 1000}, xx=True)
+                await client.pexpire(name, int(lease_s * 1000) + 1000)
+            except Exception as exc:
+                self._fallback(exc)
+
+    @contextlib.asynccontextmanager
+    async def holding(self, lease: Lease, *, lease_s: float) -> AsyncIterator[None]:
+        """Renew `lease` every third of its life while the block runs; release it at the end."""
+        async def renewing() -> None:
+            while True:
+                await asyncio.sleep(lease_s / 3)
+                await self.renew(lease, lease_s=lease_s)
+
+        task = asyncio.create_task(renewing(), name=f"lease:{lease.door}")
+        try:
+            yield
+        finally:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+            await self.release(lease)
 
     async def release(self, lease: Lease | None) -> None:
         if lease is None:

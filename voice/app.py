@@ -402,11 +402,9 @@ async def sim(ws: WebSocket) -> None:
         log.warning("simulated call refused: rate limited")
         await _refuse_after_accept(ws, RATE_LIMITED, f"too many simulated calls; retry after {wait_s} s")
         return
-    try:
+    async with limiter.holding(lease, lease_s=limits.lease_s):
         await ws.accept()
         await run_sim(ws, svc)
-    finally:
-        await limiter.release(lease)
 
 
 async def live(ws: WebSocket) -> None:
@@ -422,11 +420,9 @@ async def live(ws: WebSocket) -> None:
         log.warning("live connection refused: rate limited")
         await _refuse_after_accept(ws, RATE_LIMITED, f"too many live connections; retry after {wait_s} s")
         return
-    try:
+    async with limiter.holding(lease, lease_s=svc.limits.lease_s):
         await ws.accept()
         await _serve_live(ws, svc)
-    finally:
-        await limiter.release(lease)
 
 
 async def _serve_live(ws: WebSocket, svc: VoiceServices) -> None:

@@ -38,6 +38,14 @@ async def test_one_limiter_counts_windows_and_leases(backend: str, redis_url: st
     await limiter.release(first)
     third, _ = await limiter.acquire("held", key, limit=1)
     assert third is not None
+    # A lease that is renewed stays held; one whose holder died (no renewal) lapses.
+    renewed, _ = await limiter.acquire("renewed", key, limit=1, lease_s=0.3)
+    lapsing, _ = await limiter.acquire("lapsing", key, limit=1, lease_s=0.3)
+    assert renewed is not None and lapsing is not None
+    await limiter.renew(renewed, lease_s=60)
+    await asyncio.sleep(0.5)
+    assert (await limiter.acquire("renewed", key, limit=1))[0] is None
+    assert (await limiter.acquire("lapsing", key, limit=1))[0] is not None
     await limiter.close()
 
 
