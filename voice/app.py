@@ -39,6 +39,7 @@ log = logging.getLogger(__name__)
 EngineFactory = Callable[[CallStarted, "VoiceServices"], Awaitable[ConversationEngine]]
 TokenVerifier = Callable[[str], Awaitable[object]]       # raises when the token is not acceptable
 START_TIMEOUT_S = 10.0
+LEASE_RETRY_S = 5.0
 DEFAULT_TACTIC = "balanced_progression"
 
 
@@ -74,6 +75,7 @@ class VoiceServices:
     limiter: Limiter | None = None
     instance_id: str = field(default_factory=lambda: f"voice-{uuid.uuid4().hex[:16]}")
     lease: ProcessLease | None = None
+    _lease_retry: asyncio.Task[None] | None = None
     _pool_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     _owns: set[str] = field(default_factory=set)
     _idle: asyncio.Event = field(default_factory=asyncio.Event)
@@ -100,19 +102,32 @@ class VoiceServices:
         return self.limiter
 
     async def start(self) -> None:
-        """Hold this process's lease and finalize the calls of processes that died (their lease is free)."""
+        """Hold this process's lease and finalize the calls of processes that died (their lease is free). A database
+        that is down at start does not stop the service: the lease is retried in the background."""
         if self.pool is None and not self.settings.database_url:
             return
+        if not await self._take_lease():
+            self._lease_retry = asyncio.create_task(self._retry_lease(), name="voice-lease")
+
+    async def _take_lease(self) -> bool:
         try:
             pool = await self.get_pool()
-            self.lease = ProcessLease(self.settings.database_url or pool.conninfo, self.instance_id)
-            await self.lease.open()
-            finalized = await self.lease.finalize_orphans(pool)
-        except Exception as exc:   # a database that is down at start must not stop the service from starting
-            log.warning("crash recovery skipped at start", extra={"error": type(exc).__name__})
-            return
+            lease = ProcessLease(self.settings.database_url or pool.conninfo, self.instance_id)
+            await lease.open()
+            self.lease = lease
+            finalized = await lease.finalize_orphans(pool)
+        except Exception as exc:
+            log.warning("crash recovery not done yet", extra={"error": type(exc).__name__})
+            return self.lease is not None
         if finalized:
-            log.info("finalized calls of a process that died", extra={"calls": finalized})
+            log.info("finalized calls of a process that died", extra={"calls": [str(c) for c in finalized]})
+        return True
+
+    async def _retry_lease(self) -> None:
+        while True:                                  # until the database lets this process hold its lease
+            await asyncio.sleep(LEASE_RETRY_S)
+            if await self._take_lease():
+                return
 
     def get_cartesia(self) -> Any:
         if self.cartesia is None:
@@ -174,6 +189,9 @@ class VoiceServices:
             await self.bus.close()
         if "limiter" in self._owns and self.limiter is not None:
             await self.limiter.close()
+        if self._lease_retry is not None:
+            self._lease_retry.cancel()
+            await asyncio.gather(self._lease_retry, return_exceptions=True)
         if self.lease is not None:
             await self.lease.close()
         if "pool" in self._owns and self.pool is not None:
