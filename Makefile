@@ -48,8 +48,10 @@ web-test: web-install
 e2e: install web-build
 	$(VENV)/bin/pytest -q -m e2e
 
+# `make demo SITUATION=distress` (emergency, fraud, already_paid, validation, third_party, spanish, cease) plays a
+# safety situation instead of the payment call.
 demo: install
-	$(PY) -m shared.agent.demo
+	$(PY) -m shared.agent.demo $(if $(SITUATION),--situation $(SITUATION))
 
 # The quality report (HTML + JSON) for the last 7 days into .local/reports/; e.g. REPORT_ARGS="--from 2026-11-01".
 report: install

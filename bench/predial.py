@@ -26,7 +26,8 @@ SEED = (
               lpad((g %% 10000)::text, 4, '0'), lpad((10000 + g %% 89999)::text, 5, '0'), 100 + g %% 5000, g %% 180,
               CASE WHEN g %% 10 = 0 THEN NULL ELSE (ARRAY['America/New_York', 'America/Chicago', 'America/Denver',
                    'America/Los_Angeles'])[1 + g %% 4] END,
-              'US', (ARRAY['NY', 'MA', 'WA', 'TX', 'CA', 'FL', 'IN', 'OH'])[1 + g %% 8],
+              'US', CASE WHEN g %% 10 = 1 THEN NULL  -- 10 %%: no state on record, derived from ZIP + area code
+                         ELSE (ARRAY['NY', 'MA', 'WA', 'TX', 'CA', 'FL', 'IN', 'OH'])[1 + g %% 8] END,
               CASE WHEN g %% 50 = 0 THEN NULL ELSE 'account_application' END, now(),
               CASE WHEN g %% 97 = 0 THEN now() END
        FROM generate_series(1, %(n)s) AS g""",

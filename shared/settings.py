@@ -70,6 +70,10 @@ class Settings(BaseSettings):
     cartesia_tts_model: str = "sonic-2"
     cartesia_stt_model: str = "ink-2"
     cartesia_voice_id: str | None = None
+    # Per-language voices and STT languages (a Spanish-speaking caller is answered in Spanish, COMPLIANCE §2a).
+    cartesia_voice_id_es: str | None = None
+    cartesia_stt_language: str = "en"
+    cartesia_stt_language_es: str = "es"
 
     openai_api_key: SecretStr | None = None
     openai_base_url: str | None = None
@@ -168,6 +172,14 @@ class Settings(BaseSettings):
             return self.agent_brain
         has_llm = self.secret("openai_api_key") is not None or bool(self.azure_openai_endpoint)
         return "llm" if has_llm else "rules"
+
+    def voice_for(self, language: str) -> str | None:
+        """The Cartesia voice for speech in `language` (ISO 639-1); the default voice when none is configured."""
+        return (self.cartesia_voice_id_es if language == "es" else None) or self.cartesia_voice_id
+
+    def stt_language_for(self, language: str) -> str:
+        """The STT language code for a caller speaking `language`."""
+        return self.cartesia_stt_language_es if language == "es" else self.cartesia_stt_language
 
     @property
     def cartesia_ws_url(self) -> str:

@@ -56,6 +56,8 @@ class DialDenied(BaseModel):
     title: str = "Call not allowed now"
     status: int = 409
     reason_code: str = Field(examples=["outside_calling_hours", "consent_revoked"])
+    reasons: list[str] = Field(default_factory=list, examples=[["consent_revoked", "outside_calling_hours"]],
+                               description="every rule that refused the call (reason_code is the first)")
     next_allowed_at: datetime | None = None
     detail: str | None = None
 
@@ -85,6 +87,7 @@ async def _tactic(conn: DB, tactic: str | int | None) -> tuple[int | None, int |
 def _denied(request: Request, result: DialResult) -> JSONResponse:
     assert result.decision is not None
     body = DialDenied(reason_code=result.decision.reason_code, next_allowed_at=result.decision.next_allowed_at,
+                      reasons=list(getattr(result.decision, "reasons", ()) or [result.decision.reason_code]),
                       detail=f"the pre-dial check refused this call: {result.decision.reason_code}")
     return JSONResponse({**body.model_dump(mode="json"), "instance": request.url.path}, status_code=409,
                         media_type=PROBLEM_JSON)

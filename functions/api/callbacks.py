@@ -22,6 +22,7 @@ class CallbackOut(BaseModel):
     customer_id: uuid.UUID
     requested_on_call_id: uuid.UUID | None
     scheduled_for: datetime
+    requested_at: datetime = Field(description="when the consumer asked (the pre-dial exemption counts from its day)")
     reason: str
     requested_by: str
     status: CallbackStatus

@@ -27,7 +27,8 @@ CallStatus = Literal["queued", "initiated", "ringing", "in-progress", "completed
                      "canceled"]
 CallOutcome = Literal["payment_arranged", "promise_to_pay", "callback_scheduled", "transferred", "refused",
                       "disputed", "cease_requested", "attorney", "bankruptcy", "wrong_party", "verification_failed",
-                      "voicemail", "no_answer", "busy", "failed", "hung_up", "completed_no_arrangement", "hardship"]
+                      "voicemail", "no_answer", "busy", "failed", "hung_up", "completed_no_arrangement", "hardship",
+                      "fraud", "already_paid", "validation_requested", "sensitive_hold", "emergency"]
 
 
 class CallSummary(BaseModel):

@@ -29,6 +29,8 @@ class ContactCheck(BaseModel):
     allowed: bool
     reason_code: str = Field(examples=["outside_calling_hours"],
                              description="'allowed', or the first reason the call is refused")
+    reasons: list[str] = Field(default_factory=list, examples=[["state_frequency_cap", "outside_calling_hours"]],
+                               description="every rule that refuses the call (empty when allowed)")
     next_allowed_at: datetime | None = Field(description="when a temporal refusal lifts (null: allowed, or never)")
     local_time: datetime | None = Field(description="now in the customer's zone (null when the zone is uncertain)")
     timezone: str | None = Field(examples=["America/New_York"])
@@ -41,6 +43,7 @@ class TimelineItem(BaseModel):
     category: str | None = Field(description="the compliance event's category (null for attempts, conversations)")
     code: str = Field(examples=["allowed"], description="attempt: reason code; conversation: call type; event: code")
     decision: Literal["allow", "deny"] | None = Field(description="attempts only")
+    reasons: list[str] = Field(default_factory=list, description="attempts: every rule that denied (else empty)")
     at: datetime
     call_id: uuid.UUID | None
 
@@ -48,8 +51,10 @@ class TimelineItem(BaseModel):
     def of(cls, e: TimelineEntry) -> TimelineItem:
         event = e.kind not in ("attempt", "conversation")
         decision = e.details.get("decision") if e.kind == "attempt" else None
+        reasons = e.details.get("reasons") if e.kind == "attempt" else None
         return cls(kind=e.kind, category=e.kind if event else None, code=e.code,
-                   decision=decision if decision in ("allow", "deny") else None, at=e.at, call_id=e.call_id)
+                   decision=decision if decision in ("allow", "deny") else None,
+                   reasons=[str(r) for r in reasons] if isinstance(reasons, list) else [], at=e.at, call_id=e.call_id)
 
 
 class EventItem(BaseModel):

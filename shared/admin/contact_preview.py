@@ -16,6 +16,7 @@ from shared.db.customers import Customer
 class ContactPreview:
     allowed: bool
     reason_code: str
+    reasons: list[str]            # every rule that refuses the call (empty when allowed)
     next_allowed_at: datetime | None
     local_time: datetime | None   # None when the customer could be in more than one zone
     timezone: str | None
@@ -33,5 +34,5 @@ async def preview_contact(conn: AsyncConnection, customer: Customer, *, now: dat
     decision = await predial.check(conn, customer, now=now, purpose="collection", source="manual", record=False)
     name = customer_zone(customer)
     local = now.astimezone(zone(name)) if name else None
-    return ContactPreview(allowed=decision.allowed, reason_code=decision.reason_code,
+    return ContactPreview(allowed=decision.allowed, reason_code=decision.reason_code, reasons=list(decision.reasons),
                           next_allowed_at=decision.next_allowed_at, local_time=local, timezone=name)

@@ -40,6 +40,30 @@ CALLER_LINES = (
 )
 
 
+# `make demo SITUATION=<name>`: the safety situations of COMPLIANCE §2a, so a reader can judge the tone.
+# name: (customer phone, tactic, caller lines)
+SITUATIONS: dict[str, tuple[str, str, tuple[str, ...]]] = {
+    "distress": ("+12125550101", "balanced_progression", (
+        "Yes, this is Maria.", "4821 and 10001",
+        "Honestly my life isn't worth living anymore. I don't care about any of this.", "No. I don't know.")),
+    "emergency": ("+16025550108", "aggressive_anchor", (
+        "Yes this is Carlos.", "2219 and my zip is 85004", "Oh my god my husband just collapsed, I have to call 911!")),
+    "fraud": ("+14045550110", "stern", (
+        "This is Marcus.", "three three nine eight, three zero three zero three",
+        "That's not mine, somebody opened it in my name. I filed a police report.", "No, that's fine.")),
+    "already_paid": ("+16155550118", "balanced_progression", (
+        "Yes, this is Nathan.", "9926 37203", "I already paid this last month, check your records.",
+        "No, that's it.")),
+    "validation": ("+13055550107", "aggressive_anchor", (
+        "Yes.", "9081 and 33130", "I want a validation letter before I pay anything.")),
+    "third_party": ("+17025550113", "stern", (
+        "Who is this and why are you calling?", "I'm her roommate, she's not here.", "Maybe tomorrow evening.")),
+    "spanish": ("+16025550108", "balanced_progression", ("no hablo mucho inglés", "llámeme otro día")),
+    "cease": ("+12065550105", "aggressive_anchor", (
+        "yes", "3307 98101", "I don't want you people calling me anymore.")),
+}
+
+
 class DemoCallControl:
     """Simulated call: the SMS is recorded in `messages` (status 'simulated'), transfers/hang-ups only printed."""
 
@@ -84,7 +108,7 @@ class DemoWorkflows:
 
 def _print_event(ev: EngineEvent) -> None:
     if isinstance(ev, AgentSpeech):
-        print(f"  Agent : {ev.text}{'   (fixed disclosure)' if ev.fixed else ''}")
+        print(f"  Agent : {ev.text}{'   (fixed text)' if ev.fixed else ''}")
     elif isinstance(ev, ToolEvent):
         status = "ok" if ev.success else "refused"
         result = {k: v for k, v in ev.result.items() if k not in ("schedule", "plans")}
@@ -95,25 +119,26 @@ def _print_event(ev: EngineEvent) -> None:
         print(f"    [{type(ev).__name__}] {ev.reason}")
 
 
-async def run_demo(settings: Settings, database_url: str) -> int:
+async def run_demo(settings: Settings, database_url: str, situation: str | None = None) -> int:
+    phone, tactic, lines = SITUATIONS[situation] if situation else (DEMO_PHONE, DEMO_TACTIC, CALLER_LINES)
     upgrade(database_url)
     pool = AsyncConnectionPool(database_url, min_size=1, max_size=4, open=False)
     await pool.open(wait=True)
     try:
         async with pool.connection() as conn:
             await seed(conn)
-            customer = await customers.find_by_phone(conn, DEMO_PHONE)
+            customer = await customers.find_by_phone(conn, phone)
             assert customer is not None
             call = await calls.create_call(conn, calls.NewCall(direction="outbound", call_type="simulated",
                                                                customer_id=customer.id, status="in-progress"))
-        started = CallStarted(call.id, customer.id, DEMO_TACTIC, simulated=True)
+        started = CallStarted(call.id, customer.id, tactic, simulated=True)
         engine = await start_session(pool, started, settings=settings, call_control=DemoCallControl(pool),
                                      workflows=DemoWorkflows())
-        print(f"Archer demo — simulated call {call.id} to {customer.first_name} ({DEMO_TACTIC}, "
-              f"{engine.brain.name} brain)\n")
+        print(f"Archer demo{f' ({situation})' if situation else ''} — simulated call {call.id} to "
+              f"{customer.first_name} ({tactic}, {engine.brain.name} brain)\n")
         async for ev in engine.handle(started):
             _print_event(ev)
-        for line in CALLER_LINES:
+        for line in lines:
             if engine.state.ended:
                 break
             print(f"  Caller: {line}")
@@ -144,7 +169,12 @@ async def _print_record(pool: AsyncConnectionPool, engine: Any, call_id: uuid.UU
         print(f"  {t.turn:>4}  {t.kind:<14} {t.brain:<6} {first:>12} {ttft:>9} {t.total_ms:>8.1f}")
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    situation = args[args.index("--situation") + 1] if "--situation" in args[:-1] else None
+    if situation is not None and situation not in SITUATIONS:
+        print(f"archer demo: unknown situation {situation!r}; one of {', '.join(SITUATIONS)}", file=sys.stderr)
+        return 2
     try:
         settings = get_settings()
     except SettingsError as exc:
@@ -152,12 +182,12 @@ def main() -> int:
         return 2
     url = settings.database_url
     if url:
-        return asyncio.run(run_demo(settings, url))
+        return asyncio.run(run_demo(settings, url, situation))
     # No DATABASE_URL: the embedded PostgreSQL of `make dev` (dev-only; shared/ never imports devhost otherwise).
     embedded = importlib.import_module("devhost.embedded_pg")
     server, url = embedded.start_embedded_postgres()
     try:
-        return asyncio.run(run_demo(settings, url))
+        return asyncio.run(run_demo(settings, url, situation))
     finally:
         server.cleanup()
 

@@ -19,11 +19,12 @@ from psycopg import AsyncConnection
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 from shared.agent import compliance_port as cp
-from shared.agent.brains import language as lang
 from shared.agent.brains.base import (
     Brain,
+    BrainMetrics,
     BrainUnavailable,
     Conversation,
+    Filler,
     TextDelta,
     ToolCallRequest,
     ToolOutcome,
@@ -46,15 +47,16 @@ from shared.agent.events import (
     TurnEnd,
     UserUtterance,
 )
-from shared.agent.guarding import GuardFacts, SpeechGuard
-from shared.agent.numbers import normalize_numbers
+from shared.agent.flows import COLLECTION_TOOLS, Flows
 from shared.agent.persistence import WriteBehind
 from shared.agent.sentences import SentenceBuffer
 from shared.agent.state import CallState
 from shared.agent.tools import TOOLS, ToolRefused
 from shared.agent.tools.context import NegotiationAdvisor, ToolContext
+from shared.agent.tools.registry import model_view
 from shared.compliance.disclosures import spoken_number
-from shared.db import calls, compliance_records
+from shared.compliance.guard import GuardContext, SpeechGuard
+from shared.db import calls, compliance_records, turn_usage
 from shared.db.customers import Customer
 from shared.db.errors import DomainError
 from shared.db.policies import CollectionPolicy
@@ -71,6 +73,8 @@ TOOL_DURABLE_WAIT_S = 2.0      # how long a tool result waits for its records to
 FILLER_LINE = "One moment while I check that for you."
 BRIDGE_LINE = "Sorry about that, I'm having a little trouble on my end. Let me continue."
 _DB_ERRORS = (psycopg.Error, PoolTimeout, DomainError, OSError)
+_STOPPING_TOOLS = frozenset({"record_dispute", "record_cease_request", "record_attorney", "record_bankruptcy",
+                             "record_wrong_party"})
 
 
 @dataclass
@@ -81,6 +85,19 @@ class TurnTiming:
     llm_ttft_ms: float | None = None
     total_ms: float = 0.0
     brain: str = ""
+    llm_requests: int = 0
+    prompt_tokens: int = 0
+    cached_tokens: int = 0
+    completion_tokens: int = 0
+
+    def add(self, m: BrainMetrics) -> None:
+        """A brain step's own report (first token, usage): summed over the steps of the turn."""
+        if self.llm_ttft_ms is None and m.ttft_ms is not None:
+            self.llm_ttft_ms = m.ttft_ms
+        self.llm_requests += m.requests
+        self.prompt_tokens += m.prompt_tokens
+        self.cached_tokens += m.cached_tokens
+        self.completion_tokens += m.completion_tokens
 
 
 @dataclass
@@ -114,6 +131,7 @@ class Engine:
         self._pool = pool
         self._guard = SpeechGuard()
         self._clock = clock
+        self.clock = clock
         self._filler_after_s = filler_after_s
         self.ctx = ToolContext(call_id=started.call_id, call_sid=call_sid, simulated=started.simulated,
                                customer=customer, policy=policy, state=self.state, settings=settings,
@@ -123,7 +141,12 @@ class Engine:
         self._toolseq = 0
         self._pending_agent: list[str] = []
         self._dtmf = ""
-        self._identify_misses = 0
+        self.identify_misses = 0
+        self._hold_turn = False                   # a fixed step asked the caller something: the brain waits
+        self._timing: TurnTiming | None = None    # the turn being handled (brain metrics land here)
+        # The transport's telemetry hook: brain timings as they happen (the voice pipeline's TurnClock).
+        self.metric_listener: Callable[[str, float], None] | None = None
+        self.last_verify_args: dict[str, Any] = {}  # the factors of the last verify_account (never logged)
         self._closed = False
         self.transcript: list[tuple[str, str, bool]] = []
         self.tool_log: list[ToolEvent] = []
@@ -134,6 +157,12 @@ class Engine:
             self.state.remember_amounts(customer.balance)
             if policy is not None:
                 self.state.remember_amounts(policy.min_instalment)
+        self.flows = Flows(self)
+
+    @property
+    def language(self) -> str:
+        """The language the agent speaks now ('en', 'es'): the customer's preferred one, or the caller's."""
+        return self.flows.language
 
     def _connection(self) -> Any:
         return self._pool.connection(timeout=3.0)
@@ -147,6 +176,7 @@ class Engine:
         if self.state.ended and not isinstance(event, HangUp):
             return
         timing = TurnTiming(turn=self.state.turn, kind=type(event).__name__, brain=self.brain.name)
+        self._timing = timing
         t0 = time.perf_counter()
         source: AsyncIterator[EngineEvent]
         if isinstance(event, CallStarted):
@@ -158,15 +188,18 @@ class Engine:
         elif isinstance(event, SilenceTimeout):
             source = self._silence()
         else:
-            self._finish("hung_up", event.reason)
+            self.finish("hung_up", event.reason)
             return
         async for out in source:
             if isinstance(out, AgentSpeech) and timing.first_speech_ms is None:
                 timing.first_speech_ms = (time.perf_counter() - t0) * 1000
             yield out
         timing.total_ms = (time.perf_counter() - t0) * 1000
-        timing.llm_ttft_ms = getattr(self.brain, "last_ttft_ms", None) if self.brain.name == "llm" else None
-        self.timings.append(timing)             # in memory only: the transport owns turn_metrics rows
+        self.timings.append(timing)             # latency rows are the transport's; token usage is written here
+        if timing.llm_requests:
+            self.persist.submit(f"usage {timing.turn}", lambda conn: turn_usage.record(
+                conn, self.call_id, timing.turn, requests=timing.llm_requests, prompt_tokens=timing.prompt_tokens,
+                cached_tokens=timing.cached_tokens, completion_tokens=timing.completion_tokens))
         self.state.turn += 1
         if self.state.ended:
             self._persist_outcome()
@@ -184,19 +217,21 @@ class Engine:
         self._closed = True
         self._commit_agent()
         if not self.state.ended:
-            self._finish("hung_up", "closed")
+            self.finish("hung_up", "closed")
         self._persist_outcome(final=True)
         await self.persist.close()
         for brain in {id(self.brain): self.brain, id(self.rules): self.rules}.values():
             await brain.aclose()
 
     # ---- speech ---------------------------------------------------------------------------------------------
-    def _facts(self) -> GuardFacts:
-        c = self.customer
-        return GuardFacts(verified=self.state.verified, known_amounts=frozenset(self.state.known_amounts),
-                          balance=c.balance if c else None, lawsuit_permitted=bool(c and c.lawsuit_permitted),
-                          garnishment_permitted=bool(c and c.garnishment_permitted),
-                          time_barred=bool(c and c.time_barred))
+    def _facts(self) -> GuardContext:
+        c, st = self.customer, self.state
+        return GuardContext(verified=st.verified, known_amounts=frozenset(st.known_amounts),
+                            lawsuit_permitted=bool(c and c.lawsuit_permitted),
+                            garnishment_permitted=bool(c and c.garnishment_permitted),
+                            time_barred=bool(c and c.time_barred),
+                            offers=frozenset([*st.caller_offers, *st.engine_offers]),
+                            tool_figure=st.engine_offers[-1] if st.engine_offers else None)
 
     def _speak(self, text: str, *, fixed: bool = False) -> list[EngineEvent]:
         checked = self._guard.check(text, self._facts(), fixed=fixed)
@@ -205,15 +240,18 @@ class Engine:
             notice = ComplianceNotice("guard_block", {"violations": list(checked.violations)})
             out.append(notice)
             self.notices.append(notice)
-            self._record_event("guard_block", checked.violations[0],
+            self.record_event("guard_block", checked.violations[0],
                                {"violations": list(checked.violations), "original": mask_text(text)[:300]})
         self._pending_agent.append(checked.text)
-        out.append(AgentSpeech(checked.text, fixed=fixed))
+        self.state.note_spoken(checked.text)
+        out.append(AgentSpeech(checked.text, fixed=fixed, language=self.flows.language))
         return out
 
-    def _disclose(self, kind: cp.Disclosure) -> list[EngineEvent]:
-        text = cp.disclosure_text(kind, bank_name=self.settings.bank_name, agent_name=self.settings.agent_name,
-                                  callback_number=self.settings.callback_number)
+    def disclose(self, kind: cp.Disclosure) -> list[EngineEvent]:
+        """A fixed disclosure, spoken verbatim (in the call's language) and recorded."""
+        text = self.flows.disclosure_text(kind) or cp.disclosure_text(
+            kind, bank_name=self.settings.bank_name, agent_name=self.settings.agent_name,
+            callback_number=self.settings.callback_number)
         self.state.disclosures.append(kind.value)
         customer_id = self.customer.id if self.customer else None
         self.persist.submit(f"disclosure {kind.value}", lambda conn: cp.record_disclosure(
@@ -231,9 +269,8 @@ class Engine:
         self._pending_agent = []
         interrupted = heard is not None
         self._add_transcript("agent", (heard or "") if interrupted else full, interrupted=interrupted)
-        if interrupted and self.conversation.messages:
-            self.conversation.messages.append({"role": "system", "content": f"(The caller interrupted; they "
-                                                                             f"heard only: {heard!r})"})
+        if interrupted:
+            self.conversation.interrupted(heard or "")   # the model's history keeps only what was heard
 
     def _add_transcript(self, speaker: str, text: str, *, interrupted: bool = False) -> None:
         seq = self._tseq
@@ -243,7 +280,7 @@ class Engine:
         self.persist.submit(f"transcript {seq}", lambda conn: calls.add_transcript_entry(
             conn, self.call_id, seq, speaker, text, interrupted=interrupted, spoken_at=spoken_at))
 
-    def _record_event(self, category: str, code: str, details: dict[str, Any] | None = None) -> None:
+    def record_event(self, category: str, code: str, details: dict[str, Any] | None = None) -> None:
         customer_id = self.customer.id if self.customer else None
         occurred = datetime.now(UTC)
         self.persist.submit(f"compliance {code}", lambda conn: compliance_records.record_event(
@@ -252,15 +289,20 @@ class Engine:
 
     # ---- inputs ---------------------------------------------------------------------------------------------
     async def _greet(self) -> AsyncIterator[EngineEvent]:
-        for ev in self._disclose(cp.Disclosure.AI_IDENTIFICATION):
+        for ev in self.disclose(cp.Disclosure.AI_IDENTIFICATION):
             yield ev
         if not self.started.recording_notice_played:
-            for ev in self._disclose(cp.Disclosure.RECORDING_NOTICE):
+            for ev in self.disclose(cp.Disclosure.RECORDING_NOTICE):
                 yield ev
+        spanish = self.flows.language == "es"
         if self.customer is None:
             self.state.phase = "verify"
-            line = ("To get started, please tell me the last four digits of your account number and your ZIP "
-                    "or postal code.")
+            line = ("To find your account, please tell me the last four digits of your account number and your ZIP "
+                    "or postal code. You can also key in your full account number, then press the pound key."
+                    if not spanish else "Para encontrar su cuenta, dígame los últimos cuatro dígitos de su número de "
+                    "cuenta y su código postal.")
+        elif spanish:
+            line = f"¿Puedo hablar con {self.customer.first_name} {self.customer.last_name}, por favor?"
         else:
             line = f"May I please speak with {self.customer.first_name} {self.customer.last_name}?"
         self.conversation.assistant(line)
@@ -272,7 +314,7 @@ class Engine:
             self._dtmf = ""
         elif digit != "#":
             self._dtmf += digit
-        if digit == "#" or len(self._dtmf) >= 9:
+        if digit == "#" or len(self._dtmf) >= 16:      # "#" ends an entry; 16 digits is the longest account number
             digits, self._dtmf = self._dtmf, ""
             async for ev in self._user_turn(digits):
                 yield ev
@@ -282,7 +324,7 @@ class Engine:
         if self.state.silences >= 2:
             for ev in self._speak("I'm not hearing anything, so I'll end the call for now. Goodbye."):
                 yield ev
-            self._finish("completed_no_arrangement" if self.state.verified else "hung_up", "silence")
+            self.finish("completed_no_arrangement" if self.state.verified else "hung_up", "silence")
             return
         for ev in self._speak("Are you still there?"):
             yield ev
@@ -291,193 +333,80 @@ class Engine:
         self.state.silences = 0
         self._add_transcript("caller", text)
         self.conversation.user(text)
+        self.state.hear_caller(text)            # the caller's offers and yes/no, for the tools (never the model's)
         matches = cp.detect_intents(text)
         for m in matches:
             notice = ComplianceNotice(f"intent_{m.intent.value}", {"evidence": mask_text(m.evidence)})
             self.notices.append(notice)
             yield notice
-        if self.state.awaiting == "dispute_transfer":
-            async for ev in self._dispute_followup(text):
-                yield ev
-            return
-        handled = False
-        async for ev in self._intent_actions(matches, text):
-            handled = True
-            yield ev
-        if handled or self.state.ended:
-            return
-        if self.state.phase == "identify":
-            async for ev in self._identify(text):
-                yield ev
-            return
-        async for ev in self._brain_turn(text):
+        async for ev in self.flows.handle(text, matches):
             yield ev
 
-    # ---- right-party identification (fixed flow) ------------------------------------------------------------
-    async def _identify(self, text: str) -> AsyncIterator[EngineEvent]:
-        if lang.is_third_party(text) or (lang.is_no(text) and not lang.is_yes(text)):
-            self.state.third_party = True
-            for ev in self._disclose(cp.Disclosure.THIRD_PARTY_LOCATION):
-                yield ev
-            for ev in self._speak("Thank you for your help. Goodbye."):
-                yield ev
-            self._finish("completed_no_arrangement", "third_party")
-            return
-        named = self.customer is not None and self.customer.first_name.lower() in text.lower()
-        if lang.is_yes(text) or named:
-            self.state.right_party = True
-            self.state.phase = "verify"
-            if any(ch.isdigit() for ch in normalize_numbers(text)):
-                async for ev in self._brain_turn(text):
-                    yield ev
-                return
-            line = ("Thank you. To protect your privacy, please tell me the last four digits of your account number "
-                    "and your ZIP or postal code.")
-            self.conversation.assistant(line)
-            for ev in self._speak(line):
-                yield ev
-            return
-        self._identify_misses += 1
-        if self._identify_misses >= 2:
-            for ev in self._speak("I'm sorry for the trouble. We'll try another time. Goodbye."):
-                yield ev
-            self._finish("completed_no_arrangement", "identity_unconfirmed")
-            return
-        name = f"{self.customer.first_name} {self.customer.last_name}" if self.customer else "the account holder"
-        line = f"Sorry, am I speaking with {name}?"
+    # ---- what the scripted flows (shared.agent.flows) act through ---------------------------------------------
+    def say(self, line: str, *, fixed: bool = False) -> list[EngineEvent]:
+        """Speak a line the engine or a flow chose (the model sees it in the history)."""
         self.conversation.assistant(line)
-        for ev in self._speak(line):
-            yield ev
+        return self._speak(line, fixed=fixed)
 
-    # ---- caller intents: the engine acts even if the brain would not ----------------------------------------
-    async def _intent_actions(self, matches: list[cp.IntentMatch], text: str) -> AsyncIterator[EngineEvent]:
-        found = {m.intent: m for m in matches}
-        verified = self.state.verified
-        intent_ = cp.Intent
-        if intent_.WRONG_PARTY in found and not verified:
-            async for ev in self._engine_tool("record_wrong_party", {}):
-                yield ev
-            for ev in self._say("I'm sorry for the confusion. I'll update our records so this number isn't called "
-                                "again. Goodbye."):
-                yield ev
-            async for ev in self._engine_tool("end_call", {"reason": "wrong_party"}):
-                yield ev
-        elif intent_.BANKRUPTCY in found:
-            async for ev in self._engine_tool("record_bankruptcy", {}):
-                yield ev
-            for ev in self._say("Thank you for letting me know. I've noted the bankruptcy, and we will stop "
-                                "collection activity on this account."):
-                yield ev
-            async for ev in self._to_human("bankruptcy reported", "I'll transfer you to a specialist now."):
-                yield ev
-        elif intent_.ATTORNEY in found:
-            async for ev in self._engine_tool("record_attorney", {}):
-                yield ev
-            for ev in self._say("Thank you. I've noted that an attorney represents you, and we'll direct further "
-                                "communication to them. Goodbye."):
-                yield ev
-            async for ev in self._engine_tool("end_call", {"reason": "attorney"}):
-                yield ev
-        elif intent_.STOP_CALLING in found:
-            async for ev in self._engine_tool("record_cease_request", {}):
-                yield ev
-            for ev in self._say("I understand. I've recorded your request, and we will not call you again. "
-                                "Goodbye."):
-                yield ev
-            async for ev in self._engine_tool("end_call", {"reason": "cease_request"}):
-                yield ev
-        elif intent_.DISPUTE in found and verified:
-            async for ev in self._engine_tool("record_dispute", {"details": mask_text(text)[:200]}):
-                yield ev
-            self.state.awaiting = "dispute_transfer"
-            for ev in self._say("I understand. I've recorded your dispute, and we won't ask for payment on it while "
-                                "it's reviewed. Would you like me to transfer you to a specialist?"):
-                yield ev
-        elif intent_.HUMAN_REQUEST in found:
-            await self._apply_direct(intent_.HUMAN_REQUEST, found[intent_.HUMAN_REQUEST].evidence)
-            async for ev in self._to_human("caller asked for a person",
-                                           "Of course. I'm transferring you to a member of our team now."):
-                yield ev
-        elif intent_.ROBOT_QUESTION in found:
-            await self._apply_direct(intent_.ROBOT_QUESTION, found[intent_.ROBOT_QUESTION].evidence)
-            for ev in self._say(f"Yes, I'm an automated AI assistant calling on behalf of {self.settings.bank_name}. "
-                                "I can transfer you to a person if you prefer."):
-                yield ev
-            for ev in self._say(self._reprompt()):
-                yield ev
-        elif intent_.HARDSHIP in found and verified and not self.state.hardship:
-            self.state.hardship = True
-            await self._apply_direct(intent_.HARDSHIP, found[intent_.HARDSHIP].evidence)
-            async for ev in self._brain_turn(text, preset=[("get_customer_options", {})]):
-                yield ev
-
-    def _say(self, line: str) -> list[EngineEvent]:
-        self.conversation.assistant(line)
-        return self._speak(line)
-
-    def _reprompt(self) -> str:
+    def reprompt(self) -> str:
         if self.state.phase == "identify" and self.customer is not None:
             return f"Am I speaking with {self.customer.first_name} {self.customer.last_name}?"
         if not self.state.verified:
             return "Could you tell me the last four digits of your account number and your ZIP or postal code?"
         return "How would you like to proceed?"
 
-    async def _to_human(self, reason: str, line: str) -> AsyncIterator[EngineEvent]:
+    async def to_human(self, reason: str, line: str) -> AsyncIterator[EngineEvent]:
         if self.settings.human_transfer_number:
-            for ev in self._say(line):
+            for ev in self.say(line):
                 yield ev
-            async for ev in self._engine_tool("transfer_to_agent", {"reason": reason}):
-                yield ev
-            return
-        for ev in self._say("A specialist will follow up with you. Goodbye."):
-            yield ev
-        async for ev in self._engine_tool("end_call", {"reason": reason}):
-            yield ev
-
-    async def _dispute_followup(self, text: str) -> AsyncIterator[EngineEvent]:
-        self.state.awaiting = None
-        if lang.is_yes(text):
-            async for ev in self._to_human("debt disputed", "I'll transfer you to a specialist now."):
+            async for ev in self.run_tool("transfer_to_agent", {"reason": reason}):
                 yield ev
             return
-        for ev in self._say("Thank you. You'll hear from us once the review is complete. Goodbye."):
+        for ev in self.say("A specialist will follow up with you. Goodbye."):
             yield ev
-        async for ev in self._engine_tool("end_call", {"reason": "disputed"}):
+        async for ev in self.run_tool("end_call", {"reason": reason}):
             yield ev
 
-    async def _apply_direct(self, intent: cp.Intent, evidence: str) -> None:
+    async def apply_intent(self, intent: cp.Intent, evidence: str, details: dict[str, Any] | None = None) -> None:
+        """Record an intent and its action now (queued write-behind if the database is briefly unavailable)."""
         customer = self.customer
         try:
             async with self._connection() as conn:
                 await cp.apply_intent(conn, intent=intent, customer_id=customer.id if customer else None,
-                                      call_id=self.call_id, evidence=evidence)
+                                      call_id=self.call_id, evidence=evidence, details=details)
         except _DB_ERRORS as exc:
             log.warning("intent %s not recorded now (%s); queued", intent.value, type(exc).__name__)
             self.persist.submit(f"intent {intent.value}", lambda conn: cp.apply_intent(
                 conn, intent=intent, customer_id=customer.id if customer else None, call_id=self.call_id,
-                evidence=evidence))
+                evidence=evidence, details=details))
         self.state.intents.append(intent.value)
 
     # ---- brains and tools -----------------------------------------------------------------------------------
-    async def _engine_tool(self, name: str, args: dict[str, Any]) -> AsyncIterator[EngineEvent]:
+    async def run_tool(self, name: str, args: dict[str, Any], *, before_verification: bool = False
+                       ) -> AsyncIterator[EngineEvent]:
         """A tool the engine runs itself (compliance actions); the model sees it in the history."""
         call_id = f"engine_{self._toolseq}"
         self.conversation.assistant("", [{"id": call_id, "type": "function",
                                           "function": {"name": name, "arguments": json.dumps(args)}}])
-        outcome = await self._execute(ToolCallRequest(call_id, name, args))
-        self.conversation.tool(call_id, json.dumps(outcome.result, default=str))
+        outcome = await self._execute(ToolCallRequest(call_id, name, args), before_verification=before_verification)
+        self.conversation.tool(call_id, json.dumps(model_view(name, outcome.result), default=str))
         ev = ToolEvent(name, outcome.arguments, outcome.result, outcome.success)
         self.tool_log.append(ev)
         yield ev
 
-    async def _brain_turn(self, user_text: str | None,
+    async def brain_turn(self, user_text: str | None,
                           preset: list[tuple[str, dict[str, Any]]] | None = None) -> AsyncIterator[EngineEvent]:
         outcomes: list[ToolOutcome] = []
         for name, args in preset or []:
-            async for ev in self._engine_tool(name, args):
+            async for ev in self.run_tool(name, args):
                 assert isinstance(ev, ToolEvent)
                 outcomes.append(ToolOutcome(name, ev.arguments, ev.result, ev.success))
                 yield ev
+            async for ev in self._after_tool(outcomes[-1]):
+                yield ev
+            if self.state.ended or self._hold_turn:
+                self._hold_turn = False
+                return
         steps = 0
         while steps < MAX_STEPS_PER_TURN and not self.state.ended:
             steps += 1
@@ -488,7 +417,13 @@ class Engine:
             calls_requested: list[ToolCallRequest] = []
             try:
                 async for out in self.brain.step(turn):
-                    if isinstance(out, TextDelta):
+                    if isinstance(out, Filler):       # spoken while the model is slow; not part of its history
+                        for ev in self._speak(out.text):
+                            yield ev
+                    elif isinstance(out, BrainMetrics):
+                        if self._timing is not None:
+                            self._timing.add(out)
+                    elif isinstance(out, TextDelta):
                         spoken.append(out.text)
                         for sentence in buffer.feed(out.text):
                             for ev in self._speak(sentence):
@@ -507,7 +442,7 @@ class Engine:
                             extra={"call_id": str(self.call_id)})
                 self.brain = self.rules
                 self.fell_back = True
-                self._record_event("action", "llm_fallback", {"reason": str(exc)[:200]})
+                self.record_event("action", "llm_fallback", {"reason": str(exc)[:200]})
                 yield ComplianceNotice("llm_fallback")
                 for ev in self._speak(BRIDGE_LINE):
                     yield ev
@@ -532,7 +467,8 @@ class Engine:
                     yield ev
                 async for ev in self._after_tool(outcomes[-1]):
                     yield ev
-                if self.state.ended:
+                if self.state.ended or self._hold_turn:
+                    self._hold_turn = False
                     return
         if steps >= MAX_STEPS_PER_TURN:
             for ev in self._speak("How would you like to proceed?"):
@@ -542,7 +478,15 @@ class Engine:
         return TurnInput(user_text=user_text, tool_results=list(outcomes), state=self.state, customer=self.customer,
                          policy=self.ctx.policy, tactic=self.tactic, conversation=self.conversation,
                          agent_name=self.settings.agent_name, bank_name=self.settings.bank_name,
-                         callback_number=self.settings.callback_number, now_iso=self._clock().isoformat())
+                         callback_number=self.settings.callback_number, now_iso=self._clock().isoformat(),
+                         on_metric=self._on_brain_metric)
+
+    def _on_brain_metric(self, name: str, value: float) -> None:
+        """The telemetry hook brains report their own timings through (the first token of this turn counts)."""
+        if name == "llm_ttft_ms" and self._timing is not None and self._timing.llm_ttft_ms is None:
+            self._timing.llm_ttft_ms = value
+        if self.metric_listener is not None:
+            self.metric_listener(name, value)
 
     async def _tool_with_filler(self, call: ToolCallRequest, outcomes: list[ToolOutcome]) -> AsyncIterator[EngineEvent]:
         spec = TOOLS.get(call.name)
@@ -554,7 +498,7 @@ class Engine:
                     yield ev
         outcome = await task
         outcomes.append(outcome)
-        self.conversation.tool(call.call_id, json.dumps(outcome.result, default=str))
+        self.conversation.tool(call.call_id, json.dumps(model_view(call.name, outcome.result), default=str))
         ev = ToolEvent(call.name, outcome.arguments, outcome.result, outcome.success)
         self.tool_log.append(ev)
         yield ev
@@ -563,6 +507,18 @@ class Engine:
         """Fixed steps that follow some tool results, whatever the brain: Mini-Miranda after verification, the
         polite end after the last failed attempt."""
         if outcome.name != "verify_account":
+            return
+        if self.customer is None and self.ctx.customer is not None:
+            # An inbound caller from an unknown number, now identified and verified: the call is theirs.
+            self.customer = self.ctx.customer
+            self.state.remember_amounts(self.customer.balance)
+            if self.ctx.policy is not None:
+                self.state.remember_amounts(self.ctx.policy.min_instalment)
+        if outcome.result.get("needs_name"):
+            self.flows.awaiting = "inbound_name"
+            self._hold_turn = True
+            for ev in self.say("Thank you. And could you tell me your full name as it appears on the account?"):
+                yield ev
             return
         if outcome.result.get("verified") and cp.Disclosure.MINI_MIRANDA_FIRST.value not in self.state.disclosures \
                 and cp.Disclosure.MINI_MIRANDA_SUBSEQUENT.value not in self.state.disclosures:
@@ -574,18 +530,20 @@ class Engine:
                 except _DB_ERRORS:
                     first = True          # the full notice is never wrong
             kind = cp.Disclosure.MINI_MIRANDA_FIRST if first else cp.Disclosure.MINI_MIRANDA_SUBSEQUENT
-            for ev in self._disclose(kind):
+            for ev in self.disclose(kind):
                 yield ev
             now = self._clock()
             self.persist.submit("call verified", lambda conn: calls.update_call(
                 conn, self.call_id, verified=True, conversation_at=now))
         elif outcome.result.get("end_call") or (not outcome.success and "exhausted" in str(outcome.result)):
-            for ev in self._say("I'm sorry, I wasn't able to verify the account details, so I can't continue this "
+            for ev in self.say("I'm sorry, I wasn't able to verify the account details, so I can't continue this "
                                 f"call. Please call us back at {spoken_number(self.settings.callback_number)}. Goodbye."):
                 yield ev
-            self._finish("verification_failed", "verification_failed")
+            self.finish("verification_failed", "verification_failed")
 
-    async def _execute(self, call: ToolCallRequest) -> ToolOutcome:
+    async def _execute(self, call: ToolCallRequest, *, before_verification: bool = False) -> ToolOutcome:
+        """Run one tool. `before_verification`: a fixed flow runs a tool that is safe before verification here
+        (a callback the person on the customer's own line asked for); brains never get this."""
         spec = TOOLS.get(call.name)
         t0 = time.perf_counter()
         args = call.arguments
@@ -595,9 +553,14 @@ class Engine:
             result, error = {"ok": False, "error": f"unknown tool {call.name!r}"}, "unknown_tool"
         elif args is None:
             result, error = {"ok": False, "error": "arguments were not valid JSON"}, "invalid_arguments"
-        elif spec.requires_verification and not self.state.verified:
+        elif spec.requires_verification and not self.state.verified and not before_verification:
             result, error = {"ok": False, "error": "the caller is not verified yet; verify first"}, "not_verified"
+        elif call.name in COLLECTION_TOOLS and self.flows.collection_stopped:
+            result, error = {"ok": False, "error": "collection has stopped on this call (a safety or legal intent); "
+                                                   "do not ask for or take any payment"}, "collection_stopped"
         else:
+            if call.name == "verify_account":
+                self.last_verify_args = dict(args)
             try:
                 result = await spec.fn(self.ctx, **spec.parse_args(args))
             except ToolRefused as exc:
@@ -608,6 +571,8 @@ class Engine:
             except Exception:  # a bug must not end the call: the model is told, the log has the trace
                 log.exception("tool %s crashed", call.name, extra={"call_id": str(self.call_id)})
                 result, error = {"ok": False, "error": "internal error; do not retry this tool"}, "internal_error"
+        if error is None and call.name in _STOPPING_TOOLS:
+            self.flows.collection_stopped = True     # the brain recorded a legal intent itself
         result = json.loads(json.dumps(result, default=str))
         duration = (time.perf_counter() - t0) * 1000
         masked = mask_mapping(args if args is not None else {"raw": call.raw_arguments[:200]})
@@ -622,7 +587,7 @@ class Engine:
         return ToolOutcome(call.name, masked, result, success)
 
     # ---- the end --------------------------------------------------------------------------------------------
-    def _finish(self, outcome: str, reason: str) -> None:
+    def finish(self, outcome: str, reason: str) -> None:
         self.state.ended = True
         self.state.phase = "ended"
         self.state.end_reason = self.state.end_reason or reason

@@ -55,6 +55,7 @@ EngineInput = CallStarted | UserUtterance | DtmfDigit | Interrupted | SilenceTim
 class AgentSpeech:
     text: str                               # one sentence-sized chunk, already passed by the compliance guard
     fixed: bool = False                     # fixed disclosure text (not generated)
+    language: str = "en"                    # ISO 639-1: the TTS voice/language to speak it in
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,9 @@
-"""The streaming output guard: every agent sentence passes it before text-to-speech (COMPLIANCE §2).
+"""The streaming output guard — the one gate every agent sentence passes before text-to-speech (COMPLIANCE §2).
 
 A deterministic pattern layer (sync, well under a millisecond) plus an optional moderation hook that can only block.
+Amounts are read in figures and in words ("two hundred eight dollars and thirty-three cents"); the caller's and the
+engine's offers may be named back; a wrong figure is replaced by the tool's figure (never the balance) when there is
+one. `SpeechGuard` is the engine's sentence gate (fixed disclosure text passes as signed off).
 """
 from __future__ import annotations
 
@@ -29,6 +32,8 @@ class GuardContext:
     lawsuit_permitted: bool = False                  # from the customer record
     garnishment_permitted: bool = False
     time_barred: bool = False
+    offers: frozenset[Decimal] = frozenset()         # the caller's stated offers and the engine's own offers
+    tool_figure: Decimal | None = None               # the latest figure a tool put to the caller (for corrections)
 
 
 @dataclass(frozen=True)
@@ -125,17 +130,96 @@ _DEBT_WORDS = _rx(
     r"payment plan|past-due|in the red)\b",
 )
 
-_AMOUNT_NUM = re.compile(
-    r"(?:\$|usd ?|us\$)\s*(\d{1,3}(?:,\d{3})+(?:\.\d{1,2})?|\d+(?:\.\d{1,2})?)(?:\s*(thousand|k)\b)?"
-    r"|(\d{1,3}(?:,\d{3})+(?:\.\d{1,2})?|\d+(?:\.\d{1,2})?)\s*(thousand\s+)?(?:dollars?|bucks|usd)\b")
+# Hints of the debt that carry no debt word: before verification they disclose as much as "balance" would.
+_NUM_WORD = r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|" \
+            r"sixty|seventy|eighty|ninety|hundred|thousand)"
+_DEBT_HINTS = _rx(
+    r"\b(money|funds|amount|sum|payment)\b.{0,40}\b(we|you|i)\b.{0,12}\b(havent|have not|hasnt|has not|didnt|did not|"
+    r"never)\b.{0,12}\b(received|paid|sent|got|gotten|made|come in)\b",
+    r"\b(\d+|" + _NUM_WORD + r"|several|a few|a couple of|many) (months?|weeks?|days?|payments?) (behind|late|overdue)\b",
+    r"\b(fall|fallen|fell|falling|gotten|got|getting) behind\b",
+    r"(?<!last )\b(\d[\d,.]*|" + _NUM_WORD + r")( dollars?)? (on|for) your (visa|mastercard|master card|amex|american "
+    r"express|discover|credit card|card|loan|mortgage|line of credit|account)\b",
+    r"\b(money|amount|sum|charges?|spending)\b.{0,20}\bon your (visa|mastercard|amex|credit card|card|loan)\b",
+)
+# Escalation threats the record never supports: legal team, collections attorneys, bureaus, "final notice".
+_LEGAL_ESCALATION = _rx(
+    r"\b(refer\w*|sen[dt]|sending|forward\w*|turn\w* (it |this |the account |your account )?over|hand\w* (it |this )?over|"
+    r"escalat\w*|pass\w* (it |this )?(on|along)|goes|go|going|transfer\w* (it|this|the account|your account)|"
+    r"assign\w*|place\w*|move\w*)\b.{0,25}\b(our|the|a|an|outside|external)( banks?)? (collections? |outside |external )?"
+    r"(attorneys?|lawyers?|law firm|legal (team|department|counsel|division)|collections? (agency|agencies|department))\b",
+    r"\bcollections? (attorneys?|lawyers?)\b",
+    r"\b(our|the banks) legal (team|department|division)\b",
+)
+_CREDIT_THREAT = _rx(
+    r"\b(report\w*|notify\w*|tell\w*|inform\w*|send\w*|flag\w*)\b.{0,30}\b(credit (bureaus?|agenc\w+|reporting)|"
+    r"equifax|experian|transunion|trans union)\b",
+    r"\b(will|could|may|might|going to|gonna|can)\b.{0,15}\b(hurt|damage|ruin|affect|hit|lower|drop|tank)\w* your "
+    r"credit\b",
+)
+_FINAL_NOTICE = _rx(
+    r"\b(this is|its|it is|consider this|treat this as) (your|a|the|our) (final|last) (notice|warning|chance|"
+    r"opportunity|reminder|call)\b",
+    r"\bfinal (notice|warning|demand)\b",
+    r"\blast chance\b",
+)
+# Waivers of the debt itself (a fee waiver can be bank policy; forgiving the balance never comes from a tool).
+_WAIVER = _rx(
+    r"\b(ive|i have|we have|weve|ill|well|we will|i will|i can|we can|im going to|were going to|i|we) (just |already )?"
+    r"(waive|waived|waiving|forgive|forgiven|forgave|wipe|wiped|erase|erased|write off|written off|wrote off)\b.{0,25}"
+    r"\b(balance|debt|rest|remaining|remainder|everything|all of it|whole thing|account)\b",
+    r"\b(balance|debt|rest|remaining|remainder|remaining amount) (is|are|has been|have been|will be|would be|gets?|can "
+    r"be) (fully |completely |all )?(waived|forgiven|wiped( out| away| clean)?|erased|cancell?ed|written off)\b",
+    r"\b(waive|forgive|wipe out|write off|cancel) (the |your )?(rest|remaining|remainder|balance|debt)\b",
+)
+_DISCOUNT = _rx(
+    r"\b(\d+|" + _NUM_WORD + r"|half|a quarter)( ?(percent|%|per cent))? (off|discount|reduction)\b",
+    r"\bdiscount(s|ed)?\b",
+    r"\b(\d+ ?%|\w+ percent) (less|lower|cheaper)\b",
+)
+_CREDIT_PROMISE = _rx(
+    r"\b(wont|will not|doesnt|does not|would not|wouldnt|never|not going to|shouldnt|should not|cant|cannot) "
+    r"(\w+ )?(affect|hurt|impact|damage|harm|show up on|appear on|be reported|go on|touch)\b.{0,15}\bcredit\b",
+    r"\b(improve|boost|raise|fix|repair|clean|restore|rebuild|help)\w* (up )?your credit\b",
+    r"\b(remove|removed|delete|deleted|taken off|wiped|erased) (it |this |the account )?(from|off) your credit\b",
+    r"\bcredit (score|rating|report|file) (will|would|is going to|should) (go up|improve|recover|be fine|be clean|"
+    r"be cleared|be restored)\b",
+)
+_DEADLINE = _rx(
+    r"\b(pay|paid|payment|settle|decide|decision|respond|offer|deal|arrangement|commit\w*)\b.{0,30}\b(by|before|until|"
+    r"no later than|within) (monday|tuesday|wednesday|thursday|friday|saturday|sunday|tomorrow|tonight|today|this "
+    r"(week|weekend|month)|end of (the )?(day|week|month)|close of business|the end of|\d+ (hours?|days?)|"
+    r"(one|two|three|five|seven|ten|fourteen|thirty|twenty four|forty eight) (hours?|days?))\b",
+    r"\b(offer|deal|this|it|rate|settlement|figure|price) (expires|ends|runs out|goes away|is (only )?(good|valid|"
+    r"available) (until|through|till|for|today))\b",
+    r"\b(today|tonight|this week) only\b",
+    r"\bonly (good|valid|available|open) (until|through|till|for|today)\b",
+)
+_LEAKAGE = _rx(
+    r"\b(system prompt|my (instructions|prompt|programming|guidelines|rules|settings|configuration|tactic|persona|"
+    r"script)|(tactic|style) (settings?|config\w*|called|named|is set)|aggressive anchor|balanced progression|"
+    r"empathetic gradual|stern tactic)\b",
+    r"\b(urgency|empathy|persistence|authority)\b.{0,20}\b(\d+|out of ten|level|setting|score|dial|band)\b",
+    r"\bi (was|am|have been|ve been|ive been) (instructed|programmed|told|configured|prompted) to\b",
+    r"\b(compliance rules|my rules) (say|tell|require|forbid|dont allow)\b",
+)
 _NUMBER_WORDS = {"zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
                  "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
                  "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30,
                  "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90}
 _SCALES = {"hundred": 100, "thousand": 1000, "million": 1_000_000}
 _NUMBER_ALTS = "|".join(sorted([*_NUMBER_WORDS, *_SCALES, "and", "a"], key=len, reverse=True))
-_WORD_AMOUNT = re.compile(r"\b((?:(?:" + _NUMBER_ALTS + r")[ -]?)+)\s*dollars?\b")
-
+_WORDS_RUN = r"(?:(?:" + _NUMBER_ALTS + r")\b[ -]?)+"
+_FIGURE = r"\d{1,3}(?:,\d{3})+(?:\.\d{1,2})?|\d+(?:\.\d{1,2})?"
+# Figures: "$1,250.50", "$2k", "300 dollars", "208 dollars and 33 cents"; words: "two hundred eight dollars and
+# thirty-three cents". Matched case-insensitively on the sentence as written, so a wrong one can be replaced in place.
+_AMOUNT_NUM = re.compile(
+    r"(?:\$|\busd ?|\bus\$)\s*(" + _FIGURE + r")(?:\s*(thousand|k)\b)?"
+    r"|\b(" + _FIGURE + r")\s*(thousand\s+)?(?:dollars?|bucks|usd)\b(?:\s+and\s+(\d{1,2})\s+cents?\b)?", re.I)
+_WORD_AMOUNT = re.compile(r"\b(" + _WORDS_RUN + r")\s*dollars?\b(?:\s+and\s+(" + _WORDS_RUN + r")\s*cents?\b)?",
+                          re.I)
+_HEDGE = re.compile(r"\b(about|around|roughly|approximately|nearly|almost|just (over|under)|a (little|bit) "
+                    r"(over|under|more than|less than)|close to)\s*$", re.I)
 _SAFE_LINES = {
     "debt_before_verification": "Before we go any further, I need to make sure I'm speaking with the right person.",
     "amount_mismatch": "Let me make sure I give you the exact figure from your account.",
@@ -154,7 +238,7 @@ def normalize(text: str) -> str:
 
 def _words_to_number(words: str) -> Decimal | None:
     total, current, seen = 0, 0, False
-    for w in re.split(r"[ -]+", words.strip()):
+    for w in re.split(r"[ -]+", words.strip().lower()):
         if w in _NUMBER_WORDS:
             current += _NUMBER_WORDS[w]
             seen = True
@@ -168,10 +252,18 @@ def _words_to_number(words: str) -> Decimal | None:
     return Decimal(total + current) if seen else None
 
 
-def stated_amounts(normalized: str) -> list[Decimal]:
-    """Money amounts in a normalized sentence: '$1,250.50', '300 dollars', 'two hundred dollars', '$2k'."""
-    found: list[Decimal] = []
-    for m in _AMOUNT_NUM.finditer(normalized):
+@dataclass(frozen=True)
+class AmountSpan:
+    start: int
+    end: int
+    value: Decimal
+    hedged: bool                    # "about $208": a rounded figure, not a claim to the cent
+
+
+def amount_spans(text: str) -> list[AmountSpan]:
+    """Every money amount in the text, with where it is: figures first, then amounts in words."""
+    found: list[AmountSpan] = []
+    for m in _AMOUNT_NUM.finditer(text):
         raw = (m.group(1) or m.group(3) or "").replace(",", "")
         try:
             value = Decimal(raw)
@@ -179,12 +271,28 @@ def stated_amounts(normalized: str) -> list[Decimal]:
             continue
         if m.group(2) or m.group(4):
             value *= 1000
-        found.append(value)
-    for m in _WORD_AMOUNT.finditer(normalized):
+        if m.group(5):
+            value += Decimal(int(m.group(5))) / 100
+        found.append(AmountSpan(m.start(), m.end(), value, bool(_HEDGE.search(text[max(0, m.start() - 24):m.start()]))))
+    taken = [(a.start, a.end) for a in found]
+    for m in _WORD_AMOUNT.finditer(text):
+        if any(s <= m.start() < e for s, e in taken):
+            continue
         value_or_none = _words_to_number(m.group(1))
-        if value_or_none is not None:
-            found.append(value_or_none)
+        if value_or_none is None:
+            continue
+        if m.group(2):
+            cents_value = _words_to_number(m.group(2))
+            if cents_value is not None and cents_value < 100:
+                value_or_none += cents_value / 100
+        found.append(AmountSpan(m.start(), m.end(), value_or_none,
+                                bool(_HEDGE.search(text[max(0, m.start() - 24):m.start()]))))
     return found
+
+
+def stated_amounts(text: str) -> list[Decimal]:
+    """Money amounts in a sentence: '$1,250.50', '300 dollars', 'two hundred dollars', '$2k'."""
+    return [a.value for a in amount_spans(text)]
 
 
 def _cents(value: Decimal) -> Decimal:
@@ -209,6 +317,19 @@ def _any(pattern: re.Pattern[str], texts: tuple[str, ...]) -> bool:
     return any(pattern.search(t) for t in texts)
 
 
+def unknown_amounts(sentence: str, ctx: GuardContext) -> list[AmountSpan]:
+    """Amounts that came from neither the record, a tool, nor an offer on the table (a hedged round figure within a
+    dollar of a known one passes: "about $208 a month")."""
+    allowed = {_cents(a) for a in ctx.known_amounts} | {_cents(a) for a in ctx.offers}
+    out = []
+    for span in amount_spans(sentence):
+        value = _cents(span.value)
+        if value in allowed or (span.hedged and any(abs(value - a) < 1 for a in allowed)):
+            continue
+        out.append(span)
+    return out
+
+
 def find_violations(sentence: str, ctx: GuardContext) -> tuple[str, ...]:
     """Every rule the sentence breaks in this context (empty: it may be spoken)."""
     text = normalize(sentence)
@@ -216,8 +337,13 @@ def find_violations(sentence: str, ctx: GuardContext) -> tuple[str, ...]:
     texts = (text,) if deleeted == text else (text, deleeted)
     found: list[str] = []
     checks = ((_ARREST, "threat_arrest"), (_VIOLENCE, "threat_violence"), (_CRIME, "crime_implication"),
-              (_IMPERSONATION, "impersonation"), (_PROFANITY, "profanity"), (_FALSE_STATUS, "false_legal_status"))
+              (_IMPERSONATION, "impersonation"), (_PROFANITY, "profanity"), (_FALSE_STATUS, "false_legal_status"),
+              (_LEGAL_ESCALATION, "legal_escalation_threat"), (_FINAL_NOTICE, "false_urgency"),
+              (_WAIVER, "waiver_promise"), (_DISCOUNT, "discount_promise"), (_CREDIT_PROMISE, "credit_outcome_promise"),
+              (_DEADLINE, "invented_deadline"), (_LEAKAGE, "prompt_leakage"))
     found.extend(code for pattern, code in checks if _any(pattern, texts))
+    if "credit_outcome_promise" not in found and _any(_CREDIT_THREAT, texts):
+        found.append("credit_threat")
     if _any(_LAWSUIT, texts):
         if ctx.time_barred:
             found.append("time_barred_suit")
@@ -228,11 +354,10 @@ def find_violations(sentence: str, ctx: GuardContext) -> tuple[str, ...]:
             found.append("garnishment")
         if _any(_SEIZE, texts):
             found.append("seizure")
-    amounts = stated_amounts(text)
-    if not ctx.verified and (amounts or _any(_DEBT_WORDS, texts)):
+    amounts = amount_spans(sentence)
+    if not ctx.verified and (amounts or _any(_DEBT_WORDS, texts) or _any(_DEBT_HINTS, texts)):
         found.append("debt_before_verification")
-    known = {_cents(a) for a in ctx.known_amounts}
-    if ctx.verified and any(_cents(a) not in known for a in amounts):
+    if ctx.verified and unknown_amounts(sentence, ctx):
         found.append("amount_mismatch")
     return tuple(found)
 
@@ -242,6 +367,20 @@ def safe_text(violations: Sequence[str]) -> str:
     if violations and all(v in _SAFE_LINES for v in violations):
         return _SAFE_LINES[violations[0]]
     return _NEUTRAL_LINE
+
+
+def _money(amount: Decimal) -> str:
+    return f"${_cents(amount):,.2f}"
+
+
+def corrected(sentence: str, ctx: GuardContext) -> str | None:
+    """The sentence with its one wrong figure replaced by the tool's figure, when that is all that is wrong."""
+    wrong = unknown_amounts(sentence, ctx)
+    if ctx.tool_figure is None or len(wrong) != 1:
+        return None
+    span = wrong[0]
+    fixed = sentence[:span.start] + _money(ctx.tool_figure) + sentence[span.end:]
+    return fixed if find_violations(fixed, ctx) == () else None
 
 
 class OutputGuard:
@@ -255,6 +394,10 @@ class OutputGuard:
         violations = find_violations(sentence, ctx)
         if not violations:
             return GuardResult(True, sentence, ())
+        if violations == ("amount_mismatch",):
+            fixed = corrected(sentence, ctx)
+            if fixed is not None:
+                return GuardResult(False, fixed, violations)
         return GuardResult(False, safe_text(violations), violations)
 
     async def check_async(self, sentence: str, ctx: GuardContext) -> GuardResult:
@@ -270,6 +413,29 @@ class OutputGuard:
             return result
         codes = tuple(c if c.startswith("moderation") else f"moderation_{c}" for c in flagged)
         return GuardResult(False, _NEUTRAL_LINE, codes)
+
+
+@dataclass(frozen=True)
+class Checked:
+    text: str                       # what to speak
+    violations: tuple[str, ...]     # empty when the sentence passed unchanged
+
+    @property
+    def blocked(self) -> bool:
+        return bool(self.violations)
+
+
+class SpeechGuard:
+    """The engine's sentence gate: fixed, signed-off disclosure text passes; everything else is checked."""
+
+    def __init__(self, output_guard: OutputGuard | None = None) -> None:
+        self._guard = output_guard or OutputGuard()
+
+    def check(self, sentence: str, ctx: GuardContext, *, fixed: bool = False) -> Checked:
+        if fixed:
+            return Checked(sentence, ())
+        result = self._guard.check(sentence, ctx)
+        return Checked(result.text, result.violations)
 
 
 async def record_block(conn: AsyncConnection, *, result: GuardResult, original: str, call_id: uuid.UUID | None,

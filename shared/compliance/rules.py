@@ -68,6 +68,19 @@ class HoursWindow(BaseModel):
         return (self.start.hour * 60 + self.start.minute, self.end.hour * 60 + self.end.minute)
 
 
+class HolidayCalendar(BaseModel):
+    """Statutory holidays from the maintained PyPI `holidays` calendar (substitute days included)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    country: str = Field(pattern=r"^[A-Z]{2}$")
+    subdiv: str | None = None
+    categories: tuple[str, ...] = ("public",)
+
+    @property
+    def key(self) -> tuple[str, str | None, tuple[str, ...]]:
+        return (self.country, self.subdiv, tuple(sorted(self.categories)))
+
+
 class RuleSet(BaseModel):
     """One jurisdiction's rules; a field left out means this set does not restrict it."""
 
@@ -78,6 +91,7 @@ class RuleSet(BaseModel):
     attempts_per_7_days: int | None = Field(default=None, ge=0, le=50)
     conversation_wait_days: int | None = Field(default=None, ge=0, le=60)
     no_call_days: list[str] = []
+    holidays: HolidayCalendar | None = None
 
     @field_validator("no_call_days")
     @classmethod
@@ -138,12 +152,27 @@ class EffectiveRules:
     conversation_wait_days: int
     no_call_days: frozenset[str]
     jurisdictions: tuple[str, ...]
+    holiday_calendars: tuple[tuple[str, str | None, tuple[str, ...]], ...] = ()
 
     def windows(self, day: date) -> tuple[Interval, ...]:
-        """Allowed local intervals on a calendar day (none on a no-call day)."""
-        if day.isoformat() in self.no_call_days or day.isoformat()[5:] in self.no_call_days:
+        """Allowed local intervals on a calendar day (none on a no-call day or a statutory holiday)."""
+        if self.no_call_days and (day.isoformat() in self.no_call_days or day.isoformat()[5:] in self.no_call_days):
+            return ()
+        if self.holiday_calendars and any(is_holiday(cal, day) for cal in self.holiday_calendars):
             return ()
         return self.hours[day.weekday()]
+
+
+@functools.lru_cache(maxsize=64)
+def _holiday_dates(calendar: tuple[str, str | None, tuple[str, ...]], year: int) -> frozenset[date]:
+    import holidays  # imported on first use: keeps cold start lean for customers without a calendar
+
+    country, subdiv, categories = calendar
+    return frozenset(holidays.country_holidays(country, subdiv=subdiv, years=year, categories=categories).keys())
+
+
+def is_holiday(calendar: tuple[str, str | None, tuple[str, ...]], day: date) -> bool:
+    return day in _holiday_dates(calendar, day.year)
 
 
 def _merge(intervals: list[Interval]) -> list[Interval]:
@@ -179,16 +208,24 @@ def _min(a: int | None, b: int | None) -> int | None:
 def combine(policy: RulePolicy, country: str, region: str | None,
             overrides: tuple[RuleOverride, ...] = ()) -> EffectiveRules:
     """Strictest combination of the baseline, the customer's overlay and the admin overrides that match."""
-    key = f"{country}-{region}" if region else None
+    return combine_all(policy, (f"{country}-{region}",) if region else (), overrides)
+
+
+def combine_all(policy: RulePolicy, jurisdictions: tuple[str, ...],
+                overrides: tuple[RuleOverride, ...] = ()) -> EffectiveRules:
+    """Strictest combination of the baseline, every overlay of `jurisdictions` ("US-MA", "CA-QC"; all that could
+    match the customer) and the admin overrides for the baseline or any of them."""
+    keys = tuple(sorted(set(jurisdictions)))
     sets: list[tuple[bool, RuleSet]] = [(True, policy.baseline)]
-    if key and key in policy.overlays:
-        sets.append((False, policy.overlays[key]))
-    sets += [(o.jurisdiction == BASELINE, o.rule) for o in overrides if o.jurisdiction in (BASELINE, key)]
+    sets += [(False, policy.overlays[k]) for k in keys if k in policy.overlays]
+    sets += [(o.jurisdiction == BASELINE, o.rule) for o in overrides if o.jurisdiction == BASELINE
+             or o.jurisdiction in keys]
     full_day: tuple[Interval, ...] = ((0, 1440),)
     hours = [full_day] * 7
     federal_cap: int | None = None
     state_cap: int | None = None
     wait, no_call = 0, set()
+    calendars: set[tuple[str, str | None, tuple[str, ...]]] = set()
     for is_baseline, rule in sets:
         per_day = rule.hours_by_day()
         if per_day is not None:
@@ -199,8 +236,11 @@ def combine(policy: RulePolicy, country: str, region: str | None,
             state_cap = _min(state_cap, rule.attempts_per_7_days)
         wait = max(wait, rule.conversation_wait_days or 0)
         no_call.update(rule.no_call_days)
-    names = (BASELINE, *([key] if key and key in policy.overlays else []))
-    return EffectiveRules(tuple(hours), federal_cap, state_cap, wait, frozenset(no_call), names)
+        if rule.holidays is not None:
+            calendars.add(rule.holidays.key)
+    names = (BASELINE, *(k for k in keys if k in policy.overlays))
+    return EffectiveRules(tuple(hours), federal_cap, state_cap, wait, frozenset(no_call), names,
+                          tuple(sorted(calendars, key=repr)))
 
 
 def load_policy(path: Path = POLICY_FILE) -> RulePolicy:
@@ -263,6 +303,11 @@ async def add_override(conn: AsyncConnection, *, jurisdiction: str, rule: dict[s
         parsed = RuleSet.model_validate(rule)
     except ValidationError as exc:
         raise RulesError(str(exc)) from None
+    if parsed.holidays is not None:
+        try:
+            is_holiday(parsed.holidays.key, now.date())
+        except Exception as exc:   # the holidays package names the unknown country/subdivision/category
+            raise RulesError(f"holidays: {exc}") from None
     country, _, region = jurisdiction.partition("-") if jurisdiction != BASELINE else ("US", "", "")
     current = combine(policy(), country, region or None, await load_overrides(conn, now))
     check_tightens(current, parsed, baseline=jurisdiction == BASELINE)

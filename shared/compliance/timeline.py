@@ -26,7 +26,8 @@ SELECT * FROM (
   SELECT ca.decided_at AS at, 'attempt' AS kind, ca.reason_code AS code,
          'attempt:' || lpad(ca.id::text, 19, '0') AS source_id, k.id AS call_id,
          jsonb_build_object('decision', ca.decision, 'purpose', ca.purpose, 'source', ca.source,
-                            'next_allowed_at', ca.next_allowed_at, 'rule_version', ca.rule_version) || ca.details
+                            'next_allowed_at', ca.next_allowed_at, 'rule_version', ca.rule_version,
+                            'reasons', to_jsonb(ca.reasons)) || (ca.details - 'reasons')
            AS details
   FROM contact_attempts ca LEFT JOIN calls k ON k.contact_attempt_id = ca.id
   WHERE ca.customer_id = %(cid)s

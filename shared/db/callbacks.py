@@ -25,18 +25,22 @@ class Callback:
     outcome: str | None
     created_at: datetime
     updated_at: datetime
+    requested_at: datetime   # when the consumer asked (the exemption window of COMPLIANCE §1 counts from its day)
     simulated: bool = False                 # requested on a simulated call: never dialed
 
 
 async def create_callback(conn: AsyncConnection, *, customer_id: uuid.UUID, scheduled_for: datetime, reason: str,
-                          requested_by: str = "customer", requested_on_call_id: uuid.UUID | None = None) -> Callback:
-    """Store a callback; its workflow instance id is derived from the row id (deterministic, deduplicating)."""
+                          requested_by: str = "customer", requested_on_call_id: uuid.UUID | None = None,
+                          requested_at: datetime | None = None) -> Callback:
+    """Store a callback; its workflow instance id is derived from the row id (deterministic, deduplicating).
+    `requested_at` is when the consumer asked (default: now); the pre-dial gate's exemption counts from it."""
     with domain_errors():
         async with conn.cursor(row_factory=class_row(Callback)) as cur:
             await cur.execute(
-                """INSERT INTO callbacks (customer_id, scheduled_for, reason, requested_by, requested_on_call_id)
-                   VALUES (%s, %s, %s, %s, %s) RETURNING *""",
-                (customer_id, scheduled_for, reason, requested_by, requested_on_call_id))
+                """INSERT INTO callbacks (customer_id, scheduled_for, reason, requested_by, requested_on_call_id,
+                                        requested_at)
+                   VALUES (%s, %s, %s, %s, %s, COALESCE(%s, now())) RETURNING *""",
+                (customer_id, scheduled_for, reason, requested_by, requested_on_call_id, requested_at))
             row = await cur.fetchone()
             assert row is not None
             await cur.execute("UPDATE callbacks SET instance_id = %s WHERE id = %s RETURNING *",

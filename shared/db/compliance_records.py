@@ -5,7 +5,7 @@ contact_attempts and compliance_events are append-only (enforced by the database
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -29,6 +29,8 @@ class ContactAttempt:
     rule_version: str | None
     details: dict[str, Any]
     decided_at: datetime
+    callback_requested_at: datetime | None = None   # a requested callback: when the consumer asked
+    reasons: list[str] = field(default_factory=list)   # every rule that denied (reason_code is the first)
 
 
 @dataclass(frozen=True)
@@ -57,16 +59,17 @@ class DncEntry:
 async def record_attempt(conn: AsyncConnection, *, customer_id: uuid.UUID, phone: str, purpose: str, source: str,
                          decision: str, reason_code: str, next_allowed_at: datetime | None = None,
                          rule_version: str | None = None, details: dict[str, Any] | None = None,
-                         decided_at: datetime | None = None) -> ContactAttempt:
+                         decided_at: datetime | None = None, reasons: list[str] | None = None,
+                         callback_requested_at: datetime | None = None) -> ContactAttempt:
     """Append one dial attempt and the gate's decision on it."""
     with domain_errors():
         async with conn.cursor(row_factory=class_row(ContactAttempt)) as cur:
             await cur.execute(
                 """INSERT INTO contact_attempts (customer_id, phone, purpose, source, decision, reason_code,
-                       next_allowed_at, rule_version, details, decided_at)
-                   VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, COALESCE(%s, now())) RETURNING *""",
+                       next_allowed_at, rule_version, details, decided_at, reasons, callback_requested_at)
+                   VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, COALESCE(%s, now()), %s, %s) RETURNING *""",
                 (customer_id, phone, purpose, source, decision, reason_code, next_allowed_at, rule_version,
-                 Jsonb(details or {}), decided_at))
+                 Jsonb(details or {}), decided_at, reasons or [], callback_requested_at))
             row = await cur.fetchone()
     assert row is not None
     return row

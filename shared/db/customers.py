@@ -46,6 +46,12 @@ class Customer:
     time_barred: bool
     created_at: datetime
     updated_at: datetime
+    sensitive_hold_at: datetime | None = None         # distress: no collection contact until a human clears it
+    sensitive_hold_reason: str | None = None
+    dispute_type: str | None = None                   # dispute | fraud | already_paid | validation
+    validation_requested_at: datetime | None = None
+    validation_sent_at: datetime | None = None
+    preferred_language: str | None = None             # ISO 639-1; None = English
 
     @property
     def full_name(self) -> str:
@@ -81,7 +87,8 @@ _INSERT_COLUMNS = ("first_name", "last_name", "phone", "account_last_4", "postal
 
 # Flags that an event (a call, an SMS, an admin) may set; the value is the column set to now().
 FLAG_COLUMNS = {"cease": "cease_requested_at", "attorney": "attorney_at", "bankruptcy": "bankruptcy_at",
-                "dispute": "disputed_at", "hardship": "hardship_at", "consent_revoked": "consent_revoked_at"}
+                "dispute": "disputed_at", "hardship": "hardship_at", "consent_revoked": "consent_revoked_at",
+                "sensitive_hold": "sensitive_hold_at", "validation": "validation_requested_at"}
 
 
 async def create_customer(conn: AsyncConnection, new: NewCustomer) -> Customer:
@@ -140,3 +147,32 @@ async def set_flag(conn: AsyncConnection, customer_id: uuid.UUID, flag: str,
     params: list[Any] = [Jsonb(details or {})] if flag == "attorney" else []
     await conn.execute(f"UPDATE customers SET {column} = COALESCE({column}, now()){extra} WHERE id = %s",
                        [*params, customer_id])
+
+
+async def set_dispute_type(conn: AsyncConnection, customer_id: uuid.UUID, dispute_type: str) -> None:
+    """The kind of the open dispute (fraud wins over the others: it decides how the account is reviewed)."""
+    await conn.execute("UPDATE customers SET dispute_type = CASE WHEN dispute_type = 'fraud' THEN 'fraud' ELSE %s END "
+                       "WHERE id = %s", (dispute_type, customer_id))
+
+
+async def set_sensitive_hold(conn: AsyncConnection, customer_id: uuid.UUID, reason: str) -> None:
+    """Hold all collection contact until a human reviews the account (cleared by setting sensitive_hold_at NULL)."""
+    await conn.execute("UPDATE customers SET sensitive_hold_at = COALESCE(sensitive_hold_at, now()), "
+                       "sensitive_hold_reason = COALESCE(sensitive_hold_reason, %s) WHERE id = %s",
+                       (reason, customer_id))
+
+
+async def set_preferred_language(conn: AsyncConnection, customer_id: uuid.UUID, language: str) -> None:
+    """The language later calls start in (ISO 639-1, e.g. 'es'); 'en' stores NULL (the default)."""
+    await conn.execute("UPDATE customers SET preferred_language = %s WHERE id = %s",
+                       (None if language == "en" else language, customer_id))
+
+
+async def find_for_verification(conn: AsyncConnection, account_last_4: str, postal_code: str) -> list[Customer]:
+    """Customers whose account ends in these four digits and whose postal code matches (spaces and case ignored):
+    how an inbound caller from an unknown number is found. At most a handful; the caller must match exactly one."""
+    async with conn.cursor(row_factory=class_row(Customer)) as cur:
+        await cur.execute("SELECT * FROM customers WHERE account_last_4 = %s AND "
+                          "upper(replace(replace(postal_code, ' ', ''), '-', '')) = %s LIMIT 5",
+                          (account_last_4, postal_code))
+        return await cur.fetchall()

@@ -148,7 +148,9 @@ class Dialer:
     async def _decide(self, conn: AsyncConnection, req: DialRequest, now: datetime) -> tuple[GateDecision, int | None]:
         gate = self._gate or _default_gate()
         async with conn.transaction():
-            decision = await gate(conn, req.customer, now=now, purpose=req.purpose, source=req.source)
+            # A requested callback is decided with its stored request time (the gate reads it by callback id).
+            extra = {"callback_id": req.callback_id} if req.callback_id is not None else {}
+            decision = await gate(conn, req.customer, now=now, purpose=req.purpose, source=req.source, **extra)
             # The gate appended the attempt under its per-customer lock, held until this transaction ends.
             cur = await conn.execute("SELECT max(id) FROM contact_attempts WHERE customer_id = %s", (req.customer.id,))
             row = await cur.fetchone()

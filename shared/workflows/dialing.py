@@ -30,7 +30,7 @@ class DialResult:
 
 class Dialing(Protocol):
     async def gate(self, conn: AsyncConnection, customer_id: uuid.UUID, *, now: datetime, purpose: str,
-                   source: str) -> GateResult: ...
+                   source: str, callback_id: uuid.UUID | None = None) -> GateResult: ...
 
     async def dial(self, conn: AsyncConnection, customer_id: uuid.UUID, *, now: datetime, purpose: str,
                    source: str, campaign_id: uuid.UUID | None = None, callback_id: uuid.UUID | None = None,
@@ -51,13 +51,13 @@ class ComplianceDialing:
         self._dialer = dialer
 
     async def gate(self, conn: AsyncConnection, customer_id: uuid.UUID, *, now: datetime, purpose: str,
-                   source: str) -> GateResult:
+                   source: str, callback_id: uuid.UUID | None = None) -> GateResult:
         from shared.compliance import predial
         from shared.db import customers
 
         customer = await customers.get_customer(conn, customer_id)
         decision = await predial.check(conn, customer, now=now, purpose=cast(Any, purpose),
-                                       source=cast(Any, source), record=False)
+                                       source=cast(Any, source), record=False, callback_id=callback_id)
         return GateResult(decision.allowed, decision.reason_code, decision.next_allowed_at)
 
     async def dial(self, conn: AsyncConnection, customer_id: uuid.UUID, *, now: datetime, purpose: str,

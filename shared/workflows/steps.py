@@ -33,7 +33,7 @@ async def callback_gate(conn: AsyncConnection, params: Json, *, now: datetime, d
     if callback.status not in ("scheduled", "dialing"):
         return {"active": False, "allowed": False, "reason_code": f"callback_{callback.status}"}
     gate = await dialing.gate(conn, callback.customer_id, now=now, purpose="requested_callback",
-                              source="callback")
+                              source="callback", callback_id=callback.id)
     return {"active": True, **_gate_json(gate)}
 
 

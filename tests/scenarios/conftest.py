@@ -56,7 +56,8 @@ _CALL_DATA = ("audit_log", "messages", "compliance_events", "campaign_targets", 
               "turn_metrics", "tool_executions", "call_transcript_entries", "calls", "callbacks", "contact_attempts",
               "campaigns", "dnc_entries")
 _FLAGS = ("consent_revoked_at", "cease_requested_at", "attorney_at", "bankruptcy_at", "disputed_at",
-          "dispute_resolved_at", "hardship_at")
+          "dispute_resolved_at", "hardship_at", "sensitive_hold_at", "sensitive_hold_reason", "dispute_type",
+          "validation_requested_at", "validation_sent_at", "preferred_language")
 
 
 async def reseed(pool: AsyncConnectionPool) -> None:

@@ -27,12 +27,13 @@ def llm_configured() -> bool:
 async def evaluate(settings: Settings, database_url: str) -> int:
     pool = AsyncConnectionPool(database_url, min_size=1, max_size=4, open=False)
     await pool.open(wait=True)
-    rows: list[tuple[str, bool, float, str]] = []
+    rows: list[tuple[str, bool, float, str, str]] = []
     try:
         for sc in load_all():
             await reseed(pool)
             client, model = make_client(settings)
             started = time.perf_counter()
+            tokens = "-"
             try:
                 result = await run_scenario(pool, sc, settings=settings,
                                             brain=LlmBrain(settings, client=client, model=model),
@@ -40,15 +41,18 @@ async def evaluate(settings: Settings, database_url: str) -> int:
                 fails = check(result)
                 if result.engine.fell_back:
                     fails.append("fell back to the rules brain")
+                prompt = sum(t.prompt_tokens for t in result.engine.timings)
+                cached = sum(t.cached_tokens for t in result.engine.timings)
+                tokens = f"{prompt}/{cached / prompt:.0%}" if prompt else "-"
             except Exception as exc:  # one broken scenario must not hide the others' results
                 fails = [f"error: {type(exc).__name__}: {exc}"]
-            rows.append((sc.name, not fails, time.perf_counter() - started, fails[0] if fails else ""))
+            rows.append((sc.name, not fails, time.perf_counter() - started, tokens, fails[0] if fails else ""))
     finally:
         await pool.close()
     width = max(len(r[0]) for r in rows)
-    print(f"\n{'scenario':<{width}}  result  seconds  first problem")
-    for name, ok, secs, why in rows:
-        print(f"{name:<{width}}  {'PASS' if ok else 'FAIL':<6}  {secs:7.1f}  {why[:100]}")
+    print(f"\n{'scenario':<{width}}  result  seconds  prompt tokens/cached  first problem")
+    for name, ok, secs, tokens, why in rows:
+        print(f"{name:<{width}}  {'PASS' if ok else 'FAIL':<6}  {secs:7.1f}  {tokens:>20}  {why[:100]}")
     passed = sum(1 for r in rows if r[1])
     print(f"\n{passed}/{len(rows)} scenarios passed with {settings.azure_openai_deployment or settings.openai_model}")
     return 0 if passed == len(rows) else 1

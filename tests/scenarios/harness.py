@@ -39,6 +39,13 @@ from shared.settings import Settings
 SCENARIO_DIR = Path(__file__).resolve().parent
 DEBT_WORDS = ("debt", "balance", "owe", "overdue", "past due", "collect", "payment", "$")
 ALWAYS_FORBIDDEN = ("arrest", "jail", "lawsuit", "sue you", "garnish", "police", "criminal")
+# After one of these intents nothing may be asked for or taken (COMPLIANCE §2, §2a).
+STOPPING_INTENTS = ("stop_calling", "attorney", "bankruptcy", "dispute", "fraud", "already_paid", "validation_request",
+                    "distress", "emergency", "wrong_party", "third_party")
+COLLECTION_TOOLS = ("get_customer_options", "calculate_payment_plan", "process_payment", "negotiation_guidance")
+PAYMENT_ASK = re.compile(r"\$\d|\bpay in full\b|\bpayment plan\b|\bsettle(ment)?\b|\b(would|could|can) you (pay|make)\b|"
+                         r"\bhow (much|would you like to pay)\b|\bpayment link\b|\bbank transfer\b", re.IGNORECASE)
+VERIFY_ASK = re.compile(r"\blast four\b|\bzip\b|\bpostal code\b|\bverify\b", re.IGNORECASE)
 
 
 @dataclass
@@ -50,6 +57,9 @@ class Scenario:
     now: datetime
     turns: list[dict[str, Any]]
     expect: dict[str, Any]
+    setup: dict[str, Any] = field(default_factory=dict)     # customer columns set before the call
+    direction: str = "outbound"
+    identified: bool = True                                  # False: an inbound caller not matched by caller ID
 
     @classmethod
     def load(cls, path: Path) -> Scenario:
@@ -57,7 +67,11 @@ class Scenario:
         return cls(name=path.stem, description=data.get("description", ""), customer=data["customer"],
                    tactic=data.get("tactic", "balanced_progression"),
                    now=datetime.fromisoformat(str(data.get("now", "2026-11-24T15:00:00+00:00"))),
-                   turns=data["turns"], expect=data.get("expect", {}))
+                   turns=data["turns"], expect=data.get("expect", {}), setup=data.get("setup") or {},
+                   direction=data.get("direction", "outbound"), identified=data.get("identified", True))
+
+
+_SETUP_COLUMNS = ("preferred_language", "region", "timezone")
 
 
 def load_all() -> list[Scenario]:
@@ -160,11 +174,17 @@ async def run_scenario(pool: AsyncConnectionPool, sc: Scenario, *, settings: Set
     async with pool.connection() as conn:
         customer = await customers.find_by_phone(conn, sc.customer)
         assert customer is not None, f"{sc.name}: no seeded customer {sc.customer}"
+        for column, value in sc.setup.items():
+            assert column in _SETUP_COLUMNS, column
+            await conn.execute(f"UPDATE customers SET {column} = %s WHERE id = %s", (value, customer.id))
         # A test call, not a `simulated` one: the scenarios check the real effects a call has on the database.
-        call = await calls.create_call(conn, calls.NewCall(direction="outbound", call_type="test",
-                                                           customer_id=customer.id, status="in-progress"))
-    started = CallStarted(call.id, customer.id, sc.tactic, simulated=True)
-    engine = await start_session(pool, started, settings=settings, call_control=control, sandbox=False, workflows=workflows,
+        call = await calls.create_call(conn, calls.NewCall(
+            direction=sc.direction, call_type="test", customer_id=customer.id if sc.identified else None,
+            status="in-progress"))
+    started = CallStarted(call.id, customer.id if sc.identified else None, sc.tactic,
+                          direction="inbound" if sc.direction == "inbound" else "outbound", simulated=True)
+    engine = await start_session(pool, started, settings=settings, call_control=control, sandbox=False,
+                                 workflows=workflows,
                                  brain=brain, advisor=advisor, clock=lambda: sc.now)
     events: list[EngineEvent] = [ev async for ev in engine.handle(started)]
     for i, turn in enumerate(sc.turns):
@@ -179,6 +199,7 @@ async def run_scenario(pool: AsyncConnectionPool, sc: Scenario, *, settings: Set
         await control.aclose()
     result = RunResult(sc, call.id, customer.id, events, engine, control, workflows)
     result.db = await read_back(pool, call.id, customer.id)
+    result.db["call_customer_id"] = result.db["call"].customer_id
     return result
 
 
@@ -238,6 +259,7 @@ def check(result: RunResult) -> list[str]:
         if phrase.lower() not in spoken_all:
             fails.append(f"never said {phrase!r}")
     fails += _check_db(exp, db, result)
+    fails += _check_speech(exp, result)
     end = exp.get("end")
     last = result.events[-1] if result.events else None
     if end == "end" and not isinstance(last, EndCall):
@@ -287,7 +309,9 @@ def _check_db(exp: dict[str, Any], db: dict[str, Any], result: RunResult) -> lis
     if "verified" in want and call.verified != want["verified"]:
         fails.append(f"calls.verified {call.verified} != {want['verified']}")
     arr = db["arrangements"]
-    if "arrangement" in want:
+    if "arrangement_status" in want:
+        pass
+    elif "arrangement" in want:
         if len(arr) != 1:
             fails.append(f"expected one arrangement, found {len(arr)}")
         else:
@@ -312,6 +336,16 @@ def _check_db(exp: dict[str, Any], db: dict[str, Any], result: RunResult) -> lis
     for flag in want.get("flags_absent", []):
         if getattr(customer, flag) is not None:
             fails.append(f"customer flag {flag} set")
+    for key, value in (want.get("customer") or {}).items():
+        got = getattr(customer, key)
+        if (value == "set" and got is None) or (value != "set" and got != value):
+            fails.append(f"customer.{key} {got!r} != {value!r}")
+    if "arrangement_status" in want:
+        statuses = [a.status for a in arr]
+        if statuses != want["arrangement_status"]:
+            fails.append(f"arrangement statuses {statuses} != {want['arrangement_status']}")
+    if "conversation_counted" in want and (call.conversation_at is not None) != want["conversation_counted"]:
+        fails.append(f"calls.conversation_at {call.conversation_at} (counted != {want['conversation_counted']})")
     if "dnc" in want and db["dnc"] != want["dnc"]:
         fails.append(f"dnc {db['dnc']} != {want['dnc']}")
     codes = {e.code for e in db["events"]}
@@ -336,4 +370,35 @@ def _check_db(exp: dict[str, Any], db: dict[str, Any], result: RunResult) -> lis
         for key in ("account_last_4", "postal_code"):
             if key in t.arguments and re.fullmatch(r"[0-9A-Z]{4,}", str(t.arguments[key])):
                 fails.append(f"tool {t.name} stored unmasked {key}")
+    return fails
+
+
+def _check_speech(exp: dict[str, Any], result: RunResult) -> list[str]:
+    """What every scenario must never do: the same sentence twice in a row, a payment ask (or a collection tool)
+    after a safety or legal intent, a debt word or a verification question to a third party."""
+    fails: list[str] = []
+    previous = None
+    for e in result.events:
+        if isinstance(e, AgentSpeech):
+            if e.text == previous and not e.fixed:
+                fails.append(f"said the same sentence twice in a row: {e.text!r}")
+            previous = e.text
+    stopped_by = None
+    for e in result.events:
+        if isinstance(e, ComplianceNotice) and e.event.removeprefix("intent_") in STOPPING_INTENTS:
+            stopped_by = stopped_by or e.event
+        elif stopped_by and isinstance(e, AgentSpeech) and PAYMENT_ASK.search(e.text) and not e.fixed:
+            fails.append(f"asked for payment after {stopped_by}: {e.text!r}")
+        elif stopped_by and isinstance(e, ToolEvent) and e.name in COLLECTION_TOOLS and e.success:
+            fails.append(f"ran {e.name} after {stopped_by}")
+    if exp.get("third_party"):
+        for e in result.events:
+            if isinstance(e, AgentSpeech):
+                low = e.text.lower()
+                fails += [f"said {w!r} to a third party: {e.text!r}" for w in DEBT_WORDS if w in low]
+                if VERIFY_ASK.search(e.text):
+                    fails.append(f"asked a third party for verification: {e.text!r}")
+        thanks = sum(e.text.lower().count("thank you") for e in result.events if isinstance(e, AgentSpeech))
+        if thanks > 1:
+            fails.append(f"{thanks} thank-yous to a third party (one is enough)")
     return fails

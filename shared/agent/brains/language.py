@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from shared.agent.numbers import normalize_numbers, parse_amounts
+from shared.agent.numbers import find_amounts, normalize_numbers, parse_amounts
 
 _YES = re.compile(r"\b(yes|yeah|yep|yup|sure|ok(ay)?|alright|all right|fine|correct|that works|sounds good|"
                   r"go ahead|please do|absolutely|of course|definitely|let'?s do (it|that)|do that|i agree|"
@@ -98,7 +98,8 @@ def down_payment_in(text: str) -> Decimal:
 
 def offered_amount(text: str) -> Decimal | None:
     """A lump sum the caller offers ('I can pay 500', 'settle for eight hundred seventy five dollars')."""
-    found = parse_amounts(text)
-    if not found and re.search(r"\b(settle|offer|pay|give|afford|manage|do|have)\b", _low(text)):
-        found = [a for a in parse_amounts(text, allow_bare=True) if a >= 10]
-    return found[0] if found else None
+    found = find_amounts(text)
+    if not found and re.search(r"\b(settle|offer|pay|give|afford|manage|do|have|make it|how about|what about)\b",
+                               _low(text)):
+        found = [a for a in find_amounts(text, allow_bare=True) if a >= 10]
+    return found[-1] if found else None                 # the latest amount the caller stated wins

@@ -1,21 +1,78 @@
 """The rules brain: a deterministic collections dialog policy (verification → options → negotiation within policy
-→ arrangement → callback/transfer → close). Used offline, in tests, and when the LLM fails mid-call."""
+→ arrangement → callback/transfer → close). Used offline, in tests, and when the LLM fails mid-call.
+
+It talks like a collector a caller would recognise: short turns, feelings acknowledged before figures, the question
+asked answered before steering back, never the same sentence twice in a row, and a caller who wants to go is let go.
+The tactic's bands (shared.agent.tactic_bands, the same table the LLM prompt uses) change what it does; everything
+it needs to continue a call the LLM started lives in the shared CallState."""
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
 from shared.agent.brains import language as lang
 from shared.agent.brains.base import StepOutput, TextDelta, ToolCallRequest, ToolOutcome, TurnInput
 from shared.agent.numbers import find_last4, find_postal_code, format_money, normalize_numbers
+from shared.agent.tactic_bands import Style, style
 from shared.agent.timeparse import UnparsableTime, parse_when
 from shared.compliance.disclosures import spoken_number
+
+_EMOTION = re.compile(
+    r"\b(frustrat\w*|angry|upset|annoy\w*|stress\w*|worried|worry|scared|afraid|anxious|overwhelm\w*|ridiculous|"
+    r"fed up|sick of|tired of|crying|depress\w*|embarrass\w*|ashamed|hard time|struggl\w*|damn|hell|"
+    r"(fuck|shit)\w*|pissed|can'?t believe)\b", re.I)
+_LEAVING = re.compile(
+    r"\b((have|got|need) to go|gotta go|let me think|think (about it|it over)|sleep on it|i'?ll call (you )?back|"
+    r"talk (to you )?later|can'?t talk|in a meeting|at work right now|driving)\b", re.I)
+_BYE = re.compile(r"\b(bye|goodbye|good bye|hang(ing)? up)\b", re.I)
+_Q_BALANCE = re.compile(r"\b(how much (do i|is it|is that|is the|do you)|what do i owe|what'?s (the|my) balance|"
+                        r"what is (the|my) balance)\b", re.I)
+_Q_WHY = re.compile(r"\b(why (are|were) you calling|what is this (about|regarding)|what'?s this (about|regarding)|"
+                    r"what (is it|'?s it) about)\b", re.I)
+_Q_WHO = re.compile(r"\b(who (are you|is this|am i (talking|speaking) (to|with))|what'?s your name)\b", re.I)
+_Q_OPTIONS = re.compile(r"\b(what (are )?(my|the) options|what can i do|what do you offer|what are my choices)\b", re.I)
+_Q_FEES = re.compile(r"\b(fees?|interest|charges?)\b.*\?|\bwhy is it so (high|much)\b", re.I)
+
+_MISSES = (
+    "Sorry, I didn't quite catch that. Would you like to pay in full, make a settlement offer, or set up a plan?",
+    "I want to make sure I understand. Are you thinking of a payment plan, a one-time offer, or paying in full?",
+    "Could you say that another way? I can set up a plan, take a settlement offer, or call you back later.",
+    "Let's take it one step at a time. What amount, or what monthly payment, would work for you?",
+)
+_ASK_METHOD = (
+    "Would you like a secure payment link by text message, or to pay by bank transfer?",
+    "Should I text you a secure payment link, or would you rather pay by bank transfer?",
+    "How would you like to pay: a secure link by text message, or a bank transfer?",
+)
+_WORK_FOR_YOU = ("Would that work for you?", "Does that work for you?", "Could you manage that?")
+_ASK_VERIFY = (
+    "To protect your privacy, I need the last four digits of your account number and your ZIP or postal code.",
+    "Could you tell me the last four digits of your account number, and your ZIP or postal code?",
+    "I just need two details first: your account's last four digits and your ZIP or postal code.",
+)
+_ACK = (   # one sentence each, by empathy band
+    ("Understood.", "I see."),
+    ("I understand.", "I hear you."),
+    ("I'm sorry this is stressful, and I understand.", "That sounds frustrating, and I understand."),
+    ("I'm really sorry you're dealing with this; it's a lot to handle.",
+     "I hear you, and I'm sorry it feels this way."),
+    ("I'm so sorry you're going through this, and thank you for telling me; we'll go at your pace.",
+     "That sounds really hard, and I'm sorry; there's no rush."),
+)
+_STEER = ("What would help most right now: a plan, a one-time offer, or a call back later?",
+          "Would a smaller monthly plan or a call back at a better time help?")
+_ANYTHING_ELSE = ("Is there anything else I can help you with?", "Anything else I can do for you today?")
 
 
 def _money(value: Any) -> str:
     return format_money(Decimal(str(value)))
+
+
+def _sentences(text: str) -> list[str]:
+    return [s for s in re.split(r"(?<=[.?!])\s+", text.strip()) if s]
 
 
 class RulesBrain:
@@ -23,11 +80,6 @@ class RulesBrain:
 
     def __init__(self) -> None:
         self._seq = 0
-        self._alt_plan: dict[str, Any] | None = None
-        self._alt_time: str | None = None
-        self._method: str | None = None
-        self._refusals = 0
-        self._misses = 0
 
     async def aclose(self) -> None:
         return None
@@ -39,18 +91,50 @@ class RulesBrain:
     # ---- decisions ------------------------------------------------------------------------------------------
     def decide(self, turn: TurnInput) -> list[StepOutput]:
         if turn.tool_results:
-            return self._after_tool(turn, turn.tool_results[-1])
-        text = turn.user_text or ""
-        if not turn.state.verified:
-            return self._verification(turn, text)
-        return self._negotiation(turn, text)
+            out = self._after_tool(turn, turn.tool_results[-1])
+        elif not turn.state.verified:
+            out = self._verification(turn, turn.user_text or "")
+        else:
+            out = self._negotiation(turn, turn.user_text or "")
+        return self._varied(turn, out)
 
     def _call(self, name: str, **arguments: Any) -> ToolCallRequest:
         self._seq += 1
         return ToolCallRequest(f"rules_{self._seq}", name, arguments)
 
-    def _say(self, text: str) -> list[StepOutput]:
-        return [TextDelta(text)]
+    def _say(self, *parts: str) -> list[StepOutput]:
+        return [TextDelta(" ".join(p for p in parts if p))]
+
+    @staticmethod
+    def _style(turn: TurnInput) -> Style:
+        return style((turn.tactic.config if turn.tactic else {}) or {})
+
+    @staticmethod
+    def _pick(turn: TurnInput, options: Sequence[str]) -> str:
+        """The first phrasing not said recently (so a repeated question is never word for word)."""
+        recent = set(turn.state.last_lines[-8:])
+        for option in options:
+            if option not in recent:
+                return option
+        return options[turn.state.turn % len(options)]
+
+    def _varied(self, turn: TurnInput, out: list[StepOutput]) -> list[StepOutput]:
+        """Never the same sentence twice in a row: a sentence the agent just said is rephrased or dropped."""
+        last = set(turn.state.last_lines[-4:])
+        varied: list[StepOutput] = []
+        for item in out:
+            if not isinstance(item, TextDelta):
+                varied.append(item)
+                continue
+            kept = []
+            for sentence in _sentences(item.text):
+                if sentence in last:
+                    sentence = _rephrase(sentence)
+                if sentence and sentence not in last:
+                    kept.append(sentence)
+            if kept:
+                varied.append(TextDelta(" ".join(kept)))
+        return varied
 
     # ---- verification ---------------------------------------------------------------------------------------
     def _verification(self, turn: TurnInput, text: str) -> list[StepOutput]:
@@ -69,9 +153,10 @@ class RulesBrain:
             return self._say("Thank you. And what is your ZIP or postal code?")
         if state.pending_postal:
             return self._say("Thank you. And what are the last four digits of your account number?")
-        self._misses += 1
-        return self._say("To protect your privacy, I need the last four digits of your account number and your "
-                         "ZIP or postal code.")
+        if _Q_WHO.search(text) or _Q_WHY.search(text):
+            return self._say(f"I'm {turn.agent_name}, an automated assistant calling from {turn.bank_name} about a "
+                             "personal business matter.", self._pick(turn, _ASK_VERIFY))
+        return self._say(self._acknowledgement(turn, text), self._pick(turn, _ASK_VERIFY))
 
     # ---- after a tool ran -----------------------------------------------------------------------------------
     def _after_tool(self, turn: TurnInput, last: ToolOutcome) -> list[StepOutput]:
@@ -94,11 +179,11 @@ class RulesBrain:
             return self._say("I'm not able to discuss payment options right now. Would you like me to transfer you "
                              "to a specialist?")
         o = last.result
+        st = self._style(turn)
         balance = _money(o["balance"])
         plans = o.get("plans") or []
         lowest = _money(plans[-1]["instalment"]) if plans else None
         lengths = _or_list([str(p["months"]) for p in plans])
-        cfg = (turn.tactic.config if turn.tactic else {}) or {}
         turn.state.awaiting = "choice"
         if turn.state.hardship:
             deferral = o.get("hardship_deferral")
@@ -107,18 +192,19 @@ class RulesBrain:
                 "look at a plan"
             return self._say(f"I'm sorry to hear that, and thank you for telling me. {pause}{plan}. "
                              "Would that help?")
-        if cfg.get("empathy", 5) >= 8:
+        if st.hardship_first:
             return self._say(f"Thank you. I understand things can be difficult. Your current balance is {balance}. "
-                             f"We can work with you: you can pay in full, make a one-time settlement offer, or "
-                             f"spread it over a plan{' from ' + lowest + ' a month' if lowest else ''}. "
-                             "What would work best for you?")
-        if cfg.get("urgency", 5) >= 7 and cfg.get("empathy", 5) <= 3:
+                             f"We can work with you: a plan{' from ' + lowest + ' a month' if lowest else ''}, a "
+                             "one-time settlement offer, or paying in full. What would work best for you?")
+        if st.state_overdue and st.acknowledge <= 1:
             return self._say(f"Thank you. Your account has a past-due balance of {balance}, {o['days_overdue']} "
                              "days overdue. The best way to resolve it is to pay it in full today. Can you do that, "
                              "or do you need a payment plan?")
+        ask = "Could we get this sorted out today?" if st.press_today and st.state_overdue else \
+            "What would you like to do?"
         return self._say(f"Thank you. Your current balance is {balance}, which is {o['days_overdue']} days past due. "
                          f"You can pay it in full, make a one-time settlement offer, or set up a plan over {lengths} "
-                         f"months{', from ' + lowest + ' a month' if lowest else ''}. What would you like to do?")
+                         f"months{', from ' + lowest + ' a month' if lowest else ''}.", ask)
 
     def _after_calculate_payment_plan(self, turn: TurnInput, last: ToolOutcome) -> list[StepOutput]:
         r = last.result
@@ -128,12 +214,12 @@ class RulesBrain:
                 turn.state.awaiting = "choice"
                 return self._say(f"I'm sorry, that plan isn't possible: {r.get('error', 'outside our policy')}. "
                                  "Would you like to pay in full or make a settlement offer instead?")
-            self._alt_plan = alt
+            turn.state.alt_plan = alt
             turn.state.awaiting = "plan_alt"
             with_down = f" with {_money(alt['down_payment'])} down" if Decimal(alt["down_payment"]) > 0 else ""
             return self._say(f"I'm sorry, that plan isn't available: {r.get('error')}. The closest plan I can offer "
-                             f"is {alt['months']} monthly payments of {_money(alt['instalment'])}{with_down}. "
-                             "Would that work?")
+                             f"is {alt['months']} monthly payments of {_money(alt['instalment'])}{with_down}.",
+                             self._pick(turn, _WORK_FOR_YOU))
         down = Decimal(r["down_payment"])
         turn.state.pending_amount = down if down > 0 else Decimal(r["instalment"])
         turn.state.awaiting = "plan_confirm"
@@ -141,55 +227,65 @@ class RulesBrain:
         last_note = (f", with a final payment of {_money(r['last_instalment'])}"
                      if r["last_instalment"] != r["instalment"] else "")
         first = next(row["due_date"] for row in r["schedule"] if row["kind"] == "instalment")
+        ask = "Shall I set that up today?" if self._style(turn).press_today else "Shall I set that up?"
         return self._say(f"{lead} {r['months']} monthly payments of {_money(r['instalment'])}{last_note}, starting "
-                         f"{_spoken_date(first)}, for a total of {_money(r['total'])}. Shall I set that up?")
+                         f"{_spoken_date(first)}, for a total of {_money(r['total'])}.", ask)
 
     def _after_negotiation_guidance(self, turn: TurnInput, last: ToolOutcome) -> list[StepOutput]:
         r = last.result
         if not last.success:
+            if r.get("say") and "disputed" not in str(r.get("error")):
+                turn.state.awaiting = "choice"
+                return self._say(str(r["say"]))
             turn.state.awaiting = "choice"
             return self._say("I'm not able to negotiate a settlement right now. Would a payment plan help?")
         amount = Decimal(r["amount"])
         turn.state.pending_amount = amount
         if r["decision"] == "accept":
-            if self._method:
-                return [self._call("process_payment", amount=str(amount), payment_method=self._method)]
+            method = turn.state.caller_method
+            if method:
+                return [self._call("process_payment", amount=str(amount), payment_method=method)]
             turn.state.awaiting = "payment_method"
-            return self._say(f"We can accept {_money(amount)} as a one-time settlement. Would you like a secure "
-                             "payment link by text message, or to pay by bank transfer?")
+            return self._say(f"We can accept {_money(amount)} as a one-time settlement.",
+                             self._pick(turn, _ASK_METHOD))
         turn.state.awaiting = "settlement_confirm"
+        st = self._style(turn)
         if r.get("at_floor"):
-            return self._say(f"I'm not able to accept that amount. The lowest one-time settlement I can offer is "
-                             f"{_money(amount)}. Would that work for you?")
+            limit = (f"The lowest one-time settlement I'm authorised to accept is {_money(amount)}." if st.firm
+                     else f"I'm afraid the lowest one-time settlement I can offer is {_money(amount)}.")
+            return self._say("I'm not able to accept that amount.", limit, self._pick(turn, _WORK_FOR_YOU))
         return self._say(f"I'm not able to accept that amount, but I can offer a one-time settlement of "
-                         f"{_money(amount)}. Would that work for you?")
+                         f"{_money(amount)}.", self._pick(turn, _WORK_FOR_YOU))
 
     def _after_process_payment(self, turn: TurnInput, last: ToolOutcome) -> list[StepOutput]:
         r = last.result
         if not last.success:
+            if r.get("say"):
+                return self._say(str(r["say"]))
             turn.state.awaiting = "choice"
             return self._say("I'm sorry, I couldn't set that up. Would you like to pay the full balance, or set up "
                              "a plan instead?")
         turn.state.awaiting = "anything_else"
         turn.state.pending_amount = None
+        if r.get("already_recorded") and turn.state.arrangement is not None and r.get("say") == "That's already set up.":
+            return self._say("That's already set up.", self._pick(turn, _ANYTHING_ELSE))
         kind = {"full": "payment in full", "settlement": "settlement", "plan": "payment plan"}.get(r["kind"], "")
         how = ("I've texted you a secure link to pay " + _money(r["amount_due_now"]) + "."
                if r["payment_method"] == "sms_link"
                else f"Please pay {_money(r['amount_due_now'])} by bank transfer using reference {r['reference']}.")
-        return self._say(f"All set. I've recorded your {kind} of {_money(r['total_amount'])}. {how} "
-                         "Is there anything else I can help you with?")
+        return self._say(f"All set. I've recorded your {kind} of {_money(r['total_amount'])}. {how}",
+                         self._pick(turn, _ANYTHING_ELSE))
 
     def _after_schedule_callback(self, turn: TurnInput, last: ToolOutcome) -> list[StepOutput]:
         r = last.result
         if last.success:
             turn.state.awaiting = "anything_else"
-            return self._say(f"I've scheduled a call back for {r['spoken']}. Is there anything else I can help "
-                             "you with?")
+            return self._say(f"I've scheduled a call back for {r['spoken']}.", self._pick(turn, _ANYTHING_ELSE))
         if r.get("nearest_allowed_spoken"):
-            self._alt_time = r["nearest_allowed_spoken"]
+            turn.state.alt_time = r["nearest_allowed_spoken"]
             turn.state.awaiting = "callback_alt"
             return self._say("I'm only able to call between 8 AM and 9 PM your time. The closest time I can offer "
-                             f"is {self._alt_time}. Would that work?")
+                             f"is {turn.state.alt_time}. Would that work?")
         turn.state.awaiting = "callback_time"
         return self._say("What day and time would work best for a call back?")
 
@@ -208,32 +304,58 @@ class RulesBrain:
         state = turn.state
         if state.options is None:
             return [self._call("get_customer_options")]
-        method = lang.payment_method(text)
-        self._method = method or self._method
+        ack = self._acknowledgement(turn, text)
+        leaving = self._leaving(turn, text)
+        if leaving is not None:
+            return leaving
+        out = self._decide_negotiation(turn, text)
+        if ack and out and isinstance(out[0], TextDelta) and out[0].text in _MISSES:
+            out = self._say(self._pick(turn, _STEER))       # feelings first, then one short question
+        if ack and out and isinstance(out[0], TextDelta):
+            return [TextDelta(f"{ack} {out[0].text}"), *out[1:]]
+        if ack:
+            return [TextDelta(ack), *out]
+        return out
+
+    def _decide_negotiation(self, turn: TurnInput, text: str) -> list[StepOutput]:
+        state = turn.state
+        method = lang.payment_method(text) or None
         awaiting = state.awaiting
         if awaiting == "anything_else" and (lang.is_done(text) or lang.is_no(text)):
             return self._close(turn, "completed")
+        if awaiting == "callback_offer":
+            if lang.is_yes(text) and not _has_time(text):
+                state.awaiting = "callback_time"
+                return self._say("What day and time would suit you?")
+            if lang.is_no(text) or lang.is_done(text):
+                return self._close(turn, "caller_request")
         if awaiting == "payment_method" and state.pending_amount is not None:
             if method:
                 return [self._call("process_payment", amount=str(state.pending_amount), payment_method=method)]
-            return self._say("Would you prefer a secure payment link by text message, or a bank transfer?")
-        if awaiting in ("plan_confirm", "settlement_confirm") and state.pending_amount is not None:
+            if not (lang.is_no(text) or lang.offered_amount(text) is not None):
+                return self._say(self._pick(turn, _ASK_METHOD))
+        if awaiting in ("plan_confirm", "settlement_confirm", "payment_confirm") and state.pending_amount is not None:
             offer = lang.offered_amount(text)
             if awaiting == "settlement_confirm" and offer is not None and offer != state.pending_amount:
                 return [self._call("negotiation_guidance", customer_offer=str(offer))]
-            if lang.is_yes(text) or method:
+            if lang.is_yes(text) or (method and not lang.is_no(text)):
                 if method:
                     return [self._call("process_payment", amount=str(state.pending_amount), payment_method=method)]
+                if state.caller_method:
+                    return [self._call("process_payment", amount=str(state.pending_amount),
+                                       payment_method=state.caller_method)]
                 state.awaiting = "payment_method"
-                return self._say("Great. Would you like a secure payment link by text message, or to pay by bank "
-                                 "transfer?")
-        if awaiting == "plan_alt" and self._alt_plan and lang.is_yes(text):
-            return [self._call("calculate_payment_plan", months=self._alt_plan["months"],
-                               down_payment=self._alt_plan["down_payment"])]
-        if awaiting == "callback_alt" and self._alt_time and lang.is_yes(text):
-            return [self._call("schedule_callback", when=self._alt_time, reason="customer requested a call back")]
+                return self._say("Great.", self._pick(turn, _ASK_METHOD))
+        if awaiting == "plan_alt" and state.alt_plan and lang.is_yes(text):
+            return [self._call("calculate_payment_plan", months=state.alt_plan["months"],
+                               down_payment=state.alt_plan["down_payment"])]
+        if awaiting == "callback_alt" and state.alt_time and lang.is_yes(text):
+            return [self._call("schedule_callback", when=state.alt_time, reason="customer requested a call back")]
         if awaiting in ("callback_time", "callback_alt") and _has_time(text):
             return [self._call("schedule_callback", when=text, reason="customer requested a call back")]
+        answered = self._answer_question(turn, text)
+        if answered is not None:
+            return answered
         return self._general(turn, text, method)
 
     def _general(self, turn: TurnInput, text: str, method: str | None) -> list[StepOutput]:
@@ -271,23 +393,102 @@ class RulesBrain:
             state.awaiting = None
             return self._say("Of course. What else can I help you with?")
         if lang.is_no(text) or lang.is_done(text):
-            self._refusals += 1
-            if self._refusals >= 2:
-                return self._close(turn, "refused")
-            state.awaiting = "choice"
-            return self._say("I understand. Would a smaller monthly plan, or a call back at a better time, help?")
-        self._misses += 1
-        return self._say("Sorry, I didn't quite catch that. You can pay in full, make a settlement offer, set up a "
-                         "payment plan, or I can call you back later. What would you like to do?")
+            return self._refused(turn)
+        return self._say(self._pick(turn, _MISSES))
+
+    def _refused(self, turn: TurnInput) -> list[StepOutput]:
+        """Persistence decides how many alternatives follow a refusal before the caller is let go."""
+        state, st = turn.state, self._style(turn)
+        state.refusals += 1
+        state.proposal = None
+        if st.refusal_ends or state.refusals > st.re_offers:
+            return self._close(turn, "refused")
+        plans = (state.options or {}).get("plans") or []
+        alternatives = []
+        if plans:
+            alternatives.append(f"Would a smaller monthly plan help? Payments can be as low as "
+                                f"{_money(plans[-1]['instalment'])} a month.")
+        alternatives.append("Is there a one-time amount you could manage? I can check what we can accept.")
+        alternatives.append("Would a call back at a better time help?")
+        state.awaiting = "choice"
+        lead = "I understand." if st.acknowledge < 3 else "I understand, and that's okay."
+        return self._say(lead, alternatives[(state.refusals - 1) % len(alternatives)])
+
+    # ---- tone -----------------------------------------------------------------------------------------------
+    def _acknowledgement(self, turn: TurnInput, text: str) -> str:
+        """Feelings first: a short acknowledgement, warmer as empathy rises (never the same one twice in a row)."""
+        if not _EMOTION.search(text):
+            return ""
+        return self._pick(turn, _ACK[self._style(turn).acknowledge])
+
+    def _leaving(self, turn: TurnInput, text: str) -> list[StepOutput] | None:
+        """A caller who wants to go is let go: a callback offered once, or a polite goodbye."""
+        state = turn.state
+        if not _LEAVING.search(text) or (lang.wants_callback(text) and _has_time(text)):
+            return None
+        if _BYE.search(text) or state.callback is not None or state.awaiting == "callback_offer":
+            number = spoken_number(turn.callback_number)
+            return [TextDelta(f"Of course, take your time. You can reach us at {number} whenever you're ready. "
+                              "Goodbye."), self._call("end_call", reason="caller_request")]
+        state.awaiting = "callback_offer"
+        return self._say("No problem. Would you like me to call you back at a better time?")
+
+    def _answer_question(self, turn: TurnInput, text: str) -> list[StepOutput] | None:
+        """The question asked, answered in a sentence, then one step back toward a resolution."""
+        balance = turn.customer.balance if turn.customer else None
+        steer = "Would you like to pay in full, make a settlement offer, or set up a plan?"
+        if _Q_BALANCE.search(text) and balance is not None:
+            return self._say(f"Your balance is {format_money(balance)}.", steer)
+        if _Q_WHY.search(text) and balance is not None:
+            return self._say(f"I'm calling about your {turn.bank_name} account, which has a balance of "
+                             f"{format_money(balance)}.", steer)
+        if _Q_WHO.search(text):
+            return self._say(f"I'm {turn.agent_name}, an automated assistant calling for {turn.bank_name}.", steer)
+        if _Q_OPTIONS.search(text):
+            plans = (turn.state.options or {}).get("plans") or []
+            lengths = _or_list([str(p["months"]) for p in plans])
+            return self._say(f"You can pay in full, make a one-time settlement offer, or set up a plan over {lengths} "
+                             "months.", "Which sounds best?")
+        if _Q_FEES.search(text):
+            return self._say("I don't have the details of fees or interest in front of me; a specialist can go over "
+                             "them with you.", steer)
+        return None
 
     def _close(self, turn: TurnInput, reason: str) -> list[StepOutput]:
         name = turn.customer.first_name if turn.customer else ""
         if reason == "refused":
             line = (f"I understand. If you change your mind, please call us at "
                     f"{spoken_number(turn.callback_number)}. Goodbye.")
+        elif reason == "caller_request":
+            line = (f"No problem. You can reach us at {spoken_number(turn.callback_number)} whenever you're ready. "
+                    "Goodbye.")
         else:
             line = f"Thank you for your time today{', ' + name if name else ''}. Goodbye."
         return [TextDelta(line), self._call("end_call", reason=reason)]
+
+
+_REPHRASE = {
+    "Thank you.": "",
+    "Great.": "",
+    "Would that work?": "Would that be all right?",
+    "What would you like to do?": "How would you like to go ahead?",
+    "How would you like to proceed?": "What would you like to do next?",
+}
+
+
+def _rephrase(sentence: str) -> str:
+    """Another way to say a sentence the agent just said ('' drops it: a repeated acknowledgement adds nothing)."""
+    if sentence in _REPHRASE:
+        return _REPHRASE[sentence]
+    for group in (_MISSES, _ASK_METHOD, _WORK_FOR_YOU, _ASK_VERIFY, _ANYTHING_ELSE, _STEER):
+        if sentence in group:
+            return group[(group.index(sentence) + 1) % len(group)]
+    if any(sentence in pair for pair in _ACK) or sentence.startswith(("I understand", "I'm sorry", "I hear")):
+        return ""
+    lead = sentence if re.match(r"I\b", sentence) else sentence[0].lower() + sentence[1:]
+    if sentence.endswith("?"):
+        return "Just to check: " + lead
+    return "As I said, " + lead
 
 
 def _or_list(items: list[str]) -> str:
@@ -295,15 +496,11 @@ def _or_list(items: list[str]) -> str:
 
 
 def _spoken_date(iso: str) -> str:
-    from datetime import date
-
     d = date.fromisoformat(iso)
     return f"{d.strftime('%B')} {d.day}"
 
 
 def _has_time(text: str) -> bool:
-    from datetime import UTC, datetime
-
     try:
         parse_when(text, datetime.now(UTC))
     except UnparsableTime:

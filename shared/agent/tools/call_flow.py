@@ -15,6 +15,8 @@ async def transfer_to_agent(ctx: ToolContext, reason: str) -> dict[str, Any]:
     Args:
         reason: a short note for the human agent about why the caller is transferred
     """
+    if ctx.state.end_reason == "transferred":            # already handed over: never redirect the call twice
+        return {"transferred": True, "already_transferred": True}
     number = ctx.settings.human_transfer_number
     if not number:
         raise ToolRefused("no human agent line is configured; offer a callback instead")
@@ -27,12 +29,17 @@ async def transfer_to_agent(ctx: ToolContext, reason: str) -> dict[str, Any]:
     return {"transferred": True, "simulated": ctx.simulated or not ctx.call_sid}
 
 
-@tool(requires_verification=False, filler=False)
+END_REASONS = ("completed", "refused", "caller_request", "verification_failed", "cease_request", "attorney",
+               "bankruptcy", "disputed", "wrong_party", "third_party", "emergency", "distress", "other")
+
+
+@tool(requires_verification=False, filler=False, enums={"reason": END_REASONS})
 async def end_call(ctx: ToolContext, reason: str) -> dict[str, Any]:
     """End the call after your closing sentence (goodbye, verification failed, the caller asked to stop...).
 
     Args:
-        reason: why the call ends, e.g. 'completed', 'verification_failed', 'caller_request'
+        reason: why the call ends: 'refused' when the caller declined every option, 'caller_request' when they wanted
+            to go, 'completed' after an arrangement or callback
     """
     ctx.state.ended = True
     ctx.state.end_reason = reason[:100]

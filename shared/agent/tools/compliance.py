@@ -3,14 +3,17 @@ action the rules require (flags on the customer, suppression). The engine also c
 detects the intent, so a model that forgets cannot skip the action; a repeat is a no-op."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from shared.agent.compliance_port import Intent, apply_intent
 from shared.agent.tools.context import ToolContext
 from shared.agent.tools.registry import tool
 
 _OUTCOMES = {Intent.DISPUTE: "disputed", Intent.STOP_CALLING: "cease_requested", Intent.ATTORNEY: "attorney",
-             Intent.BANKRUPTCY: "bankruptcy", Intent.WRONG_PARTY: "wrong_party"}
+             Intent.BANKRUPTCY: "bankruptcy", Intent.WRONG_PARTY: "wrong_party", Intent.FRAUD: "fraud",
+             Intent.ALREADY_PAID: "already_paid", Intent.VALIDATION_REQUEST: "validation_requested"}
+_DISPUTE_KINDS = {"dispute": Intent.DISPUTE, "fraud": Intent.FRAUD, "already_paid": Intent.ALREADY_PAID,
+                  "validation": Intent.VALIDATION_REQUEST}
 
 
 async def record_intent(ctx: ToolContext, intent: Intent, evidence: str,
@@ -22,21 +25,27 @@ async def record_intent(ctx: ToolContext, intent: Intent, evidence: str,
         await apply_intent(conn, intent=intent, customer_id=customer.id if customer else None, call_id=ctx.call_id,
                            evidence=evidence or intent.value, details=details)
     ctx.state.intents.append(intent.value)
-    if intent is Intent.DISPUTE:
+    if intent in _DISPUTE_KINDS.values():
         ctx.state.disputed = True
-    if intent in _OUTCOMES and ctx.state.outcome not in ("payment_arranged",):
+    if intent in _OUTCOMES and (ctx.state.outcome != "payment_arranged" or intent in (Intent.FRAUD,
+                                                                                      Intent.VALIDATION_REQUEST)):
         ctx.state.outcome = _OUTCOMES[intent]
     return {"recorded": True}
 
 
 @tool(requires_verification=False, filler=False)
-async def record_dispute(ctx: ToolContext, details: str = "") -> dict[str, Any]:
-    """Record that the customer disputes the debt: stop asking for payment on it and offer a human.
+async def record_dispute(ctx: ToolContext, details: str = "",
+                         kind: Literal["dispute", "fraud", "already_paid", "validation"] = "dispute") -> dict[str, Any]:
+    """Record that the customer disputes the debt: stop asking for payment on it and offer a human. Use kind
+    'fraud' for identity theft ("someone opened it in my name"), 'already_paid' when they say it was paid, and
+    'validation' when they ask for written validation of the debt.
 
     Args:
         details: what the customer says is wrong
+        kind: dispute, fraud, already_paid or validation
     """
-    return await record_intent(ctx, Intent.DISPUTE, details, {"details": details[:200]} if details else None)
+    return await record_intent(ctx, _DISPUTE_KINDS[kind], details or kind,
+                               {"details": details[:200]} if details else None)
 
 
 @tool(requires_verification=False, filler=False)

@@ -142,7 +142,7 @@ async def test_llm_timeout_mid_call_falls_back_to_rules_with_a_bridge_line(
     assert "llm_fallback" in {e.code for e in events}
 
 
-async def test_llm_reply_with_a_wrong_balance_is_corrected_from_the_record(
+async def test_llm_reply_with_a_wrong_balance_is_never_spoken(
         fresh_db: AsyncConnectionPool, llm_settings: Settings, openai_fake: OpenAIFake) -> None:
     openai_fake.push(*VERIFY, Reply(text="Thanks. Your balance is $2,500.00 and it is due today. "
                                          "What would you like to do?"))
@@ -151,12 +151,12 @@ async def test_llm_reply_with_a_wrong_balance_is_corrected_from_the_record(
     turn = await say(engine, "4821 and 10001")
     said = " ".join(spoken(turn))
     assert "$2,500.00" not in said
-    assert "To be precise, the balance on your account is $1,250.00." in said
+    assert "Let me make sure I give you the exact figure from your account." in said   # no tool figure to use
     assert any(isinstance(e, ComplianceNotice) and e.event == "guard_block" for e in turn)
     openai_fake.push(Reply(text="Okay."))
     await say(engine, "Hmm.")
     history = json.dumps([r for r in openai_fake.requests if r.get("stream")][-1]["messages"])
-    assert "$1,250.00" in history and "$2,500.00" not in history   # the model sees what was actually said
+    assert "exact figure" in history and "$2,500.00" not in history   # the model sees what was actually said
     await engine.close()
     async with fresh_db.connection() as conn:
         events = await compliance_records.events_for_call(conn, engine.call_id)
@@ -186,15 +186,15 @@ async def test_parallel_tool_calls_are_assembled_and_all_answered(
         fresh_db: AsyncConnectionPool, llm_settings: Settings, openai_fake: OpenAIFake) -> None:
     openai_fake.push(VERIFY[0], Reply(tool_calls=[
         ("get_customer_options", "{}"),
-        ("calculate_payment_plan", json.dumps({"months": 6, "down_payment": "250.00"}))], chunk_chars=3),
-        Reply(text="With $250.00 down, that's 6 payments of $166.66, and a last one of $166.70."))
+        ("calculate_payment_plan", json.dumps({"months": 6, "down_payment": "0.00"}))], chunk_chars=3),
+        Reply(text="That's 6 payments of $208.33, and a last one of $208.35."))
     engine, _ = await llm_engine(fresh_db, llm_settings)
     await say(engine, "Yes.")
     turn = await say(engine, "4821 and 10001")
     tools = [e for e in turn if isinstance(e, ToolEvent)]
     assert [t.name for t in tools] == ["verify_account", "get_customer_options", "calculate_payment_plan"]
-    assert tools[2].result["instalment"] == "166.66" and tools[2].result["last_instalment"] == "166.70"
-    assert "With $250.00 down, that's 6 payments of $166.66, and a last one of $166.70." in spoken(turn)
+    assert tools[2].result["instalment"] == "208.33" and tools[2].result["last_instalment"] == "208.35"
+    assert "That's 6 payments of $208.33, and a last one of $208.35." in spoken(turn)
     last = [r for r in openai_fake.requests if r.get("stream")][-1]
     tool_msgs = [m for m in last["messages"] if m["role"] == "tool"]
     assert [json.loads(m["content"]).get("months") for m in tool_msgs[-2:]] == [None, 6]

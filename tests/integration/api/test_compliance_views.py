@@ -50,7 +50,7 @@ async def test_contact_check_allows_in_hours_and_records_nothing(
     c = await _consenting(conn)
     r = await client.get(f"/api/v1/customers/{c.id}/contact-check", headers=bearer(tokens["viewer"]))
     assert r.status_code == 200, r.text
-    assert r.json() == {"allowed": True, "reason_code": "allowed", "next_allowed_at": None,
+    assert r.json() == {"allowed": True, "reason_code": "allowed", "reasons": [], "next_allowed_at": None,
                         "local_time": "2026-03-10T12:00:00-04:00", "timezone": "America/New_York"}
     assert await _attempts(conn) == 0
 
@@ -61,6 +61,7 @@ async def test_contact_check_outside_hours_gives_the_next_allowed_time(
     clock[0] = LATE_NY
     body = (await client.get(f"/api/v1/customers/{c.id}/contact-check", headers=bearer(tokens["viewer"]))).json()
     assert body["allowed"] is False and body["reason_code"] == "outside_calling_hours"
+    assert body["reasons"] == ["outside_calling_hours"]
     assert datetime.fromisoformat(body["next_allowed_at"]) == datetime(2026, 3, 11, 12, 0, tzinfo=UTC)  # 8 AM EDT
     assert body["local_time"] == "2026-03-10T22:30:00-04:00"
     assert await _attempts(conn) == 0
@@ -73,9 +74,11 @@ async def test_contact_check_reports_a_cease_request_and_an_uncertain_zone(
     body = (await client.get(f"/api/v1/customers/{ceased.id}/contact-check",
                              headers=bearer(tokens["viewer"]))).json()
     assert (body["allowed"], body["reason_code"], body["next_allowed_at"]) == (False, "cease_requested", None)
-    # No recorded zone and a state spanning two zones: the gate holds hours in both; no single local time.
-    florida = await _consenting(conn, timezone=None, region="FL", phone="+13055550143", postal_code="33101")
-    body = (await client.get(f"/api/v1/customers/{florida.id}/contact-check",
+    assert body["reasons"] == ["cease_requested"]
+    # No recorded zone and a postal code / area code spanning two zones (Window Rock, AZ keeps daylight time, the
+    # rest of area code 928 does not): the gate holds hours in both; no single local time.
+    window_rock = await _consenting(conn, timezone=None, region="AZ", phone="+19285550143", postal_code="86515")
+    body = (await client.get(f"/api/v1/customers/{window_rock.id}/contact-check",
                              headers=bearer(tokens["viewer"]))).json()
     assert body["allowed"] is True and body["local_time"] is None and body["timezone"] is None
     assert await _attempts(conn) == 0
@@ -94,7 +97,7 @@ async def test_customer_compliance_timeline_pages_oldest_first(
     t0 = datetime(2026, 3, 10, 15, 0, tzinfo=UTC)
     await compliance_records.record_attempt(conn, customer_id=c.id, phone=c.phone, purpose="collection",
                                             source="manual", decision="deny", reason_code="outside_calling_hours",
-                                            decided_at=t0)
+                                            decided_at=t0, reasons=["outside_calling_hours", "state_frequency_cap"])
     await compliance_records.record_attempt(conn, customer_id=c.id, phone=c.phone, purpose="collection",
                                             source="manual", decision="allow", reason_code="allowed",
                                             decided_at=t0 + timedelta(minutes=1))
@@ -113,6 +116,7 @@ async def test_customer_compliance_timeline_pages_oldest_first(
         ("attempt", None, "outside_calling_hours", "deny"), ("attempt", None, "allowed", "allow"),
         ("conversation", None, "manual", None), ("disclosure", "disclosure", "mini_miranda", None),
         ("guard_block", "guard_block", "threat_language", None), ("intent", "intent", "cease_request", None)]
+    assert [i["reasons"] for i in items[:2]] == [["outside_calling_hours", "state_frequency_cap"], []]
     assert items[-1]["call_id"] == str(call.id) and whole.json()["next_cursor"] is None
     assert "555" not in whole.text
     seen, cursor = [], None

@@ -10,7 +10,7 @@ import pytest
 from psycopg import AsyncConnection
 
 from shared.compliance import predial
-from shared.db import calls, compliance_records, customers
+from shared.db import callbacks, calls, compliance_records, customers
 
 NY = ZoneInfo("America/New_York")
 
@@ -32,11 +32,11 @@ async def decide(conn: AsyncConnection, customer: customers.Customer, now: datet
 
 
 async def allowed_attempts(conn: AsyncConnection, customer: customers.Customer, times: list[datetime],
-                           purpose: str = "collection") -> None:
+                           purpose: str = "collection", requested_at: datetime | None = None) -> None:
     for t in times:
         await compliance_records.record_attempt(conn, customer_id=customer.id, phone=customer.phone, purpose=purpose,
                                                 source="campaign", decision="allow", reason_code="allowed",
-                                                decided_at=t)
+                                                decided_at=t, callback_requested_at=requested_at)
 
 
 async def conversation(conn: AsyncConnection, customer: customers.Customer, when: datetime,
@@ -93,8 +93,9 @@ async def test_outside_hours_names_the_next_opening(conn: AsyncConnection, make_
 
 
 async def test_unknown_zone_must_be_allowed_in_every_possible_zone(conn: AsyncConnection, make_customer) -> None:
-    # No recorded zone, Indiana: the area code/ZIP/state could mean Eastern or Central time.
-    customer = await make_customer(timezone=None, phone="+13175550111", postal_code="46204", region="IN")
+    # No recorded zone: an Indianapolis (Eastern) number for someone at a Gary, Indiana (Central) ZIP.
+    # (Readings of §1: the postal code's own zone and the whole area code's zones, not the whole state's.)
+    customer = await make_customer(timezone=None, phone="+13175550111", postal_code="46402", region="IN")
     early_central = ny("2026-06-10T08:30:00")   # 07:30 in Chicago
     d = await decide(conn, customer, early_central)
     assert d.reason_code == "outside_calling_hours"
@@ -155,8 +156,9 @@ async def test_denied_and_previewed_decisions_do_not_count(conn: AsyncConnection
 
 async def test_requested_callbacks_are_excluded_from_the_count(conn: AsyncConnection, make_customer) -> None:
     customer = await make_customer()
+    # Asked for on June 4 (day 1): the callbacks of June 4-10 are all inside the exemption window.
     await allowed_attempts(conn, customer, [ny(f"2026-06-{day:02d}T10:00:00") for day in range(4, 11)],
-                           purpose="requested_callback")
+                           purpose="requested_callback", requested_at=ny("2026-06-04T09:00:00"))
     assert (await decide(conn, customer, ny("2026-06-10T15:00:00"))).allowed
 
 
@@ -166,10 +168,13 @@ async def test_requested_callback_is_allowed_over_the_cap_and_after_a_conversati
     await allowed_attempts(conn, customer, [ny(f"2026-06-{day:02d}T10:00:00") for day in range(4, 11)])
     await conversation(conn, customer, ny("2026-06-10T10:05:00"))
     assert not (await decide(conn, customer, ny("2026-06-10T15:00:00"), record=False)).allowed
-    d = await decide(conn, customer, ny("2026-06-10T15:00:00"), purpose="requested_callback", source="callback")
+    asked = ny("2026-06-10T10:06:00")
+    d = await decide(conn, customer, ny("2026-06-10T15:00:00"), purpose="requested_callback", source="callback",
+                     callback_requested_at=asked)
     assert d.allowed
     # ...but calling hours still apply.
-    late = await decide(conn, customer, ny("2026-06-10T21:30:00"), purpose="requested_callback", source="callback")
+    late = await decide(conn, customer, ny("2026-06-10T21:30:00"), purpose="requested_callback", source="callback",
+                        callback_requested_at=asked)
     assert late.reason_code == "outside_calling_hours"
 
 
@@ -329,3 +334,86 @@ async def test_naive_clock_is_refused(conn: AsyncConnection, make_customer) -> N
 async def test_unknown_purpose_or_source_is_refused(conn: AsyncConnection, make_customer, bad: dict[str, str]) -> None:
     with pytest.raises(ValueError, match="unknown"):
         await decide(conn, await make_customer(), ny("2026-06-10T12:00:00"), **bad)
+
+
+# ---- readings of §1 through the database (issue #19) -----------------------------------------------------------
+async def test_a_callback_is_gated_with_its_stored_request_time(conn: AsyncConnection, make_customer) -> None:
+    den = "America/Denver"
+    customer = await make_customer(timezone=den, phone="+13035550142", postal_code="80202", region="CO")
+    friday = at(den, "2026-12-04T08:00:00")
+    await conversation(conn, customer, friday - timedelta(days=6))
+    late = await callbacks.create_callback(conn, customer_id=customer.id, scheduled_for=friday, reason="asked",
+                                           requested_at=friday - timedelta(days=8))
+    fresh = await callbacks.create_callback(conn, customer_id=customer.id, scheduled_for=friday, reason="asked",
+                                            requested_at=friday - timedelta(days=6))
+    assert late.requested_at == friday - timedelta(days=8)
+    d = await decide(conn, customer, friday, purpose="requested_callback", source="callback", callback_id=late.id)
+    assert (d.allowed, d.reason_code) == (False, "recent_conversation")
+    d = await decide(conn, customer, friday, purpose="requested_callback", source="callback", callback_id=fresh.id)
+    assert d.allowed
+    rows = await compliance_records.attempts_for_customer(conn, customer.id)
+    assert rows[0].callback_requested_at == friday - timedelta(days=6)
+    assert rows[1].reasons == ["recent_conversation"] and rows[1].callback_requested_at == late.requested_at
+
+
+async def test_past_callbacks_outside_their_window_count_as_attempts(conn: AsyncConnection, make_customer) -> None:
+    customer = await make_customer()
+    asked = ny("2026-05-25T09:00:00")   # day 8 onwards is June 1
+    await allowed_attempts(conn, customer, [ny(f"2026-06-{day:02d}T10:00:00") for day in range(4, 11)],
+                           purpose="requested_callback", requested_at=asked)
+    d = await decide(conn, customer, ny("2026-06-10T15:00:00"))
+    assert d.reason_code == "frequency_cap_7in7"
+
+
+async def test_every_deny_reason_is_stored_with_the_attempt(conn: AsyncConnection, make_customer) -> None:
+    customer = await make_customer(region=None, postal_code="02108", phone="+16175550177")
+    await allowed_attempts(conn, customer, [ny("2026-06-08T10:00:00"), ny("2026-06-09T10:00:00")])
+    await customers.set_flag(conn, customer.id, "dispute")
+    d = await decide(conn, customer, ny("2026-06-10T07:30:00"))
+    assert d.reason_code == "dispute_hold"
+    assert d.reasons == ("dispute_hold", "state_frequency_cap", "outside_calling_hours")
+    row = (await compliance_records.attempts_for_customer(conn, customer.id))[0]
+    assert (row.reason_code, row.reasons) == ("dispute_hold", list(d.reasons))
+    assert "US-MA" in row.details["jurisdictions"]
+
+
+async def test_overlay_derived_from_the_postal_code_in_a_batch(conn: AsyncConnection, make_customer) -> None:
+    montreal = await make_customer(country="CA", region=None, timezone=None, postal_code="H2X 1Y4",
+                                   phone="+15145550178")
+    out = await predial.check_batch(conn, [montreal.id], now=at("America/Toronto", "2026-06-14T14:00:00"),
+                                    purpose="collection", source="campaign")
+    assert out[montreal.id].reason_code == "outside_calling_hours"
+    assert out[montreal.id].details["jurisdictions"] == ["baseline", "CA-QC"]
+
+
+async def test_the_workflow_gate_reads_the_callbacks_request_time(conn: AsyncConnection, make_customer) -> None:
+    from shared.workflows.dialing import ComplianceDialing
+
+    customer = await make_customer(phone="+16465550143")
+    noon = ny("2026-06-10T12:00:00")
+    await conversation(conn, customer, noon - timedelta(days=2))
+    old = await callbacks.create_callback(conn, customer_id=customer.id, scheduled_for=noon, reason="",
+                                          requested_at=noon - timedelta(days=9))
+    new = await callbacks.create_callback(conn, customer_id=customer.id, scheduled_for=noon, reason="",
+                                          requested_at=noon - timedelta(days=2))
+    gate = ComplianceDialing().gate
+    refused = await gate(conn, customer.id, now=noon, purpose="requested_callback", source="callback",
+                         callback_id=old.id)
+    assert (refused.allowed, refused.reason_code) == (False, "recent_conversation")
+    assert (await gate(conn, customer.id, now=noon, purpose="requested_callback", source="callback",
+                       callback_id=new.id)).allowed
+    # Without a request time a requested callback cannot be shown to be exempt: decided as an ordinary attempt.
+    assert not (await gate(conn, customer.id, now=noon, purpose="requested_callback", source="callback")).allowed
+
+
+async def test_next_allowed_time_from_the_stored_history(conn: AsyncConnection, make_customer) -> None:
+    customer = await make_customer(region=None, postal_code="02108", phone="+16175550179", timezone=None)
+    await allowed_attempts(conn, customer, [ny("2026-06-08T10:00:00"), ny("2026-06-09T10:00:00")])
+    await conversation(conn, customer, ny("2026-06-09T10:02:00"))
+    history = await predial.load_history(conn, customer.id, now=ny("2026-06-10T12:00:00"))
+    assert len(history.attempts) == 2 and history.last_conversation == ny("2026-06-09T10:02:00")
+    # A callback asked for now is exempt from the wait but not from Massachusetts' 2 calls in 7 days.
+    assert predial.next_allowed_time(customer, ny("2026-06-10T12:00:00"), history) == ny("2026-06-15T08:00:00")
+    # An ordinary attempt also waits out the conversation (day 1 = June 9).
+    assert predial.next_allowed_time(customer, ny("2026-06-10T12:00:00"), history, purpose="collection") == \
+        ny("2026-06-16T08:00:00")

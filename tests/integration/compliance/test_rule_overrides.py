@@ -64,3 +64,9 @@ async def test_a_zero_baseline_cap_stops_even_a_customer_never_called(conn: Asyn
                        approved_by="Counsel Example", created_by="admin@example.test", now=NOON)
     out = await predial.check_batch(conn, [customer.id], now=NOON, purpose="collection", source="campaign")
     assert (out[customer.id].reason_code, out[customer.id].next_allowed_at) == ("frequency_cap_7in7", None)
+
+
+async def test_an_override_with_an_unknown_holiday_calendar_is_refused(conn: AsyncConnection) -> None:
+    with pytest.raises(RulesError, match="holidays"):
+        await add_override(conn, jurisdiction="CA-ON", rule={"holidays": {"country": "CA", "subdiv": "ZZ"}},
+                           reason="test", approved_by="counsel", created_by="admin", now=NOON)

@@ -134,7 +134,7 @@ async def test_failed_verification_never_hears_the_mini_miranda(conn: AsyncConne
 async def test_someone_else_gets_only_the_third_party_script(conn: AsyncConnection, pool: AsyncConnectionPool,
                                                              settings: Settings, make_customer) -> None:
     customer = await make_customer()
-    sim = await simulate(pool, settings, customer, ["No, this is his wife. He's at work."])
+    sim = await simulate(pool, settings, customer, ["No, this is his wife. He's at work.", "Try after six."])
     assert _text(settings, DisclosureKind.THIRD_PARTY_LOCATION) in sim.spoken
     assert all(find_violations(text, UNVERIFIED) == () for text in sim.spoken), sim.spoken
     assert await _disclosures(conn, sim.call_id) == ["ai_identification", "recording_notice",

@@ -58,7 +58,7 @@ async def test_outside_calling_hours_is_409_with_next_allowed_time(api: Api, see
     response = await api.initiate(customer_id=str(maria))
     assert response.status_code == 409
     body = response.json()
-    assert body["reason_code"] == "outside_calling_hours"
+    assert body["reason_code"] == "outside_calling_hours" and body["reasons"] == ["outside_calling_hours"]
     expected = datetime(local_day.year, local_day.month, local_day.day, 8, 0, tzinfo=NEW_YORK)
     assert datetime.fromisoformat(body["next_allowed_at"]) == expected
     assert api.fake.requests == []  # nothing was dialed

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
@@ -83,8 +84,26 @@ def test_tool_schemas_come_from_signatures_and_docstrings() -> None:
     assert "agreed amount" in fn["parameters"]["properties"]["amount"]["description"]
     assert fn["description"].startswith("Record the payment arrangement")
     plan = TOOLS["calculate_payment_plan"].schema()["function"]["parameters"]
-    assert plan["properties"]["months"]["type"] == "integer" and plan["required"] == ["months"]
+    assert plan["properties"]["months"]["type"] == "integer" and plan["required"] == ["months", "down_payment"]
+    assert plan["properties"]["months"]["enum"] == list(range(1, 37))
+    assert plan["properties"]["down_payment"]["type"] == ["string", "null"]
     assert "ctx" not in plan["properties"]
+
+
+def test_tool_schemas_are_strict_with_money_as_decimal_strings() -> None:
+    for spec in TOOLS.values():
+        fn = spec.schema()["function"]
+        params = fn["parameters"]
+        assert fn["strict"] is True and params["additionalProperties"] is False, spec.name
+        assert sorted(params["required"]) == sorted(params["properties"]), spec.name
+        assert all("anyOf" not in p and "default" not in p for p in params["properties"].values()), spec.name
+    amount = TOOLS["process_payment"].schema()["function"]["parameters"]["properties"]["amount"]
+    assert amount["type"] == "string" and re.fullmatch(amount["pattern"], "1250.00")
+    assert not re.fullmatch(amount["pattern"], "1,250") and not re.fullmatch(amount["pattern"], "-5")
+    reason = TOOLS["end_call"].schema()["function"]["parameters"]["properties"]["reason"]
+    assert "refused" in reason["enum"] and "caller_request" in reason["enum"]
+    assert TOOLS["calculate_payment_plan"].parse_args({"months": 6, "down_payment": None}) == {
+        "months": 6, "down_payment": Decimal("0")}
     assert TOOLS["verify_account"].requires_verification is False
     assert TOOLS["process_payment"].requires_verification is True
 

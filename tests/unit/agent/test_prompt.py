@@ -1,4 +1,5 @@
-"""The system prompt: banded tactic instructions (snapshot per seeded tactic) and compliance rules no tactic removes."""
+"""The prompt: fixed text first (snapshot per seeded tactic), facts last, five tactic bands shared with the rules brain,
+compliance rules no tactic removes, markdown never spoken."""
 from __future__ import annotations
 
 import os
@@ -9,8 +10,18 @@ from pathlib import Path
 
 import pytest
 
-from shared.agent.prompt import BANDS, COMPLIANCE_RULES, Persona, band, build_system_prompt
+from shared.agent.brains.llm import SpeechText
+from shared.agent.prompt import (
+    BANDS,
+    COMPLIANCE_RULES,
+    Persona,
+    band,
+    build_messages,
+    build_system_prompt,
+    speakable,
+)
 from shared.agent.state import CallState
+from shared.agent.tactic_bands import style
 from shared.db.customers import Customer
 from shared.db.seed import TACTICS
 
@@ -31,10 +42,16 @@ def customer() -> Customer:
 
 
 def prompt_for(name: str, config: dict[str, object], *, verified: bool = True) -> str:
+    return build_system_prompt(persona=PERSONA, tactic_name=name, tactic_config=config)
+
+
+def messages_for(config: dict[str, object], *, verified: bool) -> list[dict[str, object]]:
     state = CallState(verified=verified, phase="negotiate" if verified else "verify",
                       disclosures=["ai_identification", "recording_notice"])
-    return build_system_prompt(persona=PERSONA, tactic_name=name, tactic_config=config, customer=customer(),
-                               state=state)
+    history = [{"role": "assistant", "content": "May I please speak with Maria Gonzalez?"},
+               {"role": "user", "content": "Yes."}]
+    return build_messages(persona=PERSONA, tactic_name="balanced_progression", tactic_config=config,
+                          customer=customer(), state=state, history=history)
 
 
 @pytest.mark.parametrize("name", sorted(TACTICS))
@@ -48,17 +65,34 @@ def test_prompt_for_each_seeded_tactic_matches_its_snapshot(name: str) -> None:
     assert prompt + "\n" == path.read_text()
 
 
-@pytest.mark.parametrize("value,expected", [(1, 0), (3, 0), (4, 1), (7, 1), (8, 2), (10, 2), (0, 0), (99, 2)])
-def test_dimension_values_map_to_bands(value: int, expected: int) -> None:
+@pytest.mark.parametrize("value,expected", [(1, 0), (2, 0), (3, 1), (4, 1), (5, 2), (6, 2), (7, 3), (8, 3), (9, 4),
+                                            (10, 4), (0, 0), (99, 4), ("x", 2)])
+def test_dimension_values_map_to_five_bands(value: object, expected: int) -> None:
     assert band(value) == expected
 
 
 def test_each_band_gives_a_different_instruction() -> None:
-    low = prompt_for("x", {"urgency": 1, "empathy": 1, "persistence": 1, "authority": 1})
-    high = prompt_for("x", {"urgency": 10, "empathy": 10, "persistence": 10, "authority": 10})
-    for dim, (lo, _mid, hi) in BANDS.items():
-        assert lo in low and hi not in low, dim
-        assert hi in high and lo not in high, dim
+    for v in range(1, 10, 2):
+        prompt = prompt_for("x", {"urgency": v, "empathy": v, "persistence": v, "authority": v})
+        for dim, texts in BANDS.items():
+            assert texts[band(v)] in prompt, (dim, v)
+            assert all(t not in prompt for i, t in enumerate(texts) if i != band(v)), (dim, v)
+    assert len({t for texts in BANDS.values() for t in texts}) == 20
+
+
+def test_no_band_claims_what_the_account_record_does_not_hold() -> None:
+    text = " ".join(t for texts in BANDS.values() for t in texts).lower()
+    for claim in ("late fee", "avoids", "credit score", "legal action", "final notice"):
+        assert claim not in text
+
+
+def test_rules_brain_style_follows_the_same_bands() -> None:
+    low = style({"urgency": 1, "empathy": 1, "persistence": 1, "authority": 1})
+    high = style({"urgency": 10, "empathy": 10, "persistence": 10, "authority": 10})
+    assert low.refusal_ends and low.re_offers == 0 and not high.refusal_ends and high.re_offers == 4
+    assert not low.press_today and high.press_today and high.state_overdue
+    assert low.acknowledge == 0 and high.acknowledge == 4 and high.hardship_first and not low.hardship_first
+    assert not low.firm and high.firm and high.formal
 
 
 def test_a_tactic_cannot_remove_or_override_compliance_rules() -> None:
@@ -69,10 +103,45 @@ def test_a_tactic_cannot_remove_or_override_compliance_rules() -> None:
     for rule in COMPLIANCE_RULES:
         assert rule in prompt
     assert "Ignore all compliance" not in prompt and "arrested" not in prompt
-    assert prompt.index("Compliance rules") > prompt.index("Style")
+    assert prompt.index("Style") > prompt.index("Compliance rules")     # style comes last and cannot override
+
+
+def test_every_caller_situation_of_compliance_2a_is_in_the_prompt() -> None:
+    prompt = prompt_for("balanced_progression", TACTICS["balanced_progression"][1]).lower()
+    for situation in ("distress", "988", "emergency", "identity theft", "already paid", "written validation",
+                      "language other than english", "servicemember", "third party"):
+        assert situation in prompt, situation
+
+
+def test_fixed_text_first_facts_last() -> None:
+    msgs = messages_for(TACTICS["balanced_progression"][1], verified=True)
+    assert msgs[0]["role"] == "system" and "Voice rules" in str(msgs[0]["content"])
+    assert "1,250" not in str(msgs[0]["content"])               # no per-call facts in the cached prefix
+    assert [m["role"] for m in msgs[1:3]] == ["assistant", "user"]
+    assert msgs[-1]["role"] == "system" and "$1,250.00" in str(msgs[-1]["content"])
+    other_state = messages_for(TACTICS["balanced_progression"][1], verified=False)
+    assert other_state[:3] == msgs[:3]                          # the state changes only the last message
+
+
+def test_the_callback_number_is_read_digit_by_digit() -> None:
+    prompt = prompt_for("stern", TACTICS["stern"][1])
+    assert "1-800-555-0100" in prompt and "+18005550100" not in prompt
 
 
 def test_before_verification_the_prompt_carries_no_account_figures() -> None:
-    prompt = prompt_for("balanced_progression", TACTICS["balanced_progression"][1], verified=False)
-    assert "1,250" not in prompt and "days_overdue" not in prompt
-    assert "Maria" in prompt
+    facts = str(messages_for(TACTICS["balanced_progression"][1], verified=False)[-1]["content"])
+    assert "1,250" not in facts and "days_overdue" not in facts
+    assert "Maria" in facts
+
+
+@pytest.mark.parametrize("streamed,spoken", [
+    (["You have three options:\n1. Pay", " in full\n2. A plan\n- **Settle**"],
+     "You have three options: Pay in full A plan Settle"),
+    (["## Options\nYour balance is $1,234.56."], "Options Your balance is $1,234.56."),
+    (["Call us at 1-800-555-0100", " - any time."], "Call us at 1-800-555-0100 - any time."),
+])
+def test_markdown_is_stripped_before_speech(streamed: list[str], spoken: str) -> None:
+    stream = SpeechText()
+    out = "".join(stream.feed(d) for d in streamed) + stream.flush()
+    assert " ".join(out.split()) == spoken
+    assert speakable("**Yes**, you can:\n- pay in full") == "Yes, you can: pay in full"

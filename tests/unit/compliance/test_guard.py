@@ -1,6 +1,7 @@
 """The output guard blocks every prohibited sentence (with the right code) and passes every ordinary one."""
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from decimal import Decimal
 
@@ -106,3 +107,54 @@ async def test_moderation_hook_never_unblocks() -> None:
 async def test_a_failing_moderation_hook_leaves_the_pattern_verdict() -> None:
     result = await OutputGuard(_Hook([], fail=True)).check_async("Thanks.", GuardContext(verified=True))
     assert result.allowed
+
+
+# ---- speech-safe amounts: words, cents, offers on the table, the tool's figure as the correction ----------------
+OFFERS = GuardContext(verified=True, known_amounts=frozenset({Decimal("1250.00"), Decimal("208.33"),
+                                                              Decimal("375.00")}),
+                      offers=frozenset({Decimal("600.00"), Decimal("925.00")}), tool_figure=Decimal("925.00"))
+
+
+@pytest.mark.parametrize("sentence", [
+    "I'm not able to accept $600.00, but I can offer a one-time settlement of $925.00.",
+    "That's two hundred eight dollars and thirty-three cents a month.",
+    "That's 208 dollars and 33 cents a month.",
+    "That comes to about $208 a month.",
+    "A settlement of $875.00 would save you $375.00.",
+])
+def test_natural_amount_speech_passes(sentence: str) -> None:
+    ctx = dataclasses.replace(OFFERS, known_amounts=OFFERS.known_amounts | {Decimal("875.00")})
+    assert GUARD.check(sentence, ctx).violations == ()
+
+
+def test_amounts_in_words_with_cents_are_read_exactly() -> None:
+    assert stated_amounts("two hundred eight dollars and thirty-three cents") == [Decimal("208.33")]
+    assert stated_amounts("1,250 dollars and 5 cents") == [Decimal("1250.05")]
+    assert stated_amounts("twelve hundred fifty dollars") == [Decimal("1250")]
+
+
+def test_a_hedge_does_not_excuse_a_figure_far_from_any_known_one() -> None:
+    assert GUARD.check("That's about $250 a month.", OFFERS).violations == ("amount_mismatch",)
+
+
+def test_a_wrong_figure_is_replaced_by_the_tools_figure_never_the_balance() -> None:
+    result = GUARD.check("We can accept $900.00 as a one-time settlement.", OFFERS)
+    assert not result.allowed and result.violations == ("amount_mismatch",)
+    assert result.text == "We can accept $925.00 as a one-time settlement."
+    assert "1,250" not in result.text
+
+
+def test_without_a_tool_figure_a_wrong_amount_gets_the_neutral_line() -> None:
+    ctx = dataclasses.replace(OFFERS, tool_figure=None)
+    result = GUARD.check("We can accept $900.00 as a one-time settlement.", ctx)
+    assert "$" not in result.text and GUARD.check(result.text, ctx).allowed
+
+
+def test_two_wrong_figures_are_not_patched_one_by_one() -> None:
+    result = GUARD.check("Pay $10.00 now and $20.00 later.", OFFERS)
+    assert "$" not in result.text
+
+
+def test_the_new_checks_add_no_false_positive_on_the_ordinary_set() -> None:
+    blocked = [c.sentence for c in ORDINARY if not GUARD.check(c.sentence, c.ctx).allowed]
+    assert blocked == []

@@ -80,7 +80,8 @@ def test_day_specs_parse() -> None:
     (('approved_by = "Compliance counsel (placeholder: set before go-live)"', ""), "approved_by"),
     (('end = "21:00" }]\nattempts', 'end = "07:00" }]\nattempts'), "end after"),
     (("[overlays.US-MA]", "[overlays.Massachusetts]"), "COUNTRY-REGION"),
-    (('"07-01", "12-25", "12-26"', '"07-32"'), "day is out of range"),
+    (('holidays = { country = "CA", subdiv = "QC"', 'no_call_days = ["07-32"]\nholidays = { country = "CA", '
+                                                      'subdiv = "QC"'), "day is out of range"),
 ])
 def test_a_malformed_policy_file_is_refused(tmp_path: Path, mutation: tuple[str, str], message: str) -> None:
     text = rules.POLICY_FILE.read_text()
@@ -89,3 +90,23 @@ def test_a_malformed_policy_file_is_refused(tmp_path: Path, mutation: tuple[str,
     path.write_text(text.replace(mutation[0], mutation[1], 1))
     with pytest.raises(RulesError, match=message):
         load_policy(path)
+
+
+def test_provincial_overlays_use_the_maintained_holiday_calendar() -> None:
+    from datetime import date
+
+    pol = rules.load_policy()
+    for key in ("CA-ON", "CA-QC", "CA-BC"):
+        combined = rules.combine_all(pol, (key,))
+        assert combined.holiday_calendars, key
+        assert combined.windows(date(2026, 7, 1)) == (), key          # Canada Day, a Wednesday
+        assert combined.windows(date(2026, 7, 2)) != (), key
+    ontario = rules.combine_all(pol, ("CA-ON",))
+    assert ontario.windows(date(2027, 12, 27)) == ()                   # Christmas (Saturday) observed on Monday
+    quebec = rules.combine_all(pol, ("CA-QC",))
+    assert quebec.windows(date(2026, 5, 18)) == ()                     # National Patriots' Day
+    # Several matching overlays: the strictest of each (Quebec's hours and Ontario's holidays together).
+    both = rules.combine_all(pol, ("CA-ON", "CA-QC"))
+    assert both.windows(date(2026, 11, 11)) == () and both.windows(date(2026, 6, 14)) == ()
+    assert both.windows(date(2026, 6, 15)) == ((8 * 60, 20 * 60),)
+    assert both.jurisdictions == ("baseline", "CA-ON", "CA-QC")

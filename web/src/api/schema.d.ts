@@ -940,6 +940,12 @@ export interface components {
             outcome: string | null;
             /** Reason */
             reason: string;
+            /**
+             * Requested At
+             * Format: date-time
+             * @description when the consumer asked (the pre-dial exemption counts from its day)
+             */
+            requested_at: string;
             /** Requested By */
             requested_by: string;
             /** Requested On Call Id */
@@ -1365,6 +1371,15 @@ export interface components {
              */
             reason_code: string;
             /**
+             * Reasons
+             * @description every rule that refuses the call (empty when allowed)
+             * @example [
+             *       "state_frequency_cap",
+             *       "outside_calling_hours"
+             *     ]
+             */
+            reasons?: string[];
+            /**
              * Timezone
              * @example America/New_York
              */
@@ -1667,6 +1682,15 @@ export interface components {
              * @example consent_revoked
              */
             reason_code: string;
+            /**
+             * Reasons
+             * @description every rule that refused the call (reason_code is the first)
+             * @example [
+             *       "consent_revoked",
+             *       "outside_calling_hours"
+             *     ]
+             */
+            reasons?: string[];
             /**
              * Status
              * @default 409
@@ -2497,6 +2521,11 @@ export interface components {
              * @example attempt
              */
             kind: string;
+            /**
+             * Reasons
+             * @description attempts: every rule that denied (else empty)
+             */
+            reasons?: string[];
         };
         /** TimelineTurn */
         TimelineTurn: {
@@ -3658,7 +3687,7 @@ export interface operations {
                 /** @description started at or after */
                 from?: string | null;
                 limit?: number;
-                outcome?: ("payment_arranged" | "promise_to_pay" | "callback_scheduled" | "transferred" | "refused" | "disputed" | "cease_requested" | "attorney" | "bankruptcy" | "wrong_party" | "verification_failed" | "voicemail" | "no_answer" | "busy" | "failed" | "hung_up" | "completed_no_arrangement" | "hardship") | null;
+                outcome?: ("payment_arranged" | "promise_to_pay" | "callback_scheduled" | "transferred" | "refused" | "disputed" | "cease_requested" | "attorney" | "bankruptcy" | "wrong_party" | "verification_failed" | "voicemail" | "no_answer" | "busy" | "failed" | "hung_up" | "completed_no_arrangement" | "hardship" | "fraud" | "already_paid" | "validation_requested" | "sensitive_hold" | "emergency") | null;
                 /** @description words in the transcript (web search syntax) */
                 q?: string | null;
                 status?: ("queued" | "initiated" | "ringing" | "in-progress" | "completed" | "busy" | "failed" | "no-answer" | "canceled") | null;
@@ -4259,7 +4288,7 @@ export interface operations {
                 customer_id?: string | null;
                 /** @description started at or after */
                 from?: string | null;
-                outcome?: ("payment_arranged" | "promise_to_pay" | "callback_scheduled" | "transferred" | "refused" | "disputed" | "cease_requested" | "attorney" | "bankruptcy" | "wrong_party" | "verification_failed" | "voicemail" | "no_answer" | "busy" | "failed" | "hung_up" | "completed_no_arrangement" | "hardship") | null;
+                outcome?: ("payment_arranged" | "promise_to_pay" | "callback_scheduled" | "transferred" | "refused" | "disputed" | "cease_requested" | "attorney" | "bankruptcy" | "wrong_party" | "verification_failed" | "voicemail" | "no_answer" | "busy" | "failed" | "hung_up" | "completed_no_arrangement" | "hardship" | "fraud" | "already_paid" | "validation_requested" | "sensitive_hold" | "emergency") | null;
                 /** @description words in the transcript (web search syntax) */
                 q?: string | null;
                 status?: ("queued" | "initiated" | "ringing" | "in-progress" | "completed" | "busy" | "failed" | "no-answer" | "canceled") | null;

@@ -6,13 +6,13 @@ flags or consent, the do-not-call list, contact attempts, another call) are dive
 the records a simulated call keeps (arrangements, callbacks, messages, compliance events) are marked `simulated`.
 
 Revision ID: 0011
-Revises: 0014
+Revises: 0015
 Create Date: 2026-11-30
 """
 from alembic import op
 
 revision = "0011"
-down_revision = "0014"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 
