@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: dev test lint types pytest web-install web-build web-test web-watch e2e demo eval bench migrate seed install clean report
+.PHONY: dev reset test lint types pytest web-install web-build web-test web-watch e2e demo eval bench migrate seed install clean report
 
 $(STAMP): requirements.txt requirements-dev.txt $(wildcard voice/requirements.txt)
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -31,9 +31,10 @@ pytest: install web-build
 
 # The admin web app (web/), once it exists.
 # `npm install` against the committed lock, not `npm ci`: the registry reachable here lacks other platforms'
-# optional binaries (e.g. @tailwindcss/oxide-*), which `npm ci` insists on finding in the lock.
+# optional binaries (e.g. @tailwindcss/oxide-*), which `npm ci` insists on finding in the lock. `--no-save`
+# keeps npm from rewriting the lock for this platform, so `make dev` leaves the work tree unmodified.
 web-install:
-	@if [ -f web/package.json ]; then cd web && { [ -d node_modules ] && [ node_modules -nt package-lock.json ] || npm install --no-audit --no-fund; }; fi
+	@if [ -f web/package.json ]; then cd web && { [ -d node_modules ] && [ node_modules -nt package-lock.json ] || npm install --no-audit --no-fund --no-save; }; fi
 
 web-build: web-install
 	@if [ -f web/package.json ]; then cd web && npm run --silent build; fi
@@ -68,6 +69,11 @@ migrate: install
 
 seed: install
 	$(PY) -m shared.db.seed
+
+# Fresh demo data: empties the local database (DATABASE_URL, else the embedded one of `make dev`) and seeds it.
+# Nothing else is deleted (.venv, node_modules and web/dist stay); refused in production.
+reset: install
+	$(PY) -m shared.admin.demo_reset
 
 clean:
 	rm -rf $(VENV) .local web/node_modules web/dist

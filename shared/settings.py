@@ -83,6 +83,7 @@ class Settings(BaseSettings):
     azure_openai_api_version: str = "2024-10-21"
     agent_brain: Literal["llm", "rules"] | None = None
 
+    # Unset: `dev` on a local machine without identity-provider settings (what `make dev` runs), else `jwt`.
     auth_mode: Literal["dev", "jwt"] = "jwt"
     auth_issuer: str | None = None
     auth_audience: str | None = None
@@ -156,6 +157,9 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _dev_auth_never_in_production(self) -> Settings:
+        if "auth_mode" not in self.model_fields_set:
+            local = self.archer_env == "local" and not self.is_production
+            self.auth_mode = "dev" if local and not (self.auth_issuer or self.auth_jwks_url) else "jwt"
         if self.auth_mode == "dev" and self.is_production:
             raise ValueError("AUTH_MODE=dev is refused when ARCHER_ENV=production or Azure settings are present")
         return self

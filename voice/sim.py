@@ -10,6 +10,8 @@ from __future__ import annotations
 import contextlib
 import logging
 import uuid
+from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
@@ -38,7 +40,26 @@ log = logging.getLogger(__name__)
 MAX_TEXT = 2000
 
 
-async def _create_sim_call(svc: VoiceServices, customer_id: uuid.UUID | None, tactic: str) -> CallStarted:
+def _account_overrides(params: Mapping[str, str]) -> dict[str, Any]:
+    """The sandbox's what-if figures from `?balance=` and `?days_overdue=` (ValueError names a bad one)."""
+    out: dict[str, Any] = {}
+    if params.get("balance"):
+        try:
+            balance = Decimal(params["balance"]).quantize(Decimal("0.01"))
+        except InvalidOperation:
+            raise ValueError("balance must be an amount such as 1250.00") from None
+        if not Decimal(0) <= balance <= Decimal("9999999999.99"):
+            raise ValueError("balance must be between 0 and 9999999999.99")
+        out["balance"] = balance
+    if params.get("days_overdue"):
+        if not params["days_overdue"].isdigit() or int(params["days_overdue"]) > 36500:
+            raise ValueError("days_overdue must be a whole number of days (0 to 36500)")
+        out["days_overdue"] = int(params["days_overdue"])
+    return out
+
+
+async def _create_sim_call(svc: VoiceServices, customer_id: uuid.UUID | None, tactic: str,
+                           overrides: dict[str, Any] | None = None) -> CallStarted:
     from shared.db.tactics import get_tactic_by_name
 
     pool = await svc.get_pool()
@@ -47,7 +68,8 @@ async def _create_sim_call(svc: VoiceServices, customer_id: uuid.UUID | None, ta
         call = await create_call(conn, NewCall(direction="outbound", call_type="simulated", customer_id=customer_id,
                                                status="in-progress", tactic_id=t.id, tactic_version=t.version,
                                                handled_by=svc.instance_id))
-    return CallStarted(call_id=call.id, customer_id=customer_id, tactic_name=t.name, simulated=True)
+    return CallStarted(call_id=call.id, customer_id=customer_id, tactic_name=t.name, simulated=True,
+                       account_overrides=overrides or {})
 
 
 async def _gate_notice(svc: VoiceServices, customer_id: uuid.UUID | None) -> dict[str, Any] | None:
@@ -90,11 +112,15 @@ async def run_sim(ws: WebSocket, svc: VoiceServices) -> None:
     try:
         raw_customer = ws.query_params.get("customer_id")
         customer_id = uuid.UUID(raw_customer) if raw_customer else None
-        started = await _create_sim_call(svc, customer_id, ws.query_params.get("tactic") or "balanced_progression")
+        overrides = _account_overrides(ws.query_params)
+        started = await _create_sim_call(svc, customer_id, ws.query_params.get("tactic") or "balanced_progression",
+                                         overrides)
         engine = await svc.engine_factory(started, svc)
     except Exception as exc:
         log.warning("simulated call refused", extra={"error": type(exc).__name__})
-        await ws.send_json({"type": "end", "reason": "error", "call_id": None, "detail": type(exc).__name__})
+        detail = str(exc) if isinstance(exc, ValueError) and str(exc).startswith(("balance", "days_overdue")) \
+            else type(exc).__name__
+        await ws.send_json({"type": "end", "reason": "error", "call_id": None, "detail": detail})
         await ws.close(code=1011)
         return
     bus = svc.get_bus()

@@ -2,6 +2,7 @@
 (POST /api/v1/calls/initiate lives with the telephony routes.)"""
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import AsyncIterator
 from datetime import datetime
@@ -16,7 +17,16 @@ from functions.api.common import DB, ITEM_ERRORS, READ_ERRORS, Page, Viewer, pho
 from functions.auth import Principal
 from functions.deps import get_pool
 from functions.problems import ProblemError
-from shared.admin.call_search import BadCursorError, CallFilter, CallRow, call_detail, export_calls, list_calls
+from shared.admin.call_search import (
+    BadCursorError,
+    CallFilter,
+    CallRow,
+    call_detail,
+    export_calls,
+    list_calls,
+    transcript_text,
+    transcripts_for,
+)
 from shared.admin.customer_csv import csv_line
 from shared.admin.customer_input import BIGINT_MAX
 from shared.pii import mask_mapping
@@ -140,15 +150,21 @@ EXPORT_COLUMNS = ("id", "started_at", "ended_at", "duration_s", "status", "outco
 @router.get("/export.csv", response_class=StreamingResponse, responses={
     200: {"content": {"text/csv": {"schema": {"type": "string"}}}, "description": "matching calls as CSV"},
     **READ_ERRORS})
-async def export_csv(principal: Viewer, request: Request, f: CallFilter = Depends(call_filter)) -> StreamingResponse:
+async def export_csv(principal: Viewer, request: Request, f: CallFilter = Depends(call_filter),
+                     transcripts: bool = Query(default=False, description="add a `transcript` column "
+                                               "(one line per utterance, UTC times)")) -> StreamingResponse:
     """Every call matching the filters, newest first, streamed as CSV."""
     pool = await get_pool(request.app)
+    header = [*EXPORT_COLUMNS, "transcript"] if transcripts else list(EXPORT_COLUMNS)
 
     async def body() -> AsyncIterator[str]:
-        yield csv_line(list(EXPORT_COLUMNS))
+        yield csv_line(header)
         async with pool.connection() as conn:
             async for rows in export_calls(conn, f):
-                yield "".join(csv_line([getattr(CallSummary.of(r, principal), c) for c in EXPORT_COLUMNS])
+                lines = await transcripts_for(conn, [r.id for r in rows]) if transcripts else {}
+                yield "".join(csv_line([getattr(CallSummary.of(r, principal), c) for c in EXPORT_COLUMNS]
+                                       + ([text_for(principal, transcript_text(lines.get(r.id, [])))]
+                                          if transcripts else []))
                               for r in rows)
 
     return StreamingResponse(body(), media_type="text/csv; charset=utf-8",
@@ -175,6 +191,29 @@ async def read(call_id: uuid.UUID, principal: Viewer, conn: DB) -> CallDetailOut
                                               details=mask_mapping(e.details) if masked else e.details,
                                               occurred_at=e.occurred_at) for e in d.compliance],
         turn_latencies=[TurnLatencyOut(**vars(t)) for t in d.turns])
+
+
+CALL_EXPORT_COLUMNS = ("at", "kind", "who", "text", "interrupted", "details")
+
+
+@router.get("/{call_id}/export.csv", response_class=StreamingResponse, responses={
+    200: {"content": {"text/csv": {"schema": {"type": "string"}}}, "description": "one call's timeline as CSV"},
+    **ITEM_ERRORS})
+async def export_one_csv(call_id: uuid.UUID, principal: Viewer, conn: DB) -> StreamingResponse:
+    """One call as CSV: a summary row, then its transcript lines, tool runs and compliance events in time order."""
+    d = await read(call_id, principal, conn)
+    rows: list[tuple[datetime, list[Any]]] = [(d.started_at, [d.started_at, "call", d.customer_name,
+        f"{d.call_type} {d.direction} call, status {d.status}, outcome {d.outcome or '-'}", "", ""])]
+    rows += [(t.spoken_at, [t.spoken_at, "speech", t.speaker, t.text, t.interrupted, ""]) for t in d.transcript]
+    rows += [(t.executed_at, [t.executed_at, "tool", t.name, "ok" if t.success else (t.error or "failed"), "",
+                              json.dumps({"arguments": t.arguments, "result": t.result}, default=str)])
+             for t in d.tool_executions]
+    rows += [(e.occurred_at, [e.occurred_at, "compliance", e.category, e.code, "", json.dumps(e.details, default=str)])
+             for e in d.compliance_events]
+    rows.sort(key=lambda r: r[0])
+    text = csv_line(list(CALL_EXPORT_COLUMNS)) + "".join(csv_line(r) for _, r in rows)
+    return StreamingResponse(iter([text]), media_type="text/csv; charset=utf-8",
+                             headers={"Content-Disposition": f'attachment; filename="call-{call_id}.csv"'})
 
 
 def _mask_result(result: Any) -> Any:

@@ -3,7 +3,7 @@ the WorkflowStarter (Durable Functions in Azure, the local driver under `make de
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -11,6 +11,7 @@ from fastapi import APIRouter, Query, Response
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from functions.api.common import DB, ITEM_ERRORS, READ_ERRORS, WRITE_ERRORS, Audit, Starter, Supervisor, Viewer
+from functions.api.compliance import Clock
 from functions.problems import ProblemError, problem_responses
 from shared.admin.campaign_control import (
     apply_status,
@@ -21,7 +22,9 @@ from shared.admin.campaign_control import (
     lock_campaign,
     next_status,
 )
+from shared.admin.campaign_status import Explanation, explain, list_targets, target_counts
 from shared.admin.customer_input import BIGINT_MAX
+from shared.admin.errors import ConflictError
 from shared.db import campaigns as repo
 
 router = APIRouter(prefix="/api/v1/campaigns", tags=["campaigns"])
@@ -82,6 +85,15 @@ class CampaignPatch(BaseModel):
     retry_delay_minutes: int | None = Field(default=None, ge=1, le=10080)
 
 
+class ExplanationOut(BaseModel):
+    code: str = Field(examples=["all_blocked"], description="dialing, draft, paused, cancelled, finished, no_targets, "
+                      "before_window, after_window, all_blocked, waiting_retry")
+    message: str
+    next_at: datetime | None = Field(default=None, description="when that changes (window opens, next allowed)")
+    reasons: dict[str, int] = Field(default_factory=dict, description="gate reason code -> targets it blocks",
+                                    examples=[{"outside_calling_hours": 40, "dnc_listed": 2}])
+
+
 class CampaignOut(BaseModel):
     id: uuid.UUID
     name: str
@@ -102,16 +114,51 @@ class CampaignOut(BaseModel):
     completed_at: datetime | None
     targets: dict[str, int] = Field(default_factory=dict, description="target counts by status",
                                     examples=[{"pending": 120, "done": 30}])
+    explanation: ExplanationOut | None = Field(default=None, description="what it is doing; why nothing dials")
 
     @classmethod
-    def of(cls, c: repo.Campaign, targets: dict[str, int] | None = None) -> CampaignOut:
-        return cls(**{n: getattr(c, n) for n in cls.model_fields if n != "targets"}, targets=targets or {})
+    def of(cls, c: repo.Campaign, targets: dict[str, int] | None = None,
+           explanation: Explanation | None = None) -> CampaignOut:
+        return cls(**{n: getattr(c, n) for n in cls.model_fields if n not in ("targets", "explanation")},
+                   targets=targets or {}, explanation=ExplanationOut(**vars(explanation)) if explanation else None)
+
+
+class TargetOut(BaseModel):
+    """One campaign target, with the pre-dial gate's decision for it right now (null once it is finished)."""
+
+    id: int
+    customer_id: uuid.UUID
+    customer_name: str
+    status: str
+    disposition: str | None
+    attempts: int
+    next_attempt_at: datetime | None
+    last_call_id: uuid.UUID | None
+    gate_allowed: bool | None
+    gate_reason: str | None
+    gate_next_allowed_at: datetime | None
+    timezone: str | None = Field(description="the customer's zone the gate uses (null when ambiguous)")
+
+
+class TargetPage(BaseModel):
+    items: list[TargetOut]
+    next_cursor: int | None = Field(default=None, description="pass as `after` for the next page")
+
+
+async def _described(conn: DB, campaigns: list[repo.Campaign], now: datetime) -> list[CampaignOut]:
+    counts = await target_counts(conn, [c.id for c in campaigns])
+    out = []
+    for c in campaigns:
+        n = counts.get(c.id, {})
+        out.append(CampaignOut.of(c, n, await explain(conn, c, n, now=now)))
+    return out
 
 
 @router.get("", response_model=list[CampaignOut], responses=READ_ERRORS)
-async def list_all(principal: Viewer, conn: DB, status: CampaignStatus | None = None,
+async def list_all(principal: Viewer, conn: DB, at: Clock, status: CampaignStatus | None = None,
                    limit: int = Query(default=100, ge=1, le=500)) -> list[CampaignOut]:
-    return [CampaignOut.of(c) for c in await list_campaigns(conn, status=status, limit=limit)]
+    """Campaigns, newest first, with their target counts and what each is doing."""
+    return await _described(conn, await list_campaigns(conn, status=status, limit=limit), at)
 
 
 @router.post("", status_code=201, response_model=CampaignOut, responses=WRITE_ERRORS,
@@ -130,9 +177,21 @@ async def create(body: CampaignIn, principal: Supervisor, audit: Audit, conn: DB
 
 
 @router.get("/{campaign_id}", response_model=CampaignOut, responses=ITEM_ERRORS)
-async def read(campaign_id: uuid.UUID, principal: Viewer, conn: DB) -> CampaignOut:
-    campaign = await repo.get_campaign(conn, campaign_id)
-    return CampaignOut.of(campaign, await repo.progress(conn, campaign_id))
+async def read(campaign_id: uuid.UUID, principal: Viewer, conn: DB, at: Clock) -> CampaignOut:
+    return (await _described(conn, [await repo.get_campaign(conn, campaign_id)], at))[0]
+
+
+@router.get("/{campaign_id}/targets", response_model=TargetPage, responses=ITEM_ERRORS)
+async def targets(campaign_id: uuid.UUID, principal: Viewer, conn: DB, at: Clock,
+                  after: int = Query(default=0, ge=0, le=BIGINT_MAX),
+                  limit: int = Query(default=50, ge=1, le=200)) -> TargetPage:
+    """The campaign's targets in order, each with its status, attempts, next attempt time and the pre-dial gate's
+    decision right now (a preview; nothing is recorded)."""
+    await repo.get_campaign(conn, campaign_id)
+    rows = await list_targets(conn, campaign_id, now=at, after_id=after, limit=limit + 1)
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return TargetPage(items=[TargetOut(**vars(r)) for r in rows], next_cursor=rows[-1].id if more and rows else None)
 
 
 @router.patch("/{campaign_id}", response_model=CampaignOut, responses=WRITE_ERRORS)
@@ -163,8 +222,9 @@ async def _control(action: str, campaign_id: uuid.UUID, starter: Starter, audit:
     before = await lock_campaign(conn, campaign_id)
     status = next_status(before.status, action)
     instance_id = None
-    if action == "start":
-        await attach_targets(conn, before)
+    if action == "start" and await attach_targets(conn, before) == 0 and not await repo.progress(conn, campaign_id):
+        raise ConflictError("no eligible targets: no customer matches this campaign's filter (customers who asked "
+                            "not to be called are left out), so it was not started; change the filter")
     try:
         if action == "start":
             instance_id = await starter.start_campaign(campaign_id)
@@ -176,7 +236,7 @@ async def _control(action: str, campaign_id: uuid.UUID, starter: Starter, audit:
     after = await apply_status(conn, campaign_id, status, instance_id)
     await audit.record(conn, action=action, resource_type="campaign", resource_id=campaign_id, before=before,
                        after=after)
-    return CampaignOut.of(after, await repo.progress(conn, campaign_id))
+    return (await _described(conn, [after], datetime.now(UTC)))[0]
 
 
 @router.post("/{campaign_id}/start", response_model=CampaignOut, responses=CONTROL_ERRORS)

@@ -5,7 +5,7 @@ import uuid
 from collections.abc import AsyncIterator
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import StreamingResponse
@@ -28,11 +28,24 @@ from functions.deps import get_pool
 from functions.problems import ProblemError, problem_responses
 from shared.admin import customer_csv
 from shared.admin.call_search import BadCursorError, decode_cursor, encode_cursor
+from shared.admin.customer_flags import CustomerFlag, flags_for
 from shared.admin.customer_input import BIGINT_MAX, CustomerInput
 from shared.admin.customer_records import add_customer, delete_customer, update_customer
 from shared.db.customers import Customer, get_customer, list_customers
 
 router = APIRouter(prefix="/api/v1/customers", tags=["customers"])
+
+
+class FlagOut(BaseModel):
+    """One compliance or handling flag: what, since when, from where (a call, an SMS, the DNC list, the record)."""
+
+    code: Literal["dnc", "cease", "attorney", "bankruptcy", "dispute", "consent_revoked", "hardship",
+                  "sensitive_handling", "language", "time_barred"]
+    since: datetime | None
+    source: str = Field(examples=["said on a call"])
+    blocking: bool = Field(description="true when it stops collection calls")
+    detail: str | None = Field(default=None, examples=["es"])
+    call_id: uuid.UUID | None = None
 
 
 class CustomerOut(BaseModel):
@@ -66,10 +79,13 @@ class CustomerOut(BaseModel):
     time_barred: bool
     created_at: datetime
     updated_at: datetime
+    flags: list[FlagOut] = Field(default_factory=list, description="DNC, cease, attorney, bankruptcy, dispute, "
+                                 "sensitive handling, language ... with dates and sources")
 
     @classmethod
-    def of(cls, c: Customer, principal: Principal) -> CustomerOut:
-        data = {name: getattr(c, name) for name in cls.model_fields}
+    def of(cls, c: Customer, principal: Principal, flags: list[CustomerFlag] | None = None) -> CustomerOut:
+        data = {name: getattr(c, name) for name in cls.model_fields if name != "flags"}
+        data["flags"] = [FlagOut(**vars(f)) for f in flags or []]
         data["phone"] = phone_for(principal, c.phone)
         data["account_last_4"] = account_for(principal, c.account_last_4)
         return cls(**data)
@@ -105,7 +121,9 @@ class ImportResult(BaseModel):
 
 @router.get("", response_model=Page[CustomerOut], responses=READ_ERRORS)
 async def list_all(principal: Viewer, conn: DB,
-                   search: str | None = Query(default=None, max_length=100, description="matches the name"),
+                   search: str | None = Query(default=None, max_length=100,
+                                              description="name; for roles that see numbers unmasked also a phone "
+                                                          "number in any format or the account's last four"),
                    limit: int = Query(default=50, ge=1, le=200),
                    cursor: str | None = Query(default=None, max_length=200)) -> Page[CustomerOut]:
     """Customers, newest first (keyset pagination)."""
@@ -113,10 +131,11 @@ async def list_all(principal: Viewer, conn: DB,
         after = decode_cursor(cursor) if cursor else None
     except BadCursorError as exc:
         raise ProblemError(422, str(exc)) from None
-    rows = await list_customers(conn, limit=limit + 1, after=after, search=search)
+    rows = await list_customers(conn, limit=limit + 1, after=after, search=search, by_numbers=not principal.masks_pii)
     more = len(rows) > limit
     rows = rows[:limit]
-    return Page(items=[CustomerOut.of(c, principal) for c in rows],
+    flags = await flags_for(conn, [c.id for c in rows])
+    return Page(items=[CustomerOut.of(c, principal, flags.get(c.id)) for c in rows],
                 next_cursor=encode_cursor(rows[-1].created_at, rows[-1].id) if more and rows else None)
 
 
@@ -171,7 +190,8 @@ async def create(body: CustomerInput, principal: Admin, audit: Audit, conn: DB) 
 
 @router.get("/{customer_id}", response_model=CustomerOut, responses=ITEM_ERRORS)
 async def read(customer_id: uuid.UUID, principal: Viewer, conn: DB) -> CustomerOut:
-    return CustomerOut.of(await get_customer(conn, customer_id), principal)
+    customer = await get_customer(conn, customer_id)
+    return CustomerOut.of(customer, principal, (await flags_for(conn, [customer.id])).get(customer.id))
 
 
 @router.patch("/{customer_id}", response_model=CustomerOut, responses=WRITE_ERRORS)
@@ -181,7 +201,7 @@ async def update(customer_id: uuid.UUID, body: CustomerPatch, principal: Admin, 
     after = await update_customer(conn, customer_id, body.model_dump(exclude_unset=True))
     await audit.record(conn, action="update", resource_type="customer", resource_id=customer_id, before=before,
                        after=after)
-    return CustomerOut.of(after, principal)
+    return CustomerOut.of(after, principal, (await flags_for(conn, [after.id])).get(after.id))
 
 
 @router.delete("/{customer_id}", status_code=204, response_class=Response, responses=WRITE_ERRORS)

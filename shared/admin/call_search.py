@@ -8,7 +8,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -298,3 +298,22 @@ async def call_detail(conn: AsyncConnection, call_id: uuid.UUID) -> CallDetail:
                        "WHERE call_id = %s ORDER BY turn", call_id)
     return CallDetail(call=row, recording_sid=extra[0], recording_duration_s=extra[1], error_code=extra[2],
                       transcript=transcript, tools=tools, compliance=compliance, turns=turns)
+
+
+async def transcripts_for(conn: AsyncConnection, call_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[TranscriptLine]]:
+    """The transcripts of several calls in one query (for the export's optional transcript column)."""
+    if not call_ids:
+        return {}
+    cur = await conn.execute("SELECT call_id, seq, speaker, text, interrupted, spoken_at FROM call_transcript_entries "
+                             "WHERE call_id = ANY(%s) ORDER BY call_id, seq", (call_ids,))
+    out: dict[uuid.UUID, list[TranscriptLine]] = {}
+    for call_id, seq, speaker, text, interrupted, spoken_at in await cur.fetchall():
+        out.setdefault(call_id, []).append(TranscriptLine(seq, speaker, text, interrupted, spoken_at))
+    return out
+
+
+def transcript_text(lines: list[TranscriptLine]) -> str:
+    """A transcript as one cell: `[HH:MM:SS UTC] Agent: ...` per line."""
+    who = {"agent": "Agent", "caller": "Customer"}
+    return "\n".join(f"[{t.spoken_at.astimezone(UTC):%H:%M:%S} UTC] {who.get(t.speaker, t.speaker.title())}: "
+                     f"{t.text}{' (interrupted)' if t.interrupted else ''}" for t in lines)

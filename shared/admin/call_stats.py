@@ -178,6 +178,11 @@ class Latency:
     voice_to_voice_p95_ms: float | None
     overhead_p50_ms: float | None
     overhead_p95_ms: float | None
+    engine_turns: int = 0                       # turns with engine timings but no audio (simulated calls)
+    first_sentence_p50_ms: float | None = None
+    first_sentence_p95_ms: float | None = None
+    llm_ttft_p50_ms: float | None = None
+    llm_ttft_p95_ms: float | None = None
 
 
 async def latency_since(conn: AsyncConnection, since: datetime) -> Latency:
@@ -186,7 +191,13 @@ async def latency_since(conn: AsyncConnection, since: datetime) -> Latency:
                   percentile_cont(0.5) WITHIN GROUP (ORDER BY voice_to_voice_ms),
                   percentile_cont(0.95) WITHIN GROUP (ORDER BY voice_to_voice_ms),
                   percentile_cont(0.5) WITHIN GROUP (ORDER BY overhead_ms),
-                  percentile_cont(0.95) WITHIN GROUP (ORDER BY overhead_ms)
+                  percentile_cont(0.95) WITHIN GROUP (ORDER BY overhead_ms),
+                  count(*) FILTER (WHERE voice_to_voice_ms IS NULL
+                                   AND COALESCE(first_sentence_ms, llm_ttft_ms) IS NOT NULL)::int,
+                  percentile_cont(0.5) WITHIN GROUP (ORDER BY first_sentence_ms),
+                  percentile_cont(0.95) WITHIN GROUP (ORDER BY first_sentence_ms),
+                  percentile_cont(0.5) WITHIN GROUP (ORDER BY llm_ttft_ms),
+                  percentile_cont(0.95) WITHIN GROUP (ORDER BY llm_ttft_ms)
            FROM turn_metrics WHERE recorded_at >= %s""", (since,))
     row = await cur.fetchone()
     assert row is not None
@@ -195,7 +206,9 @@ async def latency_since(conn: AsyncConnection, since: datetime) -> Latency:
         return None if v is None else round(float(v), 1)
 
     return Latency(turns=row[0], voice_to_voice_p50_ms=r(row[1]), voice_to_voice_p95_ms=r(row[2]),
-                   overhead_p50_ms=r(row[3]), overhead_p95_ms=r(row[4]))
+                   overhead_p50_ms=r(row[3]), overhead_p95_ms=r(row[4]), engine_turns=row[5],
+                   first_sentence_p50_ms=r(row[6]), first_sentence_p95_ms=r(row[7]), llm_ttft_p50_ms=r(row[8]),
+                   llm_ttft_p95_ms=r(row[9]))
 
 
 async def active_calls(conn: AsyncConnection) -> int:

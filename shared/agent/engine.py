@@ -140,6 +140,7 @@ class Engine:
         self._tseq = 0
         self._toolseq = 0
         self._pending_agent: list[str] = []
+        self._pending_agent_at: datetime | None = None  # when the pending turn's first sentence was spoken
         self._dtmf = ""
         self.identify_misses = 0
         self._hold_turn = False                   # a fixed step asked the caller something: the brain waits
@@ -242,6 +243,8 @@ class Engine:
             self.notices.append(notice)
             self.record_event("guard_block", checked.violations[0],
                                {"violations": list(checked.violations), "original": mask_text(text)[:300]})
+        if not self._pending_agent:
+            self._pending_agent_at = datetime.now(UTC)
         self._pending_agent.append(checked.text)
         self.state.note_spoken(checked.text)
         out.append(AgentSpeech(checked.text, fixed=fixed, language=self.flows.language))
@@ -267,15 +270,19 @@ class Engine:
             return
         full = " ".join(self._pending_agent)
         self._pending_agent = []
+        spoken_at, self._pending_agent_at = self._pending_agent_at, None
         interrupted = heard is not None
-        self._add_transcript("agent", (heard or "") if interrupted else full, interrupted=interrupted)
+        # Stamped with when the agent spoke, not when the turn is committed (the caller's next reply).
+        self._add_transcript("agent", (heard or "") if interrupted else full, interrupted=interrupted,
+                             spoken_at=spoken_at)
         if interrupted:
             self.conversation.interrupted(heard or "")   # the model's history keeps only what was heard
 
-    def _add_transcript(self, speaker: str, text: str, *, interrupted: bool = False) -> None:
+    def _add_transcript(self, speaker: str, text: str, *, interrupted: bool = False,
+                        spoken_at: datetime | None = None) -> None:
         seq = self._tseq
         self._tseq += 1
-        spoken_at = datetime.now(UTC)
+        spoken_at = spoken_at or datetime.now(UTC)
         self.transcript.append((speaker, text, interrupted))
         self.persist.submit(f"transcript {seq}", lambda conn: calls.add_transcript_entry(
             conn, self.call_id, seq, speaker, text, interrupted=interrupted, spoken_at=spoken_at))
@@ -344,9 +351,11 @@ class Engine:
 
     # ---- what the scripted flows (shared.agent.flows) act through ---------------------------------------------
     def say(self, line: str, *, fixed: bool = False) -> list[EngineEvent]:
-        """Speak a line the engine or a flow chose (the model sees it in the history)."""
+        """Speak a line the engine or a flow chose, sentence by sentence (the model sees it in the history)."""
         self.conversation.assistant(line)
-        return self._speak(line, fixed=fixed)
+        buffer = SentenceBuffer()
+        sentences = [*buffer.feed(line), *filter(None, [buffer.flush()])]
+        return [ev for sentence in sentences for ev in self._speak(sentence, fixed=fixed)]
 
     def reprompt(self) -> str:
         if self.state.phase == "identify" and self.customer is not None:

@@ -20,6 +20,8 @@ class CallStarted:
     direction: Literal["outbound", "inbound"] = "outbound"
     simulated: bool = False
     recording_notice_played: bool = False   # the telephony edge's TwiML already played (and logged) the notice
+    # Simulation sandbox only: what-if account figures ("balance", "days_overdue") used instead of the record's.
+    account_overrides: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

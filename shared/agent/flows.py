@@ -16,8 +16,9 @@ from shared.agent.brains import language as lang
 from shared.agent.events import ComplianceNotice, EngineEvent
 from shared.agent.numbers import normalize_numbers
 from shared.agent.timeparse import UnparsableTime, parse_when
-from shared.compliance.intents import STOP_COLLECTING, Intent, normalize
+from shared.compliance.intents import Intent, normalize
 from shared.db import arrangements, calls, customers
+from shared.pii import mask_text
 
 if TYPE_CHECKING:
     from shared.agent.engine import Engine
@@ -419,8 +420,7 @@ class Flows:
                     await arrangements.set_status(conn, row.id, "cancelled")
         e.persist.submit(f"cancel arrangement ({why})", cancel)
         e.state.arrangement = None
-        yield_notice = ComplianceNotice("arrangement_cancelled", {"reason": why})
-        e.notices.append(yield_notice)
+        e.notices.append(ComplianceNotice("arrangement_cancelled", {"reason": why}))
 
     # ---- follow-ups to a fixed question -----------------------------------------------------------------------
     async def _followup(self, text: str, found: dict[cp.Intent, cp.IntentMatch]) -> AsyncIterator[EngineEvent]:
@@ -451,7 +451,7 @@ class Flows:
             async for ev in e.run_tool("end_call", {"reason": "disputed"}):
                 yield ev
         elif awaiting == "third_party_when":
-            e.record_event("action", "third_party_reach_time", {"said": normalize_numbers(normalize(text))[:80]})
+            e.record_event("action", "third_party_reach_time", {"said": mask_text(normalize_numbers(text))[:80]})
             for ev in e.disclose(cp.Disclosure.THIRD_PARTY_LOCATION):
                 yield ev
             for ev in self._line("goodbye"):
@@ -671,7 +671,3 @@ class Flows:
             yield ev
         async for ev in e.run_tool("end_call", {"reason": "language_callback"}):
             yield ev
-
-
-def stops_collection(intents: list[cp.IntentMatch]) -> bool:
-    return any(m.intent in STOP_COLLECTING for m in intents)

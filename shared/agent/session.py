@@ -7,6 +7,7 @@
 """
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -65,6 +66,9 @@ async def start_session(pool: AsyncConnectionPool, started: CallStarted, *, sett
         call = await calls.get_call(conn, started.call_id)
         if started.customer_id is not None:
             customer = await customers.get_customer(conn, started.customer_id)
+            if started.simulated and started.account_overrides:
+                overrides = {k: v for k, v in started.account_overrides.items() if k in ("balance", "days_overdue")}
+                customer = dataclasses.replace(customer, **overrides)
             policy = await policies.policy_for_customer(conn, customer.policy_id)
         tactic = await _tactic(conn, started.tactic_name)
         if tactic is not None and call.tactic_id is None:

@@ -122,16 +122,26 @@ async def find_by_phone(conn: AsyncConnection, phone_e164: str) -> Customer | No
 
 
 async def list_customers(conn: AsyncConnection, *, limit: int = 50, after: tuple[datetime, uuid.UUID] | None = None,
-                         search: str | None = None) -> list[Customer]:
-    """A page of customers, newest first, keyset-paginated on (created_at, id); `search` matches the name."""
+                         search: str | None = None, by_numbers: bool = True) -> list[Customer]:
+    """A page of customers, newest first, keyset-paginated on (created_at, id). `search` matches the name, the
+    phone number typed in any format (its digits) or the account's last four digits (`by_numbers`; off for
+    principals who see those numbers masked, so a search cannot reveal them)."""
     clauses: list[str] = []
     params: list[object] = []
     if after is not None:
         clauses.append("(created_at, id) < (%s, %s)")
         params.extend(after)
     if search:
-        clauses.append("(first_name || ' ' || last_name) ILIKE %s")
-        params.append(f"%{search}%")
+        matches = ["(first_name || ' ' || last_name) ILIKE %s"]
+        params.append(f"%{search.strip()}%")
+        digits = "".join(ch for ch in search if ch.isdigit()) if by_numbers else ""
+        if len(digits) == 4:
+            matches.append("account_last_4 = %s")
+            params.append(digits)
+        if len(digits) >= 4:
+            matches.append("phone LIKE %s")
+            params.append(f"%{digits}%")
+        clauses.append(f"({' OR '.join(matches)})")
     where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
     async with conn.cursor(row_factory=class_row(Customer)) as cur:
         await cur.execute(f"SELECT * FROM customers {where} ORDER BY created_at DESC, id DESC LIMIT %s",

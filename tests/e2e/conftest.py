@@ -20,16 +20,20 @@ CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
+# Settings a fresh `make dev` does not have: the browser tests run the dev host without them.
+NOT_IN_MAKE_DEV = {"REDIS_URL", "AUTH_MODE", "AUTH_ISSUER", "AUTH_AUDIENCE", "AUTH_JWKS_URL", "KEY_VAULT_URL",
+                   "ARCHER_ENV"}
 
 
 @pytest.fixture(scope="module")
 def devhost(database_url: str) -> Iterator[str]:
-    """`python -m devhost` (migrates and seeds this run's database), AUTH_MODE=dev, no Redis; yields its base URL."""
+    """`python -m devhost` as `make dev` runs it — ARCHER_ENV=local and no auth settings at all (the dev sign-in
+    must work by default) — over this run's database (migrated and seeded), no Redis; yields its base URL."""
     if not (repo_root() / "web" / "dist" / "index.html").exists():
         pytest.fail("web/dist is missing: run `make web-build` (make test does) before the browser tests")
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
-    env.update(DATABASE_URL=database_url, AUTH_MODE="dev", PORT=str(port), HOST="127.0.0.1", ARCHER_ENV="test")
+    env = {k: v for k, v in os.environ.items() if k not in NOT_IN_MAKE_DEV}
+    env.update(DATABASE_URL=database_url, PORT=str(port), HOST="127.0.0.1", ARCHER_ENV="local")
     log = tempfile.NamedTemporaryFile(prefix="archer-devhost-", suffix=".log", delete=False)
     proc = subprocess.Popen([sys.executable, "-m", "devhost"], cwd=repo_root(), env=env, stdout=log,
                             stderr=subprocess.STDOUT)
@@ -86,7 +90,7 @@ async def page(context: BrowserContext) -> Page:
 
 
 async def sign_in(page: Page, role: str = "admin") -> None:
-    """The dev sign-in screen: choose a role, get a token from AUTH_MODE=dev, land on the dashboard."""
+    """The dev sign-in screen: choose a role, get a development token, land on the dashboard."""
     await page.goto("/")
     await page.get_by_label("Role").select_option(role)
     await page.get_by_role("button", name=f"Sign in as {role}").click()

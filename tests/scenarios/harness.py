@@ -33,6 +33,7 @@ from shared.agent.events import (
     UserUtterance,
 )
 from shared.agent.session import start_session
+from shared.compliance.intents import STOP_COLLECTING
 from shared.db import arrangements, callbacks, calls, compliance_records, customers
 from shared.settings import Settings
 
@@ -40,8 +41,7 @@ SCENARIO_DIR = Path(__file__).resolve().parent
 DEBT_WORDS = ("debt", "balance", "owe", "overdue", "past due", "collect", "payment", "$")
 ALWAYS_FORBIDDEN = ("arrest", "jail", "lawsuit", "sue you", "garnish", "police", "criminal")
 # After one of these intents nothing may be asked for or taken (COMPLIANCE §2, §2a).
-STOPPING_INTENTS = ("stop_calling", "attorney", "bankruptcy", "dispute", "fraud", "already_paid", "validation_request",
-                    "distress", "emergency", "wrong_party", "third_party")
+STOPPING_INTENTS = tuple(i.value for i in STOP_COLLECTING)
 COLLECTION_TOOLS = ("get_customer_options", "calculate_payment_plan", "process_payment", "negotiation_guidance")
 PAYMENT_ASK = re.compile(r"\$\d|\bpay in full\b|\bpayment plan\b|\bsettle(ment)?\b|\b(would|could|can) you (pay|make)\b|"
                          r"\bhow (much|would you like to pay)\b|\bpayment link\b|\bbank transfer\b", re.IGNORECASE)

@@ -84,3 +84,23 @@ def test_local_settings_example_lists_every_setting_and_loads(monkeypatch: pytes
     readme = (repo_root() / "README.md").read_text()
     missing = [name for name in values if name.isupper() and f"`{name}`" not in readme]
     assert not missing, f"README configuration table lacks {missing}"
+
+
+def test_auth_mode_defaults_to_dev_only_on_a_local_machine(monkeypatch: pytest.MonkeyPatch) -> None:
+    for key in ("AUTH_MODE", "AUTH_ISSUER", "AUTH_JWKS_URL", "KEY_VAULT_URL"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("ARCHER_ENV", "local")
+    assert load_settings().auth_mode == "dev"  # `make dev`: the dev sign-in works with no settings
+    monkeypatch.setenv("AUTH_JWKS_URL", "https://login.example/keys")
+    assert load_settings().auth_mode == "jwt"  # an identity provider is configured: use it
+    monkeypatch.delenv("AUTH_JWKS_URL")
+    monkeypatch.setenv("ARCHER_ENV", "production")
+    assert load_settings().auth_mode == "jwt"
+    monkeypatch.setenv("ARCHER_ENV", "test")
+    assert load_settings().auth_mode == "jwt"
+    monkeypatch.setenv("ARCHER_ENV", "local")
+    monkeypatch.setenv("KEY_VAULT_URL", "https://vault.example")
+    assert load_settings().auth_mode == "jwt"  # deployed (Azure settings present) even if ARCHER_ENV says local
+    monkeypatch.setenv("AUTH_MODE", "dev")
+    with pytest.raises(SettingsError):
+        load_settings()

@@ -4,7 +4,7 @@ import { lazy, type ComponentType } from "react";
 import { Route, Routes } from "react-router";
 import { useAuth } from "./auth/AuthProvider";
 import { Layout } from "./components/Layout";
-import { Empty, Loading } from "./components/ui";
+import { Empty, Loading, PageHeader } from "./components/ui";
 import { SignInPage } from "./pages/signin/SignInPage";
 
 function page<K extends string>(load: () => Promise<Record<K, ComponentType>>, name: K) {
@@ -25,7 +25,7 @@ const QualityPage = page(() => import("./pages/quality/QualityPage"), "QualityPa
 
 export function App() {
   const { status } = useAuth();
-  if (status === "loading") return <div className="p-8"><Loading what="your session" /></div>;
+  if (status === "loading") return <main className="p-8"><Loading what="your session" /></main>;
   if (status === "signed-out") return <SignInPage />;
   return (
     <Routes>
@@ -42,7 +42,7 @@ export function App() {
         <Route path="customers/:customerId" element={<CustomerDetailPage />} />
         <Route path="compliance" element={<CompliancePage />} />
         <Route path="quality" element={<QualityPage />} />
-        <Route path="*" element={<Empty>That page does not exist.</Empty>} />
+        <Route path="*" element={<><PageHeader title="Page not found" /><Empty>That page does not exist.</Empty></>} />
       </Route>
     </Routes>
   );

@@ -44,18 +44,28 @@ def is_done(text: str) -> bool:
     return bool(_DONE.search(_low(text)))
 
 
+_NO_METHOD = re.compile(r"\b(don'?t|do not|didn'?t|can'?t|cannot|no|not|haven'?t|lost|forgot|without) (have |got |"
+                        r"find |use |with me )?(my |a |the |any )?(card|bank|phone|checking)\b|\bask my bank\b|"
+                        r"\bmy bank (said|says|told|is)\b")
+
+
 def payment_method(text: str) -> str | None:
-    low = _low(text)
-    if re.search(r"\b(text|sms|link|message|phone|online|card)\b", low):
+    """How the caller wants to pay, only when they say so ('text me the link', 'by bank transfer', 'pay with my
+    card'); a word in passing ('I don't have my card', 'I'll ask my bank') is not a choice."""
+    low = _NO_METHOD.sub(" ", _low(text))
+    if re.search(r"\b(text|sms|link|message me|by message|online|(pay|use|with|by) (my |a |the )?(debit |credit )?"
+                 r"card|debit card|credit card)\b", low):
         return "sms_link"
-    if re.search(r"\b(bank transfer|transfer|wire|ach|bank|direct debit|checking)\b", low):
+    if re.search(r"\b(bank transfer|transfer|wire|ach|direct debit|(from|with|by) (my )?(bank|checking)( account)?|"
+                 r"bank account)\b", low):
         return "bank_transfer"
     return None
 
 
 def wants_full(text: str) -> bool:
     return bool(re.search(r"\b(in full|full (amount|balance|payment)|whole (thing|amount|balance)|pay (it )?all|"
-                          r"entire (balance|amount)|everything|pay it off|all of it)\b", _low(text)))
+                          r"entire (balance|amount)|pay (off )?everything|everything at once|pay it off|"
+                          r"all of it)\b", _low(text)))
 
 
 def wants_plan(text: str) -> bool:

@@ -83,7 +83,8 @@ async def schedule_callback(ctx: ToolContext, when: str, reason: str = "") -> di
     scheduled_utc = requested.astimezone(UTC)
     async with ctx.db() as conn:
         row = await callbacks.create_callback(conn, customer_id=customer.id, scheduled_for=scheduled_utc,
-                                              reason=reason[:500], requested_on_call_id=ctx.call_id)
+                                              reason=reason[:500], requested_on_call_id=ctx.call_id,
+                                              requested_at=ctx.clock())
     instance = await ctx.workflows.start_callback(row.id, scheduled_utc)
     result = {"scheduled": True, "callback_id": str(row.id), "scheduled_for": requested.isoformat(),
               "spoken": speak_time(requested, now), "time_zone": zone, "workflow_instance": instance}

@@ -50,7 +50,11 @@ async def verify_account(ctx: ToolContext, account_last_4: str, postal_code: str
     """
     state = ctx.state
     if state.verified:
-        return {"verified": True, "attempts_left": state.attempts_left}
+        # Already verified: these digits are checked against this call's account all the same, so someone else's
+        # details (a spouse's, another account's) are never reported as a match.
+        same = ctx.customer is not None and _matches(ctx.customer, account_last_4, postal_code)
+        return {"verified": same, "caller_already_verified": True,
+                **({} if same else {"note": "these details do not match the account on this call"})}
     if state.attempts_left == 0:
         raise ToolRefused("verification attempts exhausted; end the call politely")
     digits = spoken_digits(account_last_4)[-4:]
@@ -81,6 +85,12 @@ async def verify_account(ctx: ToolContext, account_last_4: str, postal_code: str
         state.remember_amounts(customer.balance)
         return {"verified": True}
     return _failed(ctx)
+
+
+def _matches(customer: Customer, account_last_4: str, postal_code: str) -> bool:
+    digits = spoken_digits(account_last_4)[-4:]
+    return hmac.compare_digest(digits, customer.account_last_4) and hmac.compare_digest(
+        normalize_postal(postal_code), normalize_postal(customer.postal_code))
 
 
 def _failed(ctx: ToolContext) -> dict[str, Any]:

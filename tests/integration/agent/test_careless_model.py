@@ -140,6 +140,19 @@ async def test_foreign_verification_digits_never_verify(
     await engine.close()
 
 
+async def test_foreign_digits_after_verification_are_not_reported_as_verified(
+        fresh_db: AsyncConnectionPool, llm_settings: Settings, openai_fake: OpenAIFake) -> None:
+    engine, _ = await verified_llm_call(
+        fresh_db, llm_settings, openai_fake,
+        call("verify_account", account_last_4="7730", postal_code="90012"),     # another person's details
+        Reply(text="Those details don't match this account."))
+    turn = await say(engine, "Can you check my husband James too? Seven seven three zero, nine zero zero one two.")
+    [verify] = tools_in(turn, "verify_account")
+    assert verify.result["verified"] is False
+    assert engine.state.verified                       # the account holder stays verified
+    await engine.close()
+
+
 class SlowWorkflows(RecordingWorkflows):
     async def start_callback(self, callback_id: Any, scheduled_for: datetime) -> str:
         await asyncio.sleep(0.6)

@@ -83,3 +83,24 @@ def test_sentences_split_on_streamed_boundaries_not_inside_amounts() -> None:
         out += buf.feed(piece)
     assert out == ["Thank you. Your balance is $1,250.00.", "You can pay in full!"]
     assert buf.flush() == "What would you like?"
+
+
+@pytest.mark.parametrize("text,method", [
+    ("text me the link", "sms_link"), ("pay with my card", "sms_link"), ("I'll pay by bank transfer", "bank_transfer"),
+    ("from my checking account", "bank_transfer"), ("I don't have my card with me", None),
+    ("I'll have to ask my bank", None), ("my bank said it went through", None),
+])
+def test_a_payment_method_only_when_the_caller_chooses_one(text: str, method: str | None) -> None:
+    assert lang.payment_method(text) == method
+
+
+@pytest.mark.parametrize("text,full", [("I'll pay it in full", True), ("all of it", True), ("pay it off", True),
+                                       ("I lost my job and everything", False), ("everything is fine", False)])
+def test_pay_in_full_only_when_said(text: str, full: bool) -> None:
+    assert lang.wants_full(text) is full
+
+
+def test_the_latest_amount_stated_is_the_offer_and_911_never_is() -> None:
+    assert lang.offered_amount("I said eight hundred but make it nine hundred instead") == Decimal("900.00")
+    assert lang.offered_amount("my husband collapsed I have to call 911") is None
+    assert lang.offered_amount("we filed chapter 13, I can pay 200") == Decimal("200.00")

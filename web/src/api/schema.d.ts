@@ -238,6 +238,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/calls/{call_id}/export.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export One Csv
+         * @description One call as CSV: a summary row, then its transcript lines, tool runs and compliance events in time order.
+         */
+        get: operations["export_one_csv_api_v1_calls__call_id__export_csv_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/calls/{call_id}/rating": {
         parameters: {
             query?: never;
@@ -365,7 +385,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List All */
+        /**
+         * List All
+         * @description Campaigns, newest first, with their target counts and what each is doing.
+         */
         get: operations["list_all_api_v1_campaigns_get"];
         put?: never;
         /**
@@ -478,6 +501,27 @@ export interface paths {
          * @description Attach the targets matching the filter and start the campaign workflow (draft → running).
          */
         post: operations["start_api_v1_campaigns__campaign_id__start_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/campaigns/{campaign_id}/targets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Targets
+         * @description The campaign's targets in order, each with its status, attempts, next attempt time and the pre-dial gate's
+         *     decision right now (a preview; nothing is recorded).
+         */
+        get: operations["targets_api_v1_campaigns__campaign_id__targets_get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1259,6 +1303,8 @@ export interface components {
             };
             /** Ends At */
             ends_at: string | null;
+            /** @description what it is doing; why nothing dials */
+            explanation?: components["schemas"]["ExplanationOut"] | null;
             /**
              * Id
              * Format: uuid
@@ -1531,6 +1577,11 @@ export interface components {
             external_ref: string | null;
             /** First Name */
             first_name: string;
+            /**
+             * Flags
+             * @description DNC, cease, attorney, bankruptcy, dispute, sensitive handling, language ... with dates and sources
+             */
+            flags?: components["schemas"]["FlagOut"][];
             /** Garnishment Permitted */
             garnishment_permitted: boolean;
             /** Hardship At */
@@ -1612,6 +1663,7 @@ export interface components {
             /**
              * Comparison Since
              * Format: date
+             * @description first day of the reporting window
              */
             comparison_since: string;
             /**
@@ -1624,10 +1676,18 @@ export interface components {
              * Format: date-time
              */
             generated_at: string;
+            /** @description over the reporting window */
             latency: components["schemas"]["LatencyFigures"];
             /** Tactics */
             tactics: components["schemas"]["TacticComparison"][];
             today: components["schemas"]["TodayFigures"];
+            /** @description call figures over the reporting window */
+            window: components["schemas"]["CallMetrics"];
+            /**
+             * Window Days
+             * @description the reporting window: the last N UTC days, today included
+             */
+            window_days: number;
         };
         /** DatabaseHealth */
         DatabaseHealth: {
@@ -1773,6 +1833,33 @@ export interface components {
             /** Items */
             items: components["schemas"]["EventItem"][];
         };
+        /** ExplanationOut */
+        ExplanationOut: {
+            /**
+             * Code
+             * @description dialing, draft, paused, cancelled, finished, no_targets, before_window, after_window, all_blocked, waiting_retry
+             * @example all_blocked
+             */
+            code: string;
+            /** Message */
+            message: string;
+            /**
+             * Next At
+             * @description when that changes (window opens, next allowed)
+             */
+            next_at?: string | null;
+            /**
+             * Reasons
+             * @description gate reason code -> targets it blocks
+             * @example {
+             *       "dnc_listed": 2,
+             *       "outside_calling_hours": 40
+             *     }
+             */
+            reasons?: {
+                [key: string]: number;
+            };
+        };
         /**
          * FieldError
          * @description One invalid input: where (`loc`, e.g. ["body", "phone"] or ["row", 12, "phone"]) and why.
@@ -1795,6 +1882,36 @@ export interface components {
             /** Label */
             label: string;
             summary: components["schemas"]["Summary"];
+        };
+        /**
+         * FlagOut
+         * @description One compliance or handling flag: what, since when, from where (a call, an SMS, the DNC list, the record).
+         */
+        FlagOut: {
+            /**
+             * Blocking
+             * @description true when it stops collection calls
+             */
+            blocking: boolean;
+            /** Call Id */
+            call_id?: string | null;
+            /**
+             * Code
+             * @enum {string}
+             */
+            code: "dnc" | "cease" | "attorney" | "bankruptcy" | "dispute" | "consent_revoked" | "hardship" | "sensitive_handling" | "language" | "time_barred";
+            /**
+             * Detail
+             * @example es
+             */
+            detail?: string | null;
+            /** Since */
+            since: string | null;
+            /**
+             * Source
+             * @example said on a call
+             */
+            source: string;
         };
         /** GroupFigure */
         GroupFigure: {
@@ -1862,6 +1979,20 @@ export interface components {
         /** LatencyFigures */
         LatencyFigures: {
             /**
+             * Engine Turns
+             * @description turns with engine timings only (simulated calls: no audio)
+             * @default 0
+             */
+            engine_turns?: number;
+            /** First Sentence P50 Ms */
+            first_sentence_p50_ms?: number | null;
+            /** First Sentence P95 Ms */
+            first_sentence_p95_ms?: number | null;
+            /** Llm Ttft P50 Ms */
+            llm_ttft_p50_ms?: number | null;
+            /** Llm Ttft P95 Ms */
+            llm_ttft_p95_ms?: number | null;
+            /**
              * Overhead P50 Ms
              * @example 6.5
              */
@@ -1873,7 +2004,7 @@ export interface components {
             overhead_p95_ms: number | null;
             /**
              * Turns
-             * @description agent turns measured today
+             * @description agent turns measured in the window
              */
             turns: number;
             /**
@@ -2486,6 +2617,52 @@ export interface components {
             description: string;
             /** Version */
             version: number;
+        };
+        /**
+         * TargetOut
+         * @description One campaign target, with the pre-dial gate's decision for it right now (null once it is finished).
+         */
+        TargetOut: {
+            /** Attempts */
+            attempts: number;
+            /**
+             * Customer Id
+             * Format: uuid
+             */
+            customer_id: string;
+            /** Customer Name */
+            customer_name: string;
+            /** Disposition */
+            disposition: string | null;
+            /** Gate Allowed */
+            gate_allowed: boolean | null;
+            /** Gate Next Allowed At */
+            gate_next_allowed_at: string | null;
+            /** Gate Reason */
+            gate_reason: string | null;
+            /** Id */
+            id: number;
+            /** Last Call Id */
+            last_call_id: string | null;
+            /** Next Attempt At */
+            next_attempt_at: string | null;
+            /** Status */
+            status: string;
+            /**
+             * Timezone
+             * @description the customer's zone the gate uses (null when ambiguous)
+             */
+            timezone: string | null;
+        };
+        /** TargetPage */
+        TargetPage: {
+            /** Items */
+            items: components["schemas"]["TargetOut"][];
+            /**
+             * Next Cursor
+             * @description pass as `after` for the next page
+             */
+            next_cursor?: number | null;
         };
         /**
          * TimelineItem
@@ -3851,6 +4028,91 @@ export interface operations {
             };
         };
     };
+    export_one_csv_api_v1_calls__call_id__export_csv_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                call_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description one call's timeline as CSV */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable content */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal server error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     rate_api_v1_calls__call_id__rating_put: {
         parameters: {
             query?: never;
@@ -4295,6 +4557,8 @@ export interface operations {
                 tactic_id?: number | null;
                 /** @description started before */
                 to?: string | null;
+                /** @description add a `transcript` column (one line per utterance, UTC times) */
+                transcripts?: boolean;
             };
             header?: never;
             path?: never;
@@ -5397,6 +5661,94 @@ export interface operations {
             };
         };
     };
+    targets_api_v1_campaigns__campaign_id__targets_get: {
+        parameters: {
+            query?: {
+                after?: number;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                campaign_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TargetPage"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable content */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal server error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     list_all_api_v1_compliance_dnc_get: {
         parameters: {
             query?: {
@@ -5780,7 +6132,7 @@ export interface operations {
             query?: {
                 cursor?: string | null;
                 limit?: number;
-                /** @description matches the name */
+                /** @description name; for roles that see numbers unmasked also a phone number in any format or the account's last four */
                 search?: string | null;
             };
             header?: never;
@@ -6846,7 +7198,10 @@ export interface operations {
     };
     dashboard_api_v1_dashboard_get: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description reporting window: the last N UTC days, today included */
+                days?: number;
+            };
             header?: never;
             path?: never;
             cookie?: never;

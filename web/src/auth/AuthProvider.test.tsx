@@ -18,7 +18,7 @@ function renderEntra() {
 }
 
 describe("dev sign-in (AUTH_MODE=dev)", () => {
-  it("asks for a role, gets a token from the API and keeps it for the tab", async () => {
+  it("asks for a role, gets a token from the API and keeps it for every tab", async () => {
     const fetch = vi.fn(async (input: RequestInfo | URL, init?: RequestInit) => {
       const url = String(input instanceof Request ? input.url : input);
       if (url.endsWith(DEV_TOKEN_PATH)) {
@@ -33,7 +33,7 @@ describe("dev sign-in (AUTH_MODE=dev)", () => {
     await userEvent.click(screen.getByRole("button", { name: "Sign in as viewer" }));
     expect(await screen.findByRole("navigation", { name: "Main" })).toBeInTheDocument();
     expect(screen.getByText("Val Viewer")).toBeInTheDocument();
-    expect(sessionStorage.getItem(DEV_TOKEN_KEY)).toBeTruthy();
+    expect(localStorage.getItem(DEV_TOKEN_KEY)).toBeTruthy();
   });
 
   it("explains a refused token request in words", async () => {
@@ -44,10 +44,24 @@ describe("dev sign-in (AUTH_MODE=dev)", () => {
   });
 
   it("drops an expired token and shows the sign-in screen", async () => {
-    sessionStorage.setItem(DEV_TOKEN_KEY, "e30." + btoa(JSON.stringify({ roles: ["admin"], exp: 1 })) + ".x");
+    localStorage.setItem(DEV_TOKEN_KEY, "e30." + btoa(JSON.stringify({ roles: ["admin"], exp: 1 })) + ".x");
     renderApp(<App />);
     expect(await screen.findByRole("heading", { name: "Sign in" })).toBeInTheDocument();
-    await waitFor(() => expect(sessionStorage.getItem(DEV_TOKEN_KEY)).toBeNull());
+    await waitFor(() => expect(localStorage.getItem(DEV_TOKEN_KEY)).toBeNull());
+  });
+});
+
+describe("sign-in shared across tabs", () => {
+  it("signs this tab in and out when another tab does", async () => {
+    vi.stubGlobal("fetch", vi.fn(async () => jsonResponse({ detail: "not in this test" }, 404)));
+    renderApp(<App />);
+    expect(await screen.findByRole("heading", { name: "Sign in" })).toBeInTheDocument();
+    localStorage.setItem(DEV_TOKEN_KEY, fakeToken("supervisor", "Other Tab"));
+    window.dispatchEvent(new StorageEvent("storage", { key: DEV_TOKEN_KEY }));
+    expect(await screen.findByRole("navigation", { name: "Main" })).toBeInTheDocument();
+    localStorage.removeItem(DEV_TOKEN_KEY);
+    window.dispatchEvent(new StorageEvent("storage", { key: DEV_TOKEN_KEY }));
+    expect(await screen.findByRole("heading", { name: "Sign in" })).toBeInTheDocument();
   });
 });
 

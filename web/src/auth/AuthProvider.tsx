@@ -44,7 +44,7 @@ export function AuthProvider({ children, config: configProp }: { children: React
   const [msal, setMsal] = useState<import("@azure/msal-browser").PublicClientApplication | null>(null);
 
   const signOut = useCallback(() => {
-    sessionStorage.removeItem(DEV_TOKEN_KEY);
+    localStorage.removeItem(DEV_TOKEN_KEY);
     setUser(null);
     setStatus("signed-out");
     if (msal) void msal.logoutRedirect();
@@ -52,25 +52,36 @@ export function AuthProvider({ children, config: configProp }: { children: React
 
   useEffect(() => {
     setUnauthorizedHandler(() => {
-      sessionStorage.removeItem(DEV_TOKEN_KEY);
+      localStorage.removeItem(DEV_TOKEN_KEY);
       setUser(null);
       setStatus("signed-out");
       setError("Your session has ended. Sign in again.");
     });
   }, []);
 
-  // Dev mode: the token minted by the API lives in sessionStorage for this tab.
+  // Dev mode: the token minted by the API lives in localStorage until it expires (its `exp` claim), so every tab
+  // of this browser shares the sign-in; signing in or out in one tab is seen by the others (storage events).
   useEffect(() => {
     if (mode !== "dev") return;
-    setTokenSource(async () => sessionStorage.getItem(DEV_TOKEN_KEY));
-    const token = sessionStorage.getItem(DEV_TOKEN_KEY);
-    if (token && !tokenExpired(token)) {
-      setUser(userFromToken(token));
-      setStatus("signed-in");
-    } else {
-      sessionStorage.removeItem(DEV_TOKEN_KEY);
-      setStatus("signed-out");
-    }
+    setTokenSource(async () => {
+      const token = localStorage.getItem(DEV_TOKEN_KEY);
+      return token && !tokenExpired(token) ? token : null;
+    });
+    const sync = () => {
+      const token = localStorage.getItem(DEV_TOKEN_KEY);
+      if (token && !tokenExpired(token)) {
+        setUser(userFromToken(token));
+        setStatus("signed-in");
+      } else {
+        localStorage.removeItem(DEV_TOKEN_KEY);
+        setUser(null);
+        setStatus("signed-out");
+      }
+    };
+    sync();
+    const onStorage = (e: StorageEvent) => { if (e.key === null || e.key === DEV_TOKEN_KEY) sync(); };
+    window.addEventListener("storage", onStorage);
+    return () => window.removeEventListener("storage", onStorage);
   }, [mode]);
 
   // Entra mode: MSAL is loaded only when configured, so the dev bundle path never pays for it.
@@ -82,7 +93,7 @@ export function AuthProvider({ children, config: configProp }: { children: React
         const { PublicClientApplication, InteractionRequiredAuthError } = await import("@azure/msal-browser");
         const pca = new PublicClientApplication({
           auth: { clientId: config.clientId, authority: config.authority, redirectUri: window.location.origin },
-          cache: { cacheLocation: "sessionStorage" },
+          cache: { cacheLocation: "localStorage" },  // one sign-in for every tab of the browser
         });
         await pca.initialize();
         const result = await pca.handleRedirectPromise();
@@ -137,7 +148,7 @@ export function AuthProvider({ children, config: configProp }: { children: React
           throw new Error(body.detail ?? body.title ?? `the API answered ${res.status}`);
         }
         const { access_token: token } = (await res.json()) as { access_token: string };
-        sessionStorage.setItem(DEV_TOKEN_KEY, token);
+        localStorage.setItem(DEV_TOKEN_KEY, token);
         setUser(userFromToken(token));
         setStatus("signed-in");
       } catch (err) {

@@ -22,7 +22,7 @@ describe("<Layout>", () => {
 
   it("switches the theme from the user menu, by keyboard", async () => {
     renderApp(frame(), { role: "viewer" });
-    const menu = await screen.findByRole("button", { name: "User menu" });
+    const menu = await screen.findByRole("button", { name: /^User menu/ });
     menu.focus();
     await userEvent.keyboard("{Enter}");
     expect(menu).toHaveAttribute("aria-expanded", "true");
@@ -34,7 +34,7 @@ describe("<Layout>", () => {
 
   it("closes the user menu with Escape", async () => {
     renderApp(frame(), { role: "viewer" });
-    await userEvent.click(await screen.findByRole("button", { name: "User menu" }));
+    await userEvent.click(await screen.findByRole("button", { name: /^User menu/ }));
     expect(screen.getByRole("menu")).toBeInTheDocument();
     await userEvent.keyboard("{Escape}");
     expect(screen.queryByRole("menu")).not.toBeInTheDocument();

@@ -95,10 +95,11 @@ function UserMenu() {
         className="flex items-center gap-2 rounded-lg px-2 py-1.5 text-sm hover:bg-surface-2"
         aria-haspopup="menu"
         aria-expanded={open}
-        aria-label="User menu"
         onClick={() => setOpen((o) => !o)}
       >
-        <span className="flex h-8 w-8 items-center justify-center rounded-full bg-accent-soft text-xs font-semibold text-accent">{initials}</span>
+        {/* The accessible name is the visible text ("User menu" for screen readers first), so voice control works. */}
+        <span className="sr-only">User menu: </span>
+        <span className="flex h-8 w-8 items-center justify-center rounded-full bg-accent-soft text-xs font-semibold text-accent" aria-hidden>{initials}</span>
         <span className="hidden text-left leading-tight sm:block">
           <span className="block font-medium">{user?.name}</span>
           <span className="block text-xs capitalize text-muted">{user?.role ?? "no role"}{mode === "dev" ? " · dev" : ""}</span>

@@ -22,6 +22,16 @@ export async function downloadWithProgress(path: string, filename: string, onPro
   setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
 
+/** Hands data already in the page to the browser as a file (a call's JSON export). */
+export function saveFile(content: string, filename: string, type: string): void {
+  const url = URL.createObjectURL(new Blob([content], { type }));
+  const a = document.createElement("a");
+  a.href = url;
+  a.download = filename;
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
+
 export function kb(bytes: number): string {
   return bytes < 1024 * 1024 ? `${(bytes / 1024).toFixed(1)} KB` : `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 }

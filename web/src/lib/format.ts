@@ -1,5 +1,6 @@
 // Display formats: money (strings from the API stay exact), durations, dates, outcome and status wording.
 import type { Tone } from "../components/ui";
+import { label } from "./labels";
 
 export function money(value: string | number | null | undefined, currency = "USD"): string {
   if (value == null || value === "") return "—";
@@ -25,30 +26,44 @@ export function pct(value: number | null | undefined): string {
   return `${(value * 100).toFixed(1)}%`;
 }
 
-export function dateTime(iso: string | null | undefined): string {
+/** A date and time with its zone named ("Nov 24, 2026, 3:00 PM EST"); `zone` (IANA) defaults to the browser's. */
+export function dateTime(iso: string | null | undefined, zone?: string | null): string {
   if (!iso) return "—";
-  return new Date(iso).toLocaleString("en-US", { dateStyle: "medium", timeStyle: "short" });
+  const d = new Date(iso);
+  const opts: Intl.DateTimeFormatOptions = { year: "numeric", month: "short", day: "numeric", hour: "numeric",
+    minute: "2-digit", timeZoneName: "short" };
+  try {
+    return d.toLocaleString("en-US", zone ? { ...opts, timeZone: zone } : opts);
+  } catch {
+    return d.toLocaleString("en-US", opts);
+  }
+}
+
+/** A date only ("Nov 24, 2026"). */
+export function day(iso: string | null | undefined): string {
+  if (!iso) return "—";
+  return new Date(iso).toLocaleDateString("en-US", { year: "numeric", month: "short", day: "numeric" });
 }
 
 export function clock(iso: string | null | undefined): string {
   if (!iso) return "";
-  return new Date(iso).toLocaleTimeString("en-US", { hour: "2-digit", minute: "2-digit", second: "2-digit" });
+  return new Date(iso).toLocaleTimeString("en-US", { hour: "2-digit", minute: "2-digit", second: "2-digit", timeZoneName: "short" });
 }
 
 /** The wall-clock time now in an IANA zone ("—" when the zone is unknown). */
 export function localTimeIn(zone: string | null | undefined, now: Date = new Date()): string {
   if (!zone) return "—";
   try {
-    return now.toLocaleTimeString("en-US", { timeZone: zone, hour: "numeric", minute: "2-digit", weekday: "short" });
+    return now.toLocaleTimeString("en-US", { timeZone: zone, hour: "numeric", minute: "2-digit", weekday: "short",
+      timeZoneName: "short" });
   } catch {
     return "—";
   }
 }
 
+/** A code in words, from the one label table (lib/labels.ts). */
 export function humanize(code: string | null | undefined): string {
-  if (!code) return "—";
-  const s = code.replace(/[_-]+/g, " ");
-  return s.charAt(0).toUpperCase() + s.slice(1);
+  return label(code);
 }
 
 const OUTCOME_TONES: Record<string, Tone> = {

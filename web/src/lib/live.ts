@@ -64,3 +64,17 @@ export function useLiveEvents(onEvent: (e: LiveEvent) => void, params: Record<st
   }, [key]);
   return { connected };
 }
+
+const LIST_EVENTS = new Set(["call_started", "call_ended", "call_status"]);
+
+/** Keeps every list that shows calls current: refetches them when /live reports a call starting, changing status
+ * or ending (again shortly after, once the voice service's write-behind has stored the final row). `connected`
+ * false means pushes are not arriving and callers should poll. */
+export function useLiveCallLists(invalidate: (keys: string[]) => void): { connected: boolean } {
+  return useLiveEvents((e) => {
+    if (!LIST_EVENTS.has(e.type)) return;
+    const keys = ["/api/v1/calls", "/api/v1/dashboard", "/api/v1/campaigns"];
+    invalidate(keys);
+    if (e.type === "call_ended") setTimeout(() => invalidate(keys), 2_000);
+  });
+}

@@ -8,7 +8,7 @@ export type SimItem =
   | { kind: "caller"; text: string }
   | { kind: "dtmf"; digit: string }
   | { kind: "tool"; name: string; arguments: unknown; result: unknown }
-  | { kind: "compliance"; event: string }
+  | { kind: "compliance"; event: string; detail?: string }
   | { kind: "system"; text: string };
 
 export interface SimState {
@@ -66,7 +66,8 @@ function applyServer(state: SimState, m: Record<string, unknown>): SimState {
     case "tool":
       return { ...state, items: [...items, { kind: "tool", name: String(m.name), arguments: m.arguments, result: m.result }] };
     case "compliance":
-      return { ...state, items: [...items, { kind: "compliance", event: String(m.event ?? m.code ?? "event") }] };
+      return { ...state, items: [...items, { kind: "compliance", event: String(m.event ?? m.code ?? "event"),
+        ...(typeof (m.message ?? m.reason) === "string" ? { detail: String(m.message ?? m.reason) } : {}) }] };
     case "call_started":
     case "started":
       return { ...state, callId: (m.call_id as string) ?? state.callId };
@@ -85,9 +86,20 @@ function applyServer(state: SimState, m: Record<string, unknown>): SimState {
   }
 }
 
+/** What-if account figures for the simulation sandbox only (sent as `/sim` query parameters). */
+export interface SimOverrides { balance?: string; days_overdue?: string }
+
+/** The `/sim` query: customer, tactic and any what-if figures that were filled in. */
+export function simParams(customerId: string, tactic: string, overrides: SimOverrides = {}): Record<string, string> {
+  const params: Record<string, string> = { customer_id: customerId, tactic };
+  if (overrides.balance?.trim()) params.balance = overrides.balance.trim();
+  if (overrides.days_overdue?.trim()) params.days_overdue = overrides.days_overdue.trim();
+  return params;
+}
+
 export interface SimControls {
   state: SimState;
-  start: (customerId: string, tactic: string) => Promise<void>;
+  start: (customerId: string, tactic: string, overrides?: SimOverrides) => Promise<void>;
   say: (text: string) => void;
   dtmf: (digit: string) => void;
   hangup: () => void;
@@ -102,11 +114,11 @@ export function useSimCall(onAgentText?: (text: string) => void): SimControls {
 
   useEffect(() => () => ws.current?.close(), []);
 
-  const start = useCallback(async (customerId: string, tactic: string) => {
+  const start = useCallback(async (customerId: string, tactic: string, overrides?: SimOverrides) => {
     ws.current?.close();
     dispatch({ type: "connect" });
     try {
-      const url = await authedWsUrl(voiceBase(), "/sim", { customer_id: customerId, tactic });
+      const url = await authedWsUrl(voiceBase(), "/sim", simParams(customerId, tactic, overrides));
       const socket = new WebSocket(url);
       ws.current = socket;
       socket.onmessage = (ev) => {

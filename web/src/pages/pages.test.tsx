@@ -47,3 +47,32 @@ describe("useDebounced", () => {
     vi.useRealTimers();
   });
 });
+
+describe("analytics", () => {
+  it("lists legend entries in the order the series are drawn", async () => {
+    const { inOrder } = await import("../components/charts");
+    const sort = inOrder(["success", "ptp"]);
+    const items = [{ dataKey: "ptp", value: "Promise to pay %" }, { dataKey: "success", value: "Success %" }];
+    expect([...items].sort((a, b) => sort(a) - sort(b)).map((i) => i.dataKey)).toEqual(["success", "ptp"]);
+  });
+
+  it("shows simulated calls' engine timings, labelled, when no audio was measured", async () => {
+    const { latencyView } = await import("./dashboard/DashboardPage");
+    const base = { turns: 0, voice_to_voice_p50_ms: null, voice_to_voice_p95_ms: null, overhead_p50_ms: null, overhead_p95_ms: null };
+    expect(latencyView(base, 7).empty).toBe("No turn was timed in the last 7 days.");
+    const sim = latencyView({ ...base, turns: 4, engine_turns: 4, first_sentence_p50_ms: 310, first_sentence_p95_ms: 500 }, 7);
+    expect(sim.simulated).toBe(true);
+    expect(sim.title).toMatch(/simulated/);
+    expect(sim.data[0]).toEqual({ label: "First sentence", p50: 310, p95: 500 });
+    const real = latencyView({ ...base, turns: 5, engine_turns: 1, voice_to_voice_p50_ms: 640 }, 7);
+    expect(real.simulated).toBe(false);
+  });
+});
+
+describe("test call what-if figures", () => {
+  it("sends only the figures that were filled in", async () => {
+    const { simParams } = await import("../lib/sim");
+    expect(simParams("c1", "stern")).toEqual({ customer_id: "c1", tactic: "stern" });
+    expect(simParams("c1", "stern", { balance: " 99.50 ", days_overdue: "" })).toEqual({ customer_id: "c1", tactic: "stern", balance: "99.50" });
+  });
+});

@@ -43,7 +43,7 @@ describe("simulated call transcript", () => {
     expect(screen.getByTestId("sim-caller")).toHaveTextContent("Speaking.");
     expect(screen.getByText("4")).toBeInTheDocument();
     expect(screen.getByTestId("sim-tool")).toHaveTextContent("verify_account");
-    expect(screen.getByText(/Disclosure mini miranda/)).toBeInTheDocument();
+    expect(screen.getByText(/Mini-Miranda disclosed/)).toBeInTheDocument();
   });
 
   it("tells the user what to do before a call starts", () => {

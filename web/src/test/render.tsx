@@ -14,7 +14,7 @@ export function fakeToken(role: string, name = "Test User"): string {
 }
 
 export function renderApp(ui: ReactElement, { role, path = "/" }: { role?: string; path?: string } = {}) {
-  if (role) sessionStorage.setItem(DEV_TOKEN_KEY, fakeToken(role));
+  if (role) localStorage.setItem(DEV_TOKEN_KEY, fakeToken(role));
   const client = new QueryClient({ defaultOptions: { queries: { retry: false } } });
   return render(
     <ThemeProvider>

@@ -2,9 +2,10 @@
 import { useState } from "react";
 import { Link, useParams } from "react-router";
 import { useQueryClient } from "@tanstack/react-query";
-import { ArrowLeft, Radio, ShieldAlert, Wrench } from "lucide-react";
-import { $api } from "../../api/client";
-import { Badge, Card, Empty, PageHeader, QueryState, cx, tableClass, tdClass, thClass } from "../../components/ui";
+import { ArrowLeft, Download, Radio, ShieldAlert, Wrench } from "lucide-react";
+import { $api, errorMessage } from "../../api/client";
+import { Badge, Button, Card, Empty, PageHeader, QueryState, cx, tableClass, tdClass, thClass } from "../../components/ui";
+import { downloadWithProgress, saveFile } from "../../lib/download";
 import { clock, dateTime, duration, humanize, isLive, ms, outcomeTone, statusTone } from "../../lib/format";
 import { useLiveEvents } from "../../lib/live";
 import { ReviewPanel } from "./ReviewPanel";
@@ -19,6 +20,15 @@ export function CallDetailPage() {
     refetchInterval: (q) => (isLive(q.state.data?.status) ? 2_000 : false),
   });
   const live = isLive(query.data?.status);
+  const [exportError, setExportError] = useState<string | null>(null);
+  const exportCsv = async () => {
+    setExportError(null);
+    try {
+      await downloadWithProgress(`/api/v1/calls/${callId}/export.csv`, `call-${callId}.csv`, () => {});
+    } catch (err) {
+      setExportError(errorMessage(err));
+    }
+  };
   const { connected } = useLiveEvents((e) => {
     if (e.callId !== callId) return;
     if (e.type === "transcript") {
@@ -48,15 +58,20 @@ export function CallDetailPage() {
                   {live && <Badge tone="accent"><Radio className="h-3 w-3 animate-pulse" /> Live{connected ? "" : " (refreshing)"}</Badge>}
                   <Badge tone={statusTone(call.status)}>{humanize(call.status)}</Badge>
                   {call.outcome && <Badge tone={outcomeTone(call.outcome)}>{humanize(call.outcome)}</Badge>}
+                  <Button onClick={() => saveFile(JSON.stringify(call, null, 2), `call-${call.id}.json`, "application/json")}>
+                    <Download className="h-4 w-4" aria-hidden /> Export JSON
+                  </Button>
+                  <Button onClick={() => void exportCsv()}><Download className="h-4 w-4" aria-hidden /> Export CSV</Button>
                 </>}
               />
+              {exportError && <p role="alert" className="mb-4 text-sm text-danger">The export failed: {exportError}</p>}
               <div className="grid gap-6 xl:grid-cols-3">
                 <div className="space-y-6 xl:col-span-2">
                   <Card title="Conversation" actions={<span className="text-xs text-muted">{transcript.length} turns</span>}>
                     <Timeline items={timeline} live={live} />
                   </Card>
                   <ReviewPanel callId={call.id} transcript={call.transcript} />
-                  <Card title="Per-turn latency">
+                  <Card title={latencySimulated(call.turn_latencies) ? "Per-turn latency (simulated: engine timings, no audio)" : "Per-turn latency"}>
                     <LatencyTable turns={call.turn_latencies} />
                   </Card>
                 </div>
@@ -154,13 +169,37 @@ function TimelineRow({ item }: { item: TimelineItem }) {
 }
 
 interface TurnMetric { turn: number; stt_ms?: number | string | null; llm_ttft_ms?: number | string | null; tts_ttfb_ms?: number | string | null;
-  voice_to_voice_ms?: number | string | null; overhead_ms?: number | string | null; interrupted?: boolean }
+  first_sentence_ms?: number | string | null; voice_to_voice_ms?: number | string | null; overhead_ms?: number | string | null; interrupted?: boolean }
+
+/** True when no turn has audio timings (a simulated call: only the engine's own figures exist). */
+export function latencySimulated(turns: TurnMetric[]): boolean {
+  return turns.length > 0 && turns.every((t) => t.voice_to_voice_ms == null && t.stt_ms == null && t.tts_ttfb_ms == null);
+}
 
 function LatencyTable({ turns }: { turns: TurnMetric[] }) {
   if (turns.length === 0) return <p className="text-sm text-muted">No latency figures were recorded for this call.</p>;
+  if (latencySimulated(turns)) {
+    return (
+      <div className="overflow-x-auto">
+        <table className={tableClass} aria-label="Per-turn engine timings (simulated)">
+          <thead><tr>{["Turn", "LLM first token", "First sentence"].map((h) => <th key={h} className={thClass}>{h}</th>)}</tr></thead>
+          <tbody>
+            {turns.map((t) => (
+              <tr key={t.turn} className="tabular-nums">
+                <td className={tdClass}>{t.turn}</td>
+                <td className={tdClass}>{ms(t.llm_ttft_ms)}</td>
+                <td className={tdClass}>{ms(t.first_sentence_ms)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        <p className="mt-2 text-xs text-muted">Simulated call: speech-to-text and text-to-speech did not run, so there is no voice-to-voice figure.</p>
+      </div>
+    );
+  }
   return (
     <div className="overflow-x-auto">
-      <table className={tableClass}>
+      <table className={tableClass} aria-label="Per-turn latency">
         <thead><tr>{["Turn", "STT", "LLM first token", "TTS first byte", "Archer overhead", "Voice to voice"].map((h) => <th key={h} className={thClass}>{h}</th>)}</tr></thead>
         <tbody>
           {turns.map((t) => (

@@ -1,12 +1,14 @@
 // Calls: filters kept in the URL, keyset pagination ("Load more"), and a streamed CSV export with progress.
-import { useState } from "react";
+import { useEffect, useState } from "react";
 import { useSearchParams } from "react-router";
-import { Download, Search } from "lucide-react";
+import { Download } from "lucide-react";
 import { $api, errorMessage } from "../../api/client";
 import { CallsTable } from "../../components/CallsTable";
 import { Button, Card, ErrorState, Loading, PageHeader, SelectField, TextField } from "../../components/ui";
 import { downloadWithProgress, kb } from "../../lib/download";
 import { humanize } from "../../lib/format";
+import { useDebounced } from "../../lib/useDebounced";
+import { useLiveLists } from "../../lib/useLiveLists";
 import type { paths } from "../../api/schema";
 
 const STATUSES = ["queued", "initiated", "ringing", "in-progress", "completed", "busy", "failed", "no-answer", "canceled"];
@@ -44,11 +46,15 @@ export function CallsPage() {
   const [cursors, setCursors] = useState<(string | undefined)[]>([undefined]);
   const [exporting, setExporting] = useState<number | null>(null);
   const [exportError, setExportError] = useState<string | null>(null);
+  const [withTranscripts, setWithTranscripts] = useState(false);
   const [q, setQ] = useState(params.get("q") ?? "");
+  const typed = useDebounced(q.trim(), 350);
   const filters = apiFilters(params);
   const cursor = cursors[cursors.length - 1];
+  const { connected } = useLiveLists();
+  // Only the first page follows new calls live; later pages stay put while you read them.
   const query = $api.useQuery("get", "/api/v1/calls", { params: { query: { ...filters, cursor, limit: 25 } } },
-    { placeholderData: (prev) => prev });
+    { placeholderData: (prev) => prev, refetchInterval: connected || cursors.length > 1 ? false : 15_000 });
   const tactics = $api.useQuery("get", "/api/v1/tactics");
 
   const set = (key: string, value: string) => {
@@ -57,11 +63,15 @@ export function CallsPage() {
     setParams(next, { replace: true });
     setCursors([undefined]);
   };
+  // Search as you type: the settled text becomes the `q` filter (kept in the URL).
+  useEffect(() => {
+    if ((params.get("q") ?? "") !== typed) set("q", typed);
+  }, [typed]);
   const exportCsv = async () => {
     setExportError(null);
     setExporting(0);
     try {
-      const qs = exportQuery(filters);
+      const qs = exportQuery(filters) + (withTranscripts ? `${exportQuery(filters) ? "&" : ""}transcripts=true` : "");
       await downloadWithProgress(`/api/v1/calls/export.csv${qs ? `?${qs}` : ""}`, "archer-calls.csv", setExporting);
     } catch (err) {
       setExportError(errorMessage(err));
@@ -74,32 +84,36 @@ export function CallsPage() {
     <>
       <PageHeader
         title="Calls"
-        subtitle="Every call Archer placed or simulated, with its transcript and compliance record."
-        actions={
+        subtitle={<>Every call Archer placed or simulated, with its transcript and compliance record. {connected ? "Updates live." : "Refreshes every 15 seconds."}</>}
+        actions={<>
+          <label className="flex items-center gap-2 text-sm">
+            <input type="checkbox" checked={withTranscripts} onChange={(e) => setWithTranscripts(e.target.checked)} className="h-4 w-4 accent-[var(--color-accent)]" />
+            Include transcripts
+          </label>
           <Button onClick={exportCsv} busy={exporting !== null} aria-live="polite">
             <Download className="h-4 w-4" aria-hidden />
             {exporting !== null ? `Exporting… ${kb(exporting)}` : "Export CSV"}
           </Button>
-        }
+        </>}
       />
       {exportError && <div className="mb-4"><ErrorState error={exportError} what="the export" /></div>}
       <Card>
-        <form className="mb-5 grid gap-3 sm:grid-cols-2 lg:grid-cols-4 2xl:grid-cols-7" onSubmit={(e) => { e.preventDefault(); set("q", q); }} role="search">
-          <div className="relative lg:col-span-2">
-            <TextField label="Search transcripts" placeholder="e.g. payment plan" value={q} onChange={(e) => setQ(e.target.value)} />
-            <button type="submit" className="absolute right-2 top-7 rounded p-1 text-muted hover:text-fg" aria-label="Search"><Search className="h-4 w-4" /></button>
+        <form className="mb-5 grid gap-3 sm:grid-cols-2 lg:grid-cols-4 2xl:grid-cols-7" onSubmit={(e) => { e.preventDefault(); set("q", q.trim()); }} role="search">
+          <div className="lg:col-span-2">
+            <TextField label="Search transcripts" type="search" placeholder="e.g. payment plan" value={q} onChange={(e) => setQ(e.target.value)}
+              hint="Results update as you type." />
           </div>
           <SelectField label="Status" value={params.get("status") ?? ""} onChange={(e) => set("status", e.target.value)}>
             <option value="">Any status</option>
-            {STATUSES.map((s) => <option key={s} value={s}>{humanize(s)}</option>)}
+            {[...STATUSES].sort((a, b) => humanize(a).localeCompare(humanize(b))).map((s) => <option key={s} value={s}>{humanize(s)}</option>)}
           </SelectField>
           <SelectField label="Outcome" value={params.get("outcome") ?? ""} onChange={(e) => set("outcome", e.target.value)}>
             <option value="">Any outcome</option>
-            {OUTCOMES.map((s) => <option key={s} value={s}>{humanize(s)}</option>)}
+            {[...OUTCOMES].sort((a, b) => humanize(a).localeCompare(humanize(b))).map((s) => <option key={s} value={s}>{humanize(s)}</option>)}
           </SelectField>
           <SelectField label="Tactic" value={params.get("tactic_id") ?? ""} onChange={(e) => set("tactic_id", e.target.value)}>
             <option value="">Any tactic</option>
-            {(tactics.data ?? []).map((t) => <option key={t.id} value={t.id}>{humanize(t.name)}</option>)}
+            {[...(tactics.data ?? [])].sort((a, b) => humanize(a.name).localeCompare(humanize(b.name))).map((t) => <option key={t.id} value={t.id}>{humanize(t.name)}</option>)}
           </SelectField>
           <div className="grid grid-cols-2 gap-2 sm:col-span-2">
             <TextField label="From" type="date" value={params.get("from") ?? ""} onChange={(e) => set("from", e.target.value)} />

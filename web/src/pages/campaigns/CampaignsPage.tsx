@@ -1,17 +1,20 @@
 // Campaigns: create from a customer filter or a CSV of customers, schedule window, concurrency and pace;
 // start / pause / resume / cancel; progress and dispositions refresh while any campaign runs.
-import { useState } from "react";
+import { useEffect, useState } from "react";
+import { Link } from "react-router";
 import { useQueryClient } from "@tanstack/react-query";
-import { Pause, Play, Plus, Square } from "lucide-react";
+import { ChevronDown, ChevronRight, Info, Pause, Play, Plus, Square } from "lucide-react";
 import { $api, errorMessage } from "../../api/client";
 import { Can } from "../../auth/Can";
-import { Badge, Button, Card, Empty, PageHeader, Progress, QueryState, SelectField, TextField } from "../../components/ui";
+import { Badge, Button, Card, Empty, PageHeader, Progress, QueryState, SelectField, TextField, cx, tableClass, tdClass, thClass } from "../../components/ui";
 import { dateTime, humanize, statusTone } from "../../lib/format";
 import type { components } from "../../api/schema";
+import { useLiveLists } from "../../lib/useLiveLists";
 
 export function CampaignsPage() {
   const [creating, setCreating] = useState(false);
   const tactics = $api.useQuery("get", "/api/v1/tactics");
+  useLiveLists();
   const query = $api.useQuery("get", "/api/v1/campaigns", {}, {
     refetchInterval: (q) => (q.state.data?.some((c) => c.status === "running") ? 5_000 : false),
   });
@@ -37,6 +40,9 @@ export function CampaignsPage() {
 type Campaign = components["schemas"]["CampaignOut"];
 type Tactic = components["schemas"]["TacticOut"];
 
+const NEXT_WORDS: Record<string, string> = { before_window: "Opens", after_window: "Closed",
+  all_blocked: "First target allowed", waiting_retry: "Next attempt" };
+
 /** Targets finished (done, skipped or cancelled) out of all targets, from the per-status counts. */
 export function campaignProgress(targets: Record<string, number>): { done: number; total: number } {
   const total = Object.values(targets).reduce((a, b) => a + b, 0);
@@ -55,6 +61,9 @@ function CampaignCard({ campaign: c, tactics }: { campaign: Campaign; tactics: T
   const error = start.error ?? pause.error ?? resume.error ?? cancel.error;
   const { done, total } = campaignProgress(c.targets ?? {});
   const tacticName = tactics.find((t) => t.id === c.tactic_id)?.name ?? null;
+  const [showTargets, setShowTargets] = useState(false);
+  const why = c.explanation;
+  const stuck = why && !["dialing", "finished", "draft", "cancelled"].includes(why.code);
   return (
     <Card
       title={<span className="text-base normal-case tracking-normal text-fg">{c.name}</span>}
@@ -76,6 +85,25 @@ function CampaignCard({ campaign: c, tactics }: { campaign: Campaign; tactics: T
           </div>
         </div>
       </div>
+      {why && (
+        <div role="status" data-testid="campaign-explanation" className={cx("mt-4 flex gap-2 rounded-lg border p-3 text-sm",
+          stuck ? "border-warn/40 bg-warn/10" : "border-border bg-surface-2")}>
+          <Info className={cx("mt-0.5 h-4 w-4 shrink-0", stuck ? "text-warn" : "text-muted")} aria-hidden />
+          <span>{why.message}
+            {Object.keys(why.reasons ?? {}).length > 0 && <> Reasons: {Object.entries(why.reasons ?? {}).map(([code, n]) => `${humanize(code)} (${n})`).join(", ")}.</>}
+            {why.next_at ? ` ${NEXT_WORDS[why.code] ?? "Next change"}: ${dateTime(why.next_at)}.` : ""}</span>
+        </div>
+      )}
+      {total > 0 && (
+        <div className="mt-3">
+          <button type="button" className="inline-flex items-center gap-1 text-sm font-medium text-accent hover:underline" aria-expanded={showTargets}
+            onClick={() => setShowTargets((v) => !v)}>
+            {showTargets ? <ChevronDown className="h-4 w-4" aria-hidden /> : <ChevronRight className="h-4 w-4" aria-hidden />}
+            {showTargets ? "Hide targets" : `Show the ${total} targets and the gate's decision for each`}
+          </button>
+          {showTargets && <Targets campaignId={c.id} />}
+        </div>
+      )}
       <Can role="supervisor">
         <div className="mt-4 flex flex-wrap gap-2">
           {c.status === "draft" && <Button variant="primary" busy={start.isPending} onClick={() => start.mutate(path)}><Play className="h-4 w-4" /> Start</Button>}
@@ -92,6 +120,49 @@ function CampaignCard({ campaign: c, tactics }: { campaign: Campaign; tactics: T
     </Card>
   );
 }
+
+/** The campaign's targets, each with its status, attempts, next attempt and the pre-dial gate's decision now. */
+function Targets({ campaignId }: { campaignId: string }) {
+  const qc = useQueryClient();
+  const [after, setAfter] = useState<number[]>([0]);
+  const query = $api.useQuery("get", "/api/v1/campaigns/{campaign_id}/targets",
+    { params: { path: { campaign_id: campaignId }, query: { after: after[after.length - 1], limit: 25 } } },
+    { refetchInterval: 15_000, placeholderData: (p) => p });
+  // Fresh targets mean the card's counts and explanation may have moved on too: keep them in step.
+  useEffect(() => {
+    if (query.dataUpdatedAt) void qc.invalidateQueries({ queryKey: ["get", "/api/v1/campaigns"] });
+  }, [query.dataUpdatedAt, qc]);
+  return (
+    <QueryState query={query} what="the targets">
+      {(page) => (
+        <div className="mt-3 overflow-x-auto">
+          <table className={tableClass} aria-label="Campaign targets">
+            <thead><tr>{["Customer", "Status", "Attempts", "Next attempt", "Gate now"].map((h) => <th key={h} className={thClass}>{h}</th>)}</tr></thead>
+            <tbody>{page.items.map((t) => (
+              <tr key={t.id}>
+                <td className={tdClass}><Link className="text-accent hover:underline" to={`/customers/${t.customer_id}`}>{t.customer_name}</Link></td>
+                <td className={tdClass}><Badge tone={t.status === "done" ? "ok" : t.status === "in_progress" ? "accent" : "neutral"}>{humanize(t.status)}</Badge>
+                  {t.disposition && <div className="mt-1 text-xs text-muted">{humanize(t.disposition)}</div>}</td>
+                <td className={`${tdClass} tabular-nums`}>{t.attempts}</td>
+                <td className={tdClass}>{t.next_attempt_at ? dateTime(t.next_attempt_at, t.timezone) : t.status === "pending" ? "When dialing reaches it" : "—"}</td>
+                <td className={tdClass}>{t.gate_allowed == null ? <span className="text-muted">Finished</span> : t.gate_allowed
+                  ? <Badge tone="ok">Allowed</Badge>
+                  : <><Badge tone="danger">Blocked: {humanize(t.gate_reason)}</Badge>
+                    {t.gate_next_allowed_at && <div className="mt-1 text-xs text-muted">Next allowed {dateTime(t.gate_next_allowed_at, t.timezone)}</div>}</>}</td>
+              </tr>
+            ))}</tbody>
+          </table>
+          <div className="mt-2 flex justify-end gap-2">
+            <Button disabled={after.length <= 1} onClick={() => setAfter((a) => a.slice(0, -1))}>Previous</Button>
+            <Button disabled={page.next_cursor == null} onClick={() => setAfter((a) => [...a, page.next_cursor ?? 0])}>Next</Button>
+          </div>
+        </div>
+      )}
+    </QueryState>
+  );
+}
+
+const LOCAL_ZONE = Intl.DateTimeFormat().resolvedOptions().timeZone.replace(/_/g, " ");
 
 function CreateCampaign({ onDone }: { onDone: () => void }) {
   const qc = useQueryClient();
@@ -131,7 +202,7 @@ function CreateCampaign({ onDone }: { onDone: () => void }) {
         <TextField label="Name" required value={form.name} onChange={set("name")} />
         <SelectField label="Tactic" value={form.tactic_id} onChange={set("tactic_id")}>
           <option value="">Default (balanced)</option>
-          {(tactics.data ?? []).map((t) => <option key={t.id} value={t.id}>{humanize(t.name)}</option>)}
+          {[...(tactics.data ?? [])].sort((a, b) => humanize(a.name).localeCompare(humanize(b.name))).map((t) => <option key={t.id} value={t.id}>{humanize(t.name)}</option>)}
         </SelectField>
         <SelectField label="Customers from" value={source} onChange={(e) => setSource(e.target.value as "filter" | "csv")}>
           <option value="filter">A filter</option>
@@ -150,8 +221,8 @@ function CreateCampaign({ onDone }: { onDone: () => void }) {
             {csvNote && <span className="mt-1 block text-xs text-muted">{csvNote}</span>}
           </label>
         )}
-        <TextField label="Window starts" type="datetime-local" value={form.starts_at} onChange={set("starts_at")} />
-        <TextField label="Window ends" type="datetime-local" value={form.ends_at} onChange={set("ends_at")} />
+        <TextField label="Window starts" type="datetime-local" value={form.starts_at} onChange={set("starts_at")} hint={`Your time zone (${LOCAL_ZONE}); each customer's calling hours still apply`} />
+        <TextField label="Window ends" type="datetime-local" value={form.ends_at} onChange={set("ends_at")} hint={`Your time zone (${LOCAL_ZONE})`} />
         <div className="grid grid-cols-2 gap-2">
           <TextField label="Concurrent calls" type="number" min={1} max={500} value={form.max_concurrency} onChange={set("max_concurrency")} />
           <TextField label="Calls per minute" type="number" min={1} max={6000} value={form.calls_per_minute} onChange={set("calls_per_minute")} />

@@ -70,7 +70,7 @@ function DncCard() {
         {(d) => d.length === 0 ? <Empty>The list is empty.</Empty> : (
           <div className="max-h-80 overflow-y-auto">
             <table className={tableClass}>
-              <thead><tr>{["Phone", "Source", "Reason", "Added", ""].map((h, i) => <th key={i} className={thClass}>{h}</th>)}</tr></thead>
+              <thead><tr>{["Phone", "Source", "Reason", "Added"].map((h) => <th key={h} className={thClass}>{h}</th>)}<th className={thClass}><span className="sr-only">Actions</span></th></tr></thead>
               <tbody>{d.map((e) => (
                 <tr key={e.id}>
                   <td className={`${tdClass} font-mono text-xs`}>{e.phone}</td>

@@ -1,34 +1,47 @@
-// Customers: searchable, keyset-paginated list; CSV import for administrators.
+// Customers: search as you type (name, phone in any format, account last four), keyset pages, each customer's
+// flags with dates; add a customer or import a CSV (administrators).
 import { useState } from "react";
-import { Link } from "react-router";
+import { Link, useNavigate } from "react-router";
 import { $api } from "../../api/client";
-import { Can } from "../../auth/Can";
-import { Badge, Button, Card, Empty, ErrorState, Loading, PageHeader, TextField, tableClass, tdClass, thClass } from "../../components/ui";
+import { Can, useCan } from "../../auth/Can";
+import { Button, Card, Empty, ErrorState, Loading, PageHeader, TextField, tableClass, tdClass, thClass } from "../../components/ui";
 import { money } from "../../lib/format";
+import { useDebounced } from "../../lib/useDebounced";
+import { CustomerForm } from "./CustomerForm";
 import { ImportCustomers } from "./ImportCustomers";
-import { BLOCKING, customerFlags } from "./flags";
+import { FlagBadges } from "./flags";
 
 export function CustomersPage() {
+  const navigate = useNavigate();
+  const numbers = useCan("supervisor");  // viewers see numbers masked, so they search by name only
   const [q, setQ] = useState("");
-  const [search, setSearch] = useState("");
-  const [cursors, setCursors] = useState<(string | undefined)[]>([undefined]);
-  const [importing, setImporting] = useState(false);
-  const query = $api.useQuery("get", "/api/v1/customers", { params: { query: { search: search || undefined, cursor: cursors[cursors.length - 1], limit: 25 } } },
+  const search = useDebounced(q.trim(), 300);
+  const [cursors, setCursors] = useState<{ search: string; stack: (string | undefined)[] }>({ search: "", stack: [undefined] });
+  // A new search starts at the first page.
+  const stack = cursors.search === search ? cursors.stack : [undefined];
+  const [panel, setPanel] = useState<"none" | "import" | "add">("none");
+  const query = $api.useQuery("get", "/api/v1/customers", { params: { query: { search: search || undefined, cursor: stack[stack.length - 1], limit: 25 } } },
     { placeholderData: (prev) => prev });
+  const toggle = (p: "import" | "add") => setPanel((cur) => (cur === p ? "none" : p));
   return (
     <>
       <PageHeader title="Customers" subtitle="Accounts Archer may contact, with their compliance flags."
-        actions={<Can role="admin"><Button onClick={() => setImporting((v) => !v)}>{importing ? "Close import" : "Import CSV"}</Button></Can>} />
-      {importing && <ImportCustomers />}
+        actions={<Can role="admin">
+          <Button onClick={() => toggle("add")} aria-expanded={panel === "add"}>{panel === "add" ? "Close" : "Add customer"}</Button>
+          <Button onClick={() => toggle("import")} aria-expanded={panel === "import"}>{panel === "import" ? "Close import" : "Import CSV"}</Button>
+        </Can>} />
+      {panel === "import" && <ImportCustomers />}
+      {panel === "add" && <CustomerForm onDone={(id) => { setPanel("none"); if (id) navigate(`/customers/${id}`); }} />}
       <Card>
-        <form role="search" className="mb-4 max-w-md" onSubmit={(e) => { e.preventDefault(); setSearch(q); setCursors([undefined]); }}>
-          <TextField label="Search by name" value={q} onChange={(e) => setQ(e.target.value)} />
+        <form role="search" className="mb-4 max-w-md" onSubmit={(e) => e.preventDefault()}>
+          <TextField label="Search" type="search" placeholder={numbers ? "Name, phone (any format) or account last four" : "Name"} value={q}
+            onChange={(e) => setQ(e.target.value)} hint="Results update as you type." />
         </form>
         {query.isPending ? <Loading what="customers" /> : query.error ? <ErrorState error={query.error} what="customers" onRetry={() => query.refetch()} /> :
-          query.data.items.length === 0 ? <Empty>No customers match.</Empty> : (
+          query.data.items.length === 0 ? <Empty>No customers match{search ? ` “${search}”` : ""}.</Empty> : (
           <>
-            <div className="overflow-x-auto">
-              <table className={tableClass}>
+            <div className="overflow-x-auto" aria-busy={query.isFetching || q.trim() !== search}>
+              <table className={tableClass} aria-label="Customers">
                 <thead><tr>{["Name", "Phone", "Account", "Balance", "Days overdue", "Region", "Flags"].map((h) => <th key={h} className={thClass}>{h}</th>)}</tr></thead>
                 <tbody>
                   {query.data.items.map((c) => (
@@ -39,24 +52,19 @@ export function CustomersPage() {
                       <td className={`${tdClass} tabular-nums`}>{money(c.balance)}</td>
                       <td className={`${tdClass} tabular-nums`}>{c.days_overdue}</td>
                       <td className={tdClass}>{c.region ?? "—"}, {c.country}</td>
-                      <td className={tdClass}><Flags flags={customerFlags(c)} /></td>
+                      <td className={tdClass}><FlagBadges flags={c.flags ?? []} /></td>
                     </tr>
                   ))}
                 </tbody>
               </table>
             </div>
             <div className="mt-4 flex justify-end gap-2">
-              <Button disabled={cursors.length <= 1} onClick={() => setCursors((c) => c.slice(0, -1))}>Previous</Button>
-              <Button disabled={!query.data.next_cursor} onClick={() => setCursors((c) => [...c, query.data?.next_cursor ?? undefined])}>Next</Button>
+              <Button disabled={stack.length <= 1} onClick={() => setCursors({ search, stack: stack.slice(0, -1) })}>Previous</Button>
+              <Button disabled={!query.data.next_cursor} onClick={() => setCursors({ search, stack: [...stack, query.data?.next_cursor ?? undefined] })}>Next</Button>
             </div>
           </>
         )}
       </Card>
     </>
   );
-}
-
-export function Flags({ flags }: { flags: string[] }) {
-  if (flags.length === 0) return <span className="text-muted">—</span>;
-  return <div className="flex flex-wrap gap-1">{flags.map((f) => <Badge key={f} tone={BLOCKING.has(f) ? "danger" : "warn"}>{f}</Badge>)}</div>;
 }

@@ -22,6 +22,15 @@ export function rowErrors(body: unknown): RowError[] {
   });
 }
 
+/** "1 row has 5 problems", "3 rows have 4 problems": rows and problems counted apart. */
+export function importSummary(errors: RowError[]): string {
+  const rows = new Set(errors.filter((e) => e.row > 0).map((e) => e.row)).size;
+  const problems = errors.length;
+  const p = `${problems} problem${problems === 1 ? "" : "s"}`;
+  if (rows === 0) return `the file has ${p}`;
+  return `${rows} row${rows === 1 ? " has" : "s have"} ${p}`;
+}
+
 export function ImportCustomers() {
   const qc = useQueryClient();
   const [progress, setProgress] = useState<number | null>(null);
@@ -39,7 +48,7 @@ export function ImportCustomers() {
       } else {
         const errors = rowErrors(body);
         setResult({ ok: false, errors, message: errors.length
-          ? `Nothing was imported: ${errors.length} row${errors.length === 1 ? "" : "s"} need fixing.`
+          ? `Nothing was imported: ${importSummary(errors)} to fix (listed below).`
           : `Nothing was imported: ${errorMessage(body)}` });
       }
     } catch (err) {

@@ -1,65 +1,91 @@
-// Dashboard: today's calls, live calls, duration, success and promise-to-pay rates, latency, tactics, recent calls.
-import { useQueryClient } from "@tanstack/react-query";
+// Dashboard: today's calls and live calls, then — over the reporting window the user chose — success and
+// promise-to-pay rates, latency (simulated calls' engine timings labelled as such), tactics, recent calls.
 import { Link } from "react-router";
 import { $api } from "../../api/client";
 import { CallsTable } from "../../components/CallsTable";
 import { LatencyChart, TacticPerformanceChart } from "../../components/charts";
 import { Card, PageHeader, QueryState, Stat } from "../../components/ui";
+import { WindowPicker } from "../../components/WindowPicker";
 import { duration, humanize, ms, pct } from "../../lib/format";
-import { useLiveEvents } from "../../lib/live";
+import { useReportingWindow } from "../../lib/reportingWindow";
+import { useLiveLists } from "../../lib/useLiveLists";
+import type { components } from "../../api/schema";
+
+type Latency = components["schemas"]["LatencyFigures"];
+
+/** Voice figures when audio was measured; otherwise the engine's own timings from simulated calls, said so. */
+export function latencyView(l: Latency, days: number): { title: string; data: { label: string; p50: number | null; p95: number | null }[]; empty: string; simulated: boolean } {
+  const audio = l.turns - (l.engine_turns ?? 0);
+  if (audio > 0) {
+    return { title: "Latency (voice to voice)", simulated: false, empty: "", data: [
+      { label: "Voice to voice", p50: l.voice_to_voice_p50_ms ?? null, p95: l.voice_to_voice_p95_ms ?? null },
+      { label: "Archer overhead", p50: l.overhead_p50_ms ?? null, p95: l.overhead_p95_ms ?? null },
+    ] };
+  }
+  if ((l.engine_turns ?? 0) > 0) {
+    return { title: "Latency (simulated calls: engine only, no audio)", simulated: true, empty: "", data: [
+      { label: "First sentence", p50: l.first_sentence_p50_ms ?? null, p95: l.first_sentence_p95_ms ?? null },
+      { label: "LLM first token", p50: l.llm_ttft_p50_ms ?? null, p95: l.llm_ttft_p95_ms ?? null },
+    ].filter((d) => d.p50 != null || d.p95 != null) };
+  }
+  return { title: "Latency", simulated: false, data: [], empty: `No turn was timed in the last ${days} days.` };
+}
 
 export function DashboardPage() {
-  const query = $api.useQuery("get", "/api/v1/dashboard", {}, { refetchInterval: 15_000 });
-  const recent = $api.useQuery("get", "/api/v1/calls", { params: { query: { limit: 8 } } }, { refetchInterval: 15_000 });
-  const qc = useQueryClient();
-  const { connected } = useLiveEvents((e) => {
-    if (e.type === "call_started" || e.type === "call_ended" || e.type === "call_status") {
-      void qc.invalidateQueries({ queryKey: ["get", "/api/v1/dashboard"] });
-      void qc.invalidateQueries({ queryKey: ["get", "/api/v1/calls"] });
-    }
-  });
+  const [days, setDays] = useReportingWindow();
+  const { connected } = useLiveLists();
+  const poll = connected ? false : 15_000;
+  const query = $api.useQuery("get", "/api/v1/dashboard", { params: { query: { days } } }, { refetchInterval: poll, placeholderData: (p) => p });
+  const recent = $api.useQuery("get", "/api/v1/calls", { params: { query: { limit: 8 } } }, { refetchInterval: poll });
   return (
     <>
       <PageHeader
         title="Dashboard"
         subtitle={connected ? "Live: updates as calls start and end." : "Refreshes every 15 seconds."}
+        actions={<WindowPicker days={days} onChange={setDays} />}
       />
       <QueryState query={query} what="the dashboard">
-        {(d) => (
-          <div className="space-y-6">
-            <div className="grid grid-cols-2 gap-4 md:grid-cols-3 xl:grid-cols-6">
-              <Stat label="Calls today" value={d.today.calls} hint={`${d.today.connected} connected`} />
-              <Stat label="Active now" value={d.today.active_calls} tone={d.today.active_calls > 0 ? "accent" : undefined} hint="Queued, ringing or talking" />
-              <Stat label="Avg duration" value={duration(d.today.average_duration_s)} />
-              <Stat label="Success rate" value={pct(d.today.success_rate)} tone="ok" hint="Arrangement or promise per connected call" />
-              <Stat label="Promise to pay" value={pct(d.today.promise_to_pay_rate)} hint="Per right-party contact" />
-              <Stat label="Voice-to-voice p50" value={ms(d.latency.voice_to_voice_p50_ms)} hint={`p95 ${ms(d.latency.voice_to_voice_p95_ms)} · ${d.latency.turns} turns today`} />
-            </div>
-            <div className="grid gap-6 lg:grid-cols-2">
-              <Card title={`Tactic performance since ${d.comparison_since}`}>
-                <TacticPerformanceChart
-                  data={d.tactics.map((t) => ({
-                    name: humanize(t.tactic_name ?? "no tactic"),
-                    calls: t.calls,
-                    success: Math.round((t.success_rate ?? 0) * 1000) / 10,
-                    ptp: Math.round((t.promise_to_pay_rate ?? 0) * 1000) / 10,
-                  }))}
-                />
+        {(d) => {
+          const latency = latencyView(d.latency, d.window_days);
+          return (
+            <div className="space-y-6">
+              <div className="grid grid-cols-2 gap-4 md:grid-cols-3 xl:grid-cols-6">
+                <Stat label="Calls today" value={d.today.calls} hint={`${d.today.connected} connected`} />
+                <Stat label="Active now" value={d.today.active_calls} tone={d.today.active_calls > 0 ? "accent" : undefined} hint="Queued, ringing or talking" />
+                <Stat label={`Calls, last ${d.window_days} days`} value={d.window.calls} hint={`${d.window.connected} connected`} />
+                <Stat label="Avg duration" value={duration(d.window.average_duration_s)} hint={`Last ${d.window_days} days`} />
+                <Stat label="Success rate" value={pct(d.window.success_rate)} tone="ok" hint={`Arrangement or promise per connected call · ${d.window.connected} connected`} />
+                <Stat label="Promise to pay" value={pct(d.window.promise_to_pay_rate)} hint={`Per right-party contact · ${d.window.right_party_contacts} contact${d.window.right_party_contacts === 1 ? "" : "s"}`} />
+              </div>
+              <div className="grid gap-6 lg:grid-cols-2">
+                <Card title={`Tactic performance, last ${d.window_days} days (since ${d.comparison_since})`}>
+                  <TacticPerformanceChart
+                    data={d.tactics.map((t) => ({
+                      name: humanize(t.tactic_name ?? "no tactic"),
+                      calls: t.calls,
+                      success: Math.round((t.success_rate ?? 0) * 1000) / 10,
+                      ptp: Math.round((t.promise_to_pay_rate ?? 0) * 1000) / 10,
+                    }))}
+                  />
+                </Card>
+                <Card title={`${latency.title}, last ${d.window_days} days`}
+                  actions={<Link to="/quality" className="text-xs text-accent hover:underline">Quality report →</Link>}>
+                  <LatencyChart data={latency.data} empty={latency.empty} label={latency.title} />
+                  <p className="mt-2 text-xs text-muted">
+                    {latency.simulated
+                      ? `${d.latency.engine_turns} simulated turns: the engine's own timings. Voice-to-voice figures need a phone call.`
+                      : `${d.latency.turns} turns measured · voice to voice p50 ${ms(d.latency.voice_to_voice_p50_ms)}, p95 ${ms(d.latency.voice_to_voice_p95_ms)}`}
+                  </p>
+                </Card>
+              </div>
+              <Card title="Recent calls">
+                <QueryState query={recent} what="recent calls">
+                  {(r) => <CallsTable calls={r.items} empty="No calls yet. Place a test call to see one here." />}
+                </QueryState>
               </Card>
-              <Card title="Latency (voice to voice)" actions={<Link to="/quality" className="text-xs text-accent hover:underline">Quality report →</Link>}>
-                <LatencyChart data={d.latency.turns === 0 ? [] : [
-                  { label: "Voice to voice", p50: d.latency.voice_to_voice_p50_ms ?? null, p95: d.latency.voice_to_voice_p95_ms ?? null },
-                  { label: "Archer overhead", p50: d.latency.overhead_p50_ms ?? null, p95: d.latency.overhead_p95_ms ?? null },
-                ]} />
-              </Card>
             </div>
-            <Card title="Recent calls">
-              <QueryState query={recent} what="recent calls">
-                {(r) => <CallsTable calls={r.items} empty="No calls yet. Place a test call to see one here." />}
-              </QueryState>
-            </Card>
-          </div>
-        )}
+          );
+        }}
       </QueryState>
     </>
   );

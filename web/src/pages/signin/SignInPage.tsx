@@ -15,7 +15,7 @@ export function SignInPage() {
     setBusy(false);
   };
   return (
-    <div className="flex min-h-screen items-center justify-center bg-bg px-4 text-fg">
+    <main className="flex min-h-screen items-center justify-center bg-bg px-4 text-fg">
       <div className="w-full max-w-sm rounded-2xl border border-border bg-surface p-8 shadow-2xl">
         <Logo />
         <h1 className="mt-8 text-xl font-semibold">Sign in</h1>
@@ -26,10 +26,10 @@ export function SignInPage() {
           </>
         ) : (
           <form className="mt-4 space-y-4" onSubmit={(e) => { e.preventDefault(); void submit(); }}>
-            <p className="text-sm text-muted">Local development (AUTH_MODE=dev): choose the role to act as.</p>
+            <p className="text-sm text-muted">Local development sign-in: choose the role to act as.</p>
             <SelectField label="Role" value={role} onChange={(e) => setRole(e.target.value as Role)}>
-              <option value="admin">Admin — tactics, policy, DNC, imports</option>
-              <option value="supervisor">Supervisor — calls and campaigns</option>
+              <option value="admin">Admin — tactics, policy, DNC, customers, imports</option>
+              <option value="supervisor">Supervisor — test calls, calls and campaigns</option>
               <option value="viewer">Viewer — read only, numbers masked</option>
             </SelectField>
             <Button type="submit" variant="primary" className="w-full" busy={busy}>Sign in as {role}</Button>
@@ -37,6 +37,6 @@ export function SignInPage() {
         )}
         {error && <p role="alert" className="mt-4 text-sm text-danger">{error}</p>}
       </div>
-    </div>
+    </main>
   );
 }

@@ -5,8 +5,11 @@ import { useQueryClient } from "@tanstack/react-query";
 import { ArrowLeft, Pencil } from "lucide-react";
 import { $api, errorMessage } from "../../api/client";
 import { Can, useCan } from "../../auth/Can";
+import { WeeklyChart } from "../../components/charts";
 import { Badge, Button, Card, Empty, PageHeader, QueryState, SelectField, Stat, TextField, tableClass, tdClass, thClass } from "../../components/ui";
+import { WindowPicker } from "../../components/WindowPicker";
 import { dateTime, humanize, money, pct } from "../../lib/format";
+import { useReportingWindow } from "../../lib/reportingWindow";
 import { DIMENSIONS, type TacticConfig } from "./dimensions";
 import { PromptPreview } from "./PromptPreview";
 
@@ -52,7 +55,7 @@ function NewTactic() {
       navigate(`/tactics/${t.id}`);
     },
   });
-  if (!useCan("admin")) return <Empty>Only administrators can create tactics.</Empty>;
+  if (!useCan("admin")) return <><PageHeader title="New tactic" /><Empty>Only administrators can create tactics.</Empty></>;
   return (
     <>
       <Link to="/tactics" className="mb-3 inline-flex items-center gap-1 text-sm text-muted hover:text-fg"><ArrowLeft className="h-4 w-4" /> Tactics</Link>
@@ -63,7 +66,7 @@ function NewTactic() {
             <TextField label="Name" required pattern="[a-z][a-z0-9_]{1,62}" value={name} onChange={(e) => setName(e.target.value)}
               hint="Lower case letters, digits and underscores, e.g. gentle_reminder" />
             <SelectField label="Archetype" value={archetype} onChange={(e) => setArchetype(e.target.value as Archetype)}>
-              {ARCHETYPES.map((a) => <option key={a} value={a}>{humanize(a)}</option>)}
+              {[...ARCHETYPES].sort().map((a) => <option key={a} value={a}>{humanize(a)}</option>)}
             </SelectField>
             <TextField label="Description" value={description} onChange={(e) => setDescription(e.target.value)} />
             <DimensionSliders config={config} onChange={setConfig} />
@@ -81,7 +84,9 @@ function ExistingTactic({ id }: { id: number }) {
   const qc = useQueryClient();
   const query = $api.useQuery("get", "/api/v1/tactics/{tactic_id}", { params: { path: { tactic_id: id } } });
   const versions = $api.useQuery("get", "/api/v1/tactics/{tactic_id}/versions", { params: { path: { tactic_id: id } } });
-  const perf = $api.useQuery("get", "/api/v1/tactics/{tactic_id}/performance", { params: { path: { tactic_id: id } } });
+  const [days, setDays] = useReportingWindow();
+  const perf = $api.useQuery("get", "/api/v1/tactics/{tactic_id}/performance",
+    { params: { path: { tactic_id: id }, query: { period: "week", days } } }, { placeholderData: (p) => p });
   const [editing, setEditing] = useState(false);
   const [config, setConfig] = useState<TacticConfig | null>(null);
   const [description, setDescription] = useState("");
@@ -138,18 +143,35 @@ function ExistingTactic({ id }: { id: number }) {
               </Card>
               <Card title="Prompt preview">{config && <PromptPreview config={config} name={t.name} />}</Card>
             </div>
-            <Card title="Performance" className="mt-6">
+            <Card title={`Performance by week, last ${days} days`} className="mt-6" actions={<WindowPicker days={days} onChange={setDays} />}>
               <QueryState query={perf} what="performance">
                 {(p) => (
                   <>
-                    <p className="mb-3 text-xs text-muted">Since {p.since}, by {p.period}.</p>
+                    <p className="mb-3 text-xs text-muted">Since {p.since} (UTC weeks starting Monday). Rates are shown beside the number of calls they come from.</p>
                     <div className="grid grid-cols-2 gap-4 md:grid-cols-5">
                       <Stat label="Calls" value={p.totals.calls} />
-                      <Stat label="Right-party contact" value={pct(p.totals.right_party_rate)} />
-                      <Stat label="Verified" value={pct(p.totals.verification_rate)} />
-                      <Stat label="Promise to pay" value={pct(p.totals.promise_to_pay_rate)} tone="ok" />
-                      <Stat label="Avg arrangement" value={money(p.totals.average_arrangement_amount)} />
+                      <Stat label="Right-party contact" value={pct(p.totals.right_party_rate)} hint={`of ${p.totals.calls} calls`} />
+                      <Stat label="Verified" value={pct(p.totals.verification_rate)} hint={`of ${p.totals.right_party_contacts} contacts`} />
+                      <Stat label="Promise to pay" value={pct(p.totals.promise_to_pay_rate)} tone="ok" hint={`of ${p.totals.right_party_contacts} contacts`} />
+                      <Stat label="Avg arrangement" value={money(p.totals.average_arrangement_amount)} hint={`${p.totals.arrangements} arrangements`} />
                     </div>
+                    <div className="mt-4"><WeeklyChart data={p.periods.map((w) => ({ week: w.period_start, calls: w.calls,
+                      success: w.success_rate == null ? null : Math.round(w.success_rate * 1000) / 10,
+                      ptp: w.promise_to_pay_rate == null ? null : Math.round(w.promise_to_pay_rate * 1000) / 10 }))} /></div>
+                    {p.periods.length > 0 && (
+                      <table className={`${tableClass} mt-4`} aria-label="Performance by week">
+                        <thead><tr>{["Week of", "Calls", "Right-party", "Promise to pay", "Success"].map((h) => <th key={h} className={thClass}>{h}</th>)}</tr></thead>
+                        <tbody>{p.periods.map((w) => (
+                          <tr key={w.period_start} className="tabular-nums">
+                            <td className={tdClass}>{w.period_start}</td>
+                            <td className={tdClass}>{w.calls}</td>
+                            <td className={tdClass}>{pct(w.right_party_rate)} <span className="text-xs text-muted">of {w.calls}</span></td>
+                            <td className={tdClass}>{pct(w.promise_to_pay_rate)} <span className="text-xs text-muted">of {w.right_party_contacts}</span></td>
+                            <td className={tdClass}>{pct(w.success_rate)} <span className="text-xs text-muted">of {w.connected}</span></td>
+                          </tr>
+                        ))}</tbody>
+                      </table>
+                    )}
                     {p.versions.length > 0 && (
                       <table className={`${tableClass} mt-4`} aria-label="Performance by version">
                         <thead><tr>{["Version", "Calls", "Right-party", "Promise to pay", "Success"].map((h) => <th key={h} className={thClass}>{h}</th>)}</tr></thead>
@@ -157,9 +179,9 @@ function ExistingTactic({ id }: { id: number }) {
                           <tr key={v.version ?? "none"} className="tabular-nums">
                             <td className={tdClass}>{v.version != null ? `v${v.version}` : "not recorded"}</td>
                             <td className={tdClass}>{v.calls}</td>
-                            <td className={tdClass}>{pct(v.right_party_rate)}</td>
-                            <td className={tdClass}>{pct(v.promise_to_pay_rate)}</td>
-                            <td className={tdClass}>{pct(v.success_rate)}</td>
+                            <td className={tdClass}>{pct(v.right_party_rate)} <span className="text-xs text-muted">of {v.calls}</span></td>
+                            <td className={tdClass}>{pct(v.promise_to_pay_rate)} <span className="text-xs text-muted">of {v.right_party_contacts}</span></td>
+                            <td className={tdClass}>{pct(v.success_rate)} <span className="text-xs text-muted">of {v.connected}</span></td>
                           </tr>
                         ))}</tbody>
                       </table>

@@ -12,12 +12,14 @@ export function SimTranscript({ items, waiting }: { items: SimItem[]; waiting: b
   }, [items.length]);
   if (items.length === 0) return <Empty>{waiting ? "Connecting… the agent speaks first." : "Start a simulated call to see the conversation here."}</Empty>;
   return (
-    <ol className="space-y-3" aria-live="polite" aria-label="Simulated call transcript">
-      {items.map((it, i) => (
-        <li key={i}><Row item={it} /></li>
-      ))}
+    <>
+      <ol className="space-y-3" aria-live="polite" aria-label="Simulated call transcript">
+        {items.map((it, i) => (
+          <li key={i}><Row item={it} /></li>
+        ))}
+      </ol>
       <div ref={end} />
-    </ol>
+    </>
   );
 }
 
@@ -46,7 +48,7 @@ function Row({ item }: { item: SimItem }) {
         </details>
       );
     case "compliance":
-      return <div className="flex items-center gap-2 text-xs text-warn"><ShieldAlert className="h-3.5 w-3.5" aria-hidden /> Compliance: {humanize(item.event)}</div>;
+      return <div className="flex items-center gap-2 text-xs text-warn" data-testid="sim-compliance"><ShieldAlert className="h-3.5 w-3.5" aria-hidden /> Compliance: {humanize(item.event)}{item.detail ? ` — ${item.detail}` : ""}</div>;
     case "system":
       return <div className="text-center text-xs text-muted">{item.text}</div>;
   }
