@@ -17,7 +17,7 @@ APP_TABLES = ("audit_log", "messages", "dnc_entries", "compliance_events", "camp
               "campaigns", "tactic_versions", "behavioral_tactics", "customers", "collection_policies",
               "call_daily_stats", "call_daily_stats_state",
               "recording_turn_gaps", "recording_analyses", "call_ratings", "transcript_corrections", "simulated_effects",
-              "verification_lockouts")
+              "verification_lockouts", "identification_failures")
 
 
 @pytest.fixture(scope="session")

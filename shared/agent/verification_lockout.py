@@ -23,6 +23,11 @@ log = logging.getLogger(__name__)
 MAX_FAILURES = 5
 WINDOW = timedelta(hours=24)
 LOCKED_REASON = "verification attempts exhausted for this account (locked); end the call politely"
+# An unknown caller (no account on the call yet) is identified from last 4 + postal code among all accounts:
+# failures are limited per calling number in a window, so nobody can sweep the accounts by calling again.
+IDENTIFY_MAX_FAILURES = 6
+IDENTIFY_WINDOW = timedelta(hours=1)
+WITHHELD = "withheld"
 
 
 @dataclass(frozen=True)
@@ -98,23 +103,57 @@ async def clear(conn: AsyncConnection, customer_id: uuid.UUID, *, cleared_by: st
     return True
 
 
+async def _caller(conn: AsyncConnection, call_id: uuid.UUID) -> str:
+    cur = await conn.execute("SELECT from_number FROM calls WHERE id = %s", (call_id,))
+    row = await cur.fetchone()
+    return str(row[0])[:100] if row and row[0] else WITHHELD
+
+
+_IDENTIFY_FAIL = """
+INSERT INTO identification_failures (caller, failures, window_start) VALUES (%(c)s, 1, %(now)s)
+ON CONFLICT (caller) DO UPDATE SET
+  failures = CASE WHEN identification_failures.window_start < %(since)s THEN 1
+                  ELSE identification_failures.failures + 1 END,
+  window_start = CASE WHEN identification_failures.window_start < %(since)s THEN %(now)s
+                      ELSE identification_failures.window_start END
+RETURNING failures"""
+
+
+async def _identification_blocked(conn: AsyncConnection, call_id: uuid.UUID, now: datetime) -> bool:
+    cur = await conn.execute("SELECT failures FROM identification_failures WHERE caller = %s AND window_start >= %s",
+                             (await _caller(conn, call_id), now - IDENTIFY_WINDOW))
+    row = await cur.fetchone()
+    return row is not None and row[0] >= IDENTIFY_MAX_FAILURES
+
+
 # ---- the verification tool's hooks ------------------------------------------------------------------------------
 async def ensure_unlocked(ctx: ToolContext) -> None:
-    """Raise ToolRefused when the customer's verification is locked (the engine then ends the call politely)."""
+    """Raise ToolRefused when the customer's verification is locked, or (no customer on the call yet) when this
+    calling number has failed identification too often; the engine then ends the call politely."""
     from shared.agent.tools.registry import ToolRefused
 
-    customer = ctx.require_customer()
     async with ctx.db() as conn:
-        lock = await get_lockout(conn, customer.id)
-    if lock is not None and lock.locked:
+        if ctx.customer is None:
+            blocked = await _identification_blocked(conn, ctx.call_id, ctx.clock())
+        else:
+            lock = await get_lockout(conn, ctx.customer.id)
+            blocked = lock is not None and lock.locked
+    if blocked:
         ctx.state.outcome = "verification_failed"
         raise ToolRefused(LOCKED_REASON)
 
 
-async def record_attempt(ctx: ToolContext, ok: bool) -> None:
-    """Count the attempt; when this failure locks the account, no attempt is left on this call either."""
-    customer = ctx.require_customer()
+async def record_attempt(ctx: ToolContext, ok: bool, *, identifying: bool = False) -> None:
+    """Count the attempt (`identifying`: an unknown caller's, counted per calling number); when this failure locks
+    the account, no attempt is left on this call either."""
     async with ctx.db() as conn:
+        if identifying:
+            if not ok:
+                now = ctx.clock()
+                await conn.execute(_IDENTIFY_FAIL, {"c": await _caller(conn, ctx.call_id), "now": now,
+                                                    "since": now - IDENTIFY_WINDOW})
+            return
+        customer = ctx.require_customer()
         if ok:
             await record_success(conn, customer.id)
             return

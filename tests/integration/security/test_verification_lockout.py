@@ -64,3 +64,48 @@ async def test_brute_forcing_the_last_four_digits_is_locked_out(demo: AsyncConne
         async with connect(f"{stack.base}/sim?customer_id={maria.id}&token=supervisor-token") as ws:
             seen = await converse(ws, right)
         assert any(r.get("verified") for r in _verifications(seen))
+
+
+async def _unknown_caller(pool, settings, number: str, lines: list[str]) -> list[dict]:
+    """An inbound call from a number that matches no customer, driven through the real engine."""
+    from datetime import UTC, datetime
+
+    from shared.agent.brains.rules import RulesBrain
+    from shared.agent.events import CallStarted, ToolEvent, UserUtterance
+    from shared.agent.session import start_session
+    from shared.db import calls
+    from tests.scenarios.harness import RecordingCallControl, RecordingWorkflows
+
+    async with pool.connection() as conn:
+        call = await calls.create_call(conn, calls.NewCall(direction="inbound", call_type="inbound",
+                                                           status="in-progress", from_number=number))
+    started = CallStarted(call.id, None, "balanced_progression", direction="inbound")
+    engine = await start_session(pool, started, settings=settings, call_control=RecordingCallControl(),
+                                 workflows=RecordingWorkflows(), brain=RulesBrain(),
+                                 clock=lambda: datetime.now(UTC))
+    results: list[dict] = []
+    for event in (started, *(UserUtterance(line) for line in lines)):
+        if engine.state.ended:
+            break
+        results += [e.result async for e in engine.handle(event)
+                    if isinstance(e, ToolEvent) and e.name == "verify_account"]
+    await engine.close()
+    return results
+
+
+async def test_an_unknown_caller_cannot_sweep_accounts_by_calling_again(demo: AsyncConnection, pool) -> None:
+    from shared.agent.verification_lockout import IDENTIFY_MAX_FAILURES
+    from shared.settings import load_settings
+
+    settings = load_settings(archer_env="test", agent_brain="rules")
+    sweeper, honest = "+15555550123", "+15555550124"
+    guesses = iter(f"{n:04d}" for n in range(10_000))
+    answered: list[dict] = []
+    for _ in range(5):
+        answered += await _unknown_caller(pool, settings, sweeper, [f"{next(guesses)} and 10001" for _ in range(2)])
+    checked = [r for r in answered if r.get("verified") is False]
+    refused = [r for r in answered if r.get("ok") is False and "locked" in r.get("error", "")]
+    assert len(checked) == IDENTIFY_MAX_FAILURES and refused
+    # The right factors from the sweeping number are refused too; another number is identified.
+    assert not any(r.get("verified") for r in await _unknown_caller(pool, settings, sweeper, ["4821 and 10001"]))
+    assert any(r.get("verified") for r in await _unknown_caller(pool, settings, honest, ["4821 and 10001"]))

@@ -139,9 +139,16 @@ CREATE TABLE verification_lockouts (
   cleared_by    TEXT CHECK (length(cleared_by) <= 200),
   updated_at    TIMESTAMPTZ NOT NULL DEFAULT now()
 );
+-- Failed identifications of unknown callers (inbound from an unknown number) per calling number: a window limit.
+CREATE TABLE identification_failures (
+  caller        TEXT PRIMARY KEY CHECK (length(caller) <= 100),
+  failures      INTEGER NOT NULL DEFAULT 0 CHECK (failures >= 0),
+  window_start  TIMESTAMPTZ NOT NULL DEFAULT now()
+);
 """
 
 DOWNGRADE = r"""
+DROP TABLE identification_failures;
 DROP TABLE verification_lockouts;
 DROP TRIGGER calls_simulated_no_conversation ON calls;
 DROP TRIGGER compliance_events_simulated ON compliance_events;
