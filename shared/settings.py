@@ -104,6 +104,8 @@ class Settings(BaseSettings):
     auth_audience: str | None = None
     auth_jwks_url: str | None = None
     api_rate_limit_per_minute: int = Field(default=600, ge=1, le=1_000_000)
+    # Failed requests one source address may make per minute (401s on the admin API, 403s on the Twilio webhooks).
+    source_failure_limit_per_minute: int = Field(default=30, ge=1, le=1_000_000)
 
     key_vault_url: str | None = None
     # The Function app key the voice service presents to the callback-start endpoint (Key Vault in Azure).

@@ -18,7 +18,7 @@ from tests.integration.voice.harness import voice_stack, wait_until
 async def _verify(token: str) -> object:
     if token != "good-token":
         raise PermissionError("bad token")
-    return {"sub": "tester"}
+    return {"sub": "tester", "roles": ["supervisor"]}
 
 
 async def test_sim_text_protocol_agent_first_then_user_dtmf_and_hangup(seeded, pool):
