@@ -11,6 +11,9 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from devhost.workflows import attach_local_driver
 from functions.app import create_app
+from shared.auth import TokenVerifier
+from shared.settings import get_settings
+from voice.auth import verifier_of
 from voice.services import build_voice_app
 
 WEB_DIST = Path(__file__).resolve().parent.parent / "web" / "dist"
@@ -37,7 +40,10 @@ def build_app() -> ASGIApp:
     attach_local_driver(api)  # dev only: callbacks and campaigns run in-process (devhost/workflows.py)
     # The voice service exactly as `python -m voice` assembles it, except that /sim and phone calls schedule
     # callbacks through the same in-process driver as the API (found late: it starts with the API's lifespan).
-    voice = build_voice_app(workflows_provider=lambda: getattr(api.state, "workflow_starter", None))
+    # One token verifier for both: the voice sockets check the API's dev tokens by their signature.
+    verifier = api.state.token_verifier = TokenVerifier(get_settings())
+    voice = build_voice_app(workflows_provider=lambda: getattr(api.state, "workflow_starter", None),
+                            verify_token=verifier_of(verifier))
     web: ASGIApp
     if (WEB_DIST / "index.html").exists():
         web = _SpaFiles(directory=WEB_DIST, html=True)
