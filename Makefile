@@ -5,9 +5,12 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: dev reset test lint types pytest web-install web-build web-test web-watch e2e demo eval bench migrate seed install clean report
+.PHONY: dev reset test lint types pytest web-install web-build web-test web-watch e2e demo eval bench migrate seed install clean lock report
 
-$(STAMP): requirements.txt requirements-dev.txt $(wildcard voice/requirements.txt)
+# Dev installs resolve the lock INPUTS (requirements.in, voice/requirements.in) plus the dev tools; what ships
+# installs the hashed locks (requirements.txt: Function app; voice/requirements.txt: voice image). `make lock`
+# regenerates both from PyPI (the machine's pip config and local wheel dirs are ignored so hashes match PyPI).
+$(STAMP): requirements.in requirements-dev.txt $(wildcard voice/requirements.in)
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	@touch $(STAMP)
@@ -23,7 +26,12 @@ lint: install
 	$(VENV)/bin/ruff check .
 
 types: install
-	$(VENV)/bin/mypy shared
+	$(VENV)/bin/mypy shared functions voice devhost function_app.py
+
+lock: install
+	for spec in requirements voice/requirements; do \
+	  env -u PIP_FIND_LINKS PIP_CONFIG_FILE=/dev/null $(VENV)/bin/pip-compile --quiet --generate-hashes --allow-unsafe \
+	    --strip-extras --no-header --output-file $$spec.txt $$spec.in || exit 1; done
 
 # The whole Python suite, browser end-to-end tests included (they need the built web UI).
 pytest: install web-build

@@ -1,7 +1,6 @@
 """Composes the local product on one ASGI app: /api → Function app HTTP, voice websockets, / → admin UI."""
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
 from typing import Any
 
@@ -12,19 +11,13 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from devhost.workflows import attach_local_driver
 from functions.app import create_app
+from shared.auth import TokenVerifier
+from shared.settings import get_settings
+from voice.auth import verifier_of
+from voice.services import build_voice_app
 
 WEB_DIST = Path(__file__).resolve().parent.parent / "web" / "dist"
 VOICE_PATHS = ("/twilio/", "/sim", "/live", "/healthz")
-
-
-def _voice_app() -> ASGIApp | None:
-    """The voice service's ASGI app, when the voice package provides one."""
-    try:
-        module = importlib.import_module("voice.app")
-    except ModuleNotFoundError:
-        return None
-    factory: Any = getattr(module, "create_app", None)
-    return factory() if factory else None
 
 
 class _SpaFiles(StaticFiles):
@@ -45,10 +38,12 @@ class _SpaFiles(StaticFiles):
 def build_app() -> ASGIApp:
     api = create_app()
     attach_local_driver(api)  # dev only: callbacks and campaigns run in-process (devhost/workflows.py)
-    voice = _voice_app()
-    if voice is not None and hasattr(voice, "state"):
-        # /sim and phone calls schedule callbacks through the same in-process driver as the API.
-        voice.state.services.workflows_provider = lambda: getattr(api.state, "workflow_starter", None)
+    # The voice service exactly as `python -m voice` assembles it, except that /sim and phone calls schedule
+    # callbacks through the same in-process driver as the API (found late: it starts with the API's lifespan).
+    # One token verifier for both: the voice sockets check the API's dev tokens by their signature.
+    verifier = api.state.token_verifier = TokenVerifier(get_settings())
+    voice = build_voice_app(workflows_provider=lambda: getattr(api.state, "workflow_starter", None),
+                            verify_token=verifier_of(verifier))
     web: ASGIApp
     if (WEB_DIST / "index.html").exists():
         web = _SpaFiles(directory=WEB_DIST, html=True)
@@ -61,7 +56,7 @@ def build_app() -> ASGIApp:
             await api(scope, receive, send)
         elif path.startswith("/api"):
             await api(scope, receive, send)
-        elif voice is not None and (path.startswith(VOICE_PATHS) or scope["type"] == "websocket"):
+        elif path.startswith(VOICE_PATHS) or scope["type"] == "websocket":
             await voice(scope, receive, send)
         elif scope["type"] == "http":
             await web(scope, receive, send)

@@ -210,7 +210,8 @@ class LocalDriver:
                                "WHERE t.campaign_id = c.id AND c.status IN ('running','paused') "
                                "AND t.status = 'in_progress'")
             callbacks = await (await conn.execute(
-                "SELECT id, scheduled_for FROM callbacks WHERE status IN ('scheduled','dialing')")).fetchall()
+                "SELECT id, scheduled_for FROM callbacks WHERE status IN ('scheduled','dialing') "
+                "AND NOT simulated")).fetchall()
             campaigns = await (await conn.execute(
                 "SELECT id, status FROM campaigns WHERE status IN ('running','paused')")).fetchall()
         for callback_id, scheduled_for in callbacks:

@@ -20,12 +20,14 @@ from functions.api import (
     policy,
     quality,
     tactics,
+    verification,
 )
 from functions.api.call_initiation import router as call_initiation_router
 from functions.deps import close_pool
-from functions.limits import BodySizeLimitMiddleware
+from functions.limits import BodySizeLimitMiddleware, SourceLimitMiddleware
 from functions.openapi import install_openapi
 from functions.problems import install_problem_handlers
+from shared.ratelimit import DoorLimits
 from shared.settings import get_settings
 from shared.telemetry.logging import configure_logging
 from shared.version import VERSION
@@ -49,9 +51,12 @@ def create_app() -> FastAPI:
     install_problem_handlers(app)
     install_openapi(app)
     app.add_middleware(BodySizeLimitMiddleware)
+    limits = DoorLimits(unauthenticated_per_source_per_minute=settings.source_failure_limit_per_minute,
+                        unsigned_twilio_per_source_per_minute=settings.source_failure_limit_per_minute)
+    app.add_middleware(SourceLimitMiddleware, redis_url=settings.redis_url, limits=limits)
     app.include_router(health.router)
     for module in (auth, customers, calls, tactics, campaigns, callbacks, dnc, policy, dashboard, compliance,
-                   quality):
+                   quality, verification):
         app.include_router(module.router)
     app.include_router(call_initiation_router)
     app.include_router(twilio.router)

@@ -1,11 +1,7 @@
-"""Admin API authentication and roles: bearer JWTs checked with PyJWT against the JWKS (Entra ID in Azure), or a
-per-process dev key under AUTH_MODE=dev; `require_role(role)` is the dependency every admin route uses."""
+"""Admin API authentication: the bearer token checked by shared/auth.py's TokenVerifier, mapped to problem+json;
+`require_role(role)` is the dependency every admin route uses."""
 from __future__ import annotations
 
-import asyncio
-import time
-import uuid
-from enum import StrEnum
 from typing import Any, Literal
 
 import jwt
@@ -15,22 +11,22 @@ from pydantic import BaseModel, Field
 
 from functions.problems import ProblemError
 from functions.ratelimit import RateLimiter
-from shared.settings import Settings, get_settings
+from shared.auth import (
+    DEV_TOKEN_TTL_S,
+    RANK,
+    AuthNotConfigured,
+    DevSigner,
+    Role,
+    SigningKeysUnavailable,
+    TokenVerifier,
+    role_from_claims,
+)
+from shared.settings import get_settings
 
-DEV_ISSUER = "archer-dev"
-DEV_AUDIENCE = "archer-dev"
-DEV_TOKEN_TTL_S = 8 * 3600
-LEEWAY_S = 30
-ALGORITHMS = ["RS256"]
+__all__ = ["DEV_TOKEN_TTL_S", "DevSigner", "DevToken", "DevTokenRequest", "Principal", "Role", "TokenVerifier",
+           "authenticate", "get_verifier", "require_role", "role_from_claims"]
 
-
-class Role(StrEnum):
-    viewer = "viewer"
-    supervisor = "supervisor"
-    admin = "admin"
-
-
-_RANK = {Role.viewer: 0, Role.supervisor: 1, Role.admin: 2}
+_RANK = RANK
 
 
 class Principal(BaseModel):
@@ -47,65 +43,6 @@ class Principal(BaseModel):
 
     def can(self, role: Role) -> bool:
         return _RANK[self.role] >= _RANK[role]
-
-
-def role_from_claims(claims: dict[str, Any]) -> Role | None:
-    """The highest Archer role in `roles` ('admin', or an Entra app role value such as 'Archer.Admin')."""
-    raw = claims.get("roles") or []
-    if isinstance(raw, str):
-        raw = [raw]
-    found = [Role(v) for r in raw if isinstance(r, str) and (v := r.rsplit(".", 1)[-1].lower()) in Role.__members__]
-    return max(found, key=_RANK.__getitem__) if found else None
-
-
-class DevSigner:
-    """A per-process RSA key for AUTH_MODE=dev: tokens it mints die with the process."""
-
-    def __init__(self, audience: str) -> None:
-        from cryptography.hazmat.primitives.asymmetric import rsa
-
-        self._key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        self.audience = audience
-        self.kid = uuid.uuid4().hex
-
-    def mint(self, role: Role, name: str, ttl_s: int = DEV_TOKEN_TTL_S) -> str:
-        now = int(time.time())
-        claims = {"iss": DEV_ISSUER, "aud": self.audience, "sub": f"dev-{role.value}", "name": name,
-                  "roles": [role.value], "iat": now, "nbf": now, "exp": now + ttl_s}
-        return jwt.encode(claims, self._key, algorithm="RS256", headers={"kid": self.kid})
-
-    def decode(self, token: str) -> dict[str, Any]:
-        return jwt.decode(token, self._key.public_key(), algorithms=ALGORITHMS, audience=self.audience,
-                          issuer=DEV_ISSUER, leeway=LEEWAY_S, options={"require": ["exp", "iss", "aud", "sub"]})
-
-
-class TokenVerifier:
-    """Validates a bearer token's signature, issuer, audience and lifetime; JWKS keys cached and refreshed."""
-
-    def __init__(self, settings: Settings) -> None:
-        self.mode = settings.auth_mode
-        self.issuer = settings.auth_issuer
-        self.audience = settings.auth_audience
-        self.dev: DevSigner | None = DevSigner(settings.auth_audience or DEV_AUDIENCE) if self.mode == "dev" else None
-        self._jwks: jwt.PyJWKClient | None = None
-        if self.mode == "jwt" and settings.auth_jwks_url:
-            # The key set is cached for 5 minutes (a key removed by rotation stops working within that time); an
-            # unknown kid forces at most one refetch per cooldown (PyJWT's), so forged kids cannot hammer the IdP.
-            self._jwks = jwt.PyJWKClient(settings.auth_jwks_url, cache_keys=False, cache_jwk_set=True,
-                                         lifespan=300, timeout=5, cooldown_duration=30)
-
-    async def verify(self, token: str) -> dict[str, Any]:
-        if self.dev is not None:
-            return self.dev.decode(token)
-        if self._jwks is None or not self.issuer or not self.audience:
-            raise ProblemError(503, "authentication is not configured (AUTH_ISSUER, AUTH_AUDIENCE, AUTH_JWKS_URL)")
-        try:
-            # PyJWKClient fetches with urllib (blocking): keep it off the event loop.
-            key = await asyncio.to_thread(self._jwks.get_signing_key_from_jwt, token)
-        except jwt.PyJWKClientConnectionError:
-            raise ProblemError(503, "the signing keys could not be fetched") from None
-        return jwt.decode(token, key.key, algorithms=ALGORITHMS, audience=self.audience, issuer=self.issuer,
-                          leeway=LEEWAY_S, options={"require": ["exp", "iss", "aud", "sub"]})
 
 
 def get_verifier(request: Request) -> TokenVerifier:
@@ -136,6 +73,8 @@ async def authenticate(request: Request,
         raise ProblemError(401, "a bearer token is required", headers=_UNAUTHORIZED)
     try:
         claims = await get_verifier(request).verify(credentials.credentials)
+    except (AuthNotConfigured, SigningKeysUnavailable) as exc:
+        raise ProblemError(503, str(exc)) from None
     except jwt.ExpiredSignatureError:
         raise ProblemError(401, "the token has expired", headers=_UNAUTHORIZED) from None
     except (jwt.InvalidTokenError, jwt.PyJWKClientError):

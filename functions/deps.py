@@ -12,6 +12,7 @@ from psycopg_pool import AsyncConnectionPool
 from shared.db.pool import open_pool
 
 _pool_lock = asyncio.Lock()
+DB_WAIT_S = 3.0          # a request waits this long for a connection, then answers 503 (functions/problems.py)
 
 
 async def get_pool(app: FastAPI) -> AsyncConnectionPool:
@@ -36,7 +37,7 @@ async def close_pool(app: FastAPI) -> None:
 async def db_conn(request: Request) -> AsyncIterator[AsyncConnection]:
     """A pooled connection for one request; committed when the handler returns, rolled back on error."""
     pool = await get_pool(request.app)
-    async with pool.connection() as conn:
+    async with pool.connection(timeout=DB_WAIT_S) as conn:
         yield conn
 
 

@@ -12,6 +12,7 @@ import psycopg.errors
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from psycopg_pool import PoolClosed, PoolTimeout
 from pydantic import BaseModel, Field, ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -20,6 +21,7 @@ from shared.db.errors import ConstraintError, DomainError, DuplicateError, NotFo
 from shared.phone import InvalidPhoneError
 
 PROBLEM_JSON = "application/problem+json"
+DB_RETRY_AFTER_S = 5
 _log = logging.getLogger("archer.api")
 
 _TITLES = {400: "Bad request", 401: "Unauthorized", 403: "Forbidden", 404: "Not found", 405: "Method not allowed",
@@ -128,6 +130,12 @@ def install_problem_handlers(app: FastAPI) -> None:
         return problem_response(request, 503, "the query took too long; narrow the filters or try again",
                                 title="Query timed out", headers={"Retry-After": "5"})
 
+    async def on_unavailable(request: Request, exc: Exception) -> JSONResponse:
+        # PostgreSQL unreachable (connection refused or lost, pool exhausted waiting): the service, not the request.
+        _log.warning("database unavailable", extra={"path": request.url.path, "error": type(exc).__name__})
+        return problem_response(request, 503, "the database is unavailable; try again shortly",
+                                headers={"Retry-After": str(DB_RETRY_AFTER_S)})
+
     async def on_data(request: Request, exc: Exception) -> JSONResponse:
         # Values PostgreSQL cannot store (NUL characters, out-of-range numbers) are bad input.
         return problem_response(request, 422, "a value cannot be stored (out of range or invalid characters)")
@@ -147,6 +155,8 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ValidationError, on_model)
     app.add_exception_handler(psycopg.errors.QueryCanceled, on_timeout)
     app.add_exception_handler(psycopg.DataError, on_data)
+    for unavailable in (psycopg.OperationalError, psycopg.InterfaceError, PoolTimeout, PoolClosed):
+        app.add_exception_handler(unavailable, on_unavailable)
     app.add_exception_handler(Exception, on_unexpected)
 
 

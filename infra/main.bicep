@@ -186,6 +186,21 @@ param authAudience string = ''
 @description('JWKS URL for admin JWTs.')
 param authJwksUrl string = '${environment().authentication.loginEndpoint}${tenant().tenantId}/discovery/v2.0/keys'
 
+@description('Register the API and admin SPA apps (with the Archer.Viewer/Supervisor/Admin app roles) through the Microsoft Graph Bicep extension; false when the deployer may not create app registrations (then set authAudience and run infra/scripts/app-registrations.sh, see infra/DEPLOY.md).')
+param createAppRegistrations bool = true
+
+@description('Payment link texted to customers; placeholders {arrangement_id}, {amount}, {reference}. Required: production refuses to start without a real one.')
+param paymentPortalUrlTemplate string = ''
+
+@description('NCRONTAB schedule of the retention purge timer (Function app).')
+param retentionPurgeSchedule string = '0 30 3 * * *'
+
+@description('Email address that receives the alert notifications (action group).')
+param alertEmail string = ''
+
+@description('Voice-to-voice p95 budget in milliseconds; the latency alert fires above it.')
+param voiceToVoiceP95BudgetMs int = 1500
+
 var abbrs = {
   logAnalytics: 'log-'
   appInsights: 'appi-'
@@ -200,12 +215,16 @@ var abbrs = {
   postgres: 'psql-'
   redis: 'amr-'
   staticWebApp: 'stapp-'
+  actionGroup: 'ag-'
+  workbook: 'wb-'
 }
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var tags = {
   'azd-env-name': environmentName
 }
 var functionAppName = '${abbrs.functionApp}${resourceToken}'
+// Durable task hub: letters and digits only, 3-45 characters, unique per environment (host.json %DURABLE_TASK_HUB%).
+var durableTaskHub = 'archer${take(resourceToken, 13)}'
 var deploymentContainerName = 'app-package-${take(functionAppName, 32)}-${take(resourceToken, 7)}'
 
 resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
@@ -328,6 +347,19 @@ module staticWebApp 'modules/staticwebapp.bicep' = {
   }
 }
 
+module appRegistrations 'modules/appregistrations.bicep' = if (createAppRegistrations) {
+  name: 'appregistrations'
+  scope: rg
+  params: {
+    namePrefix: 'archer-${environmentName}-${resourceToken}'
+    spaRedirectUris: [
+      staticWebApp.outputs.url
+    ]
+  }
+}
+
+var apiAudience = createAppRegistrations ? appRegistrations.outputs.apiClientId : authAudience
+
 // Settings both deployables read (ARCHITECTURE section 4). Secrets are not here: the Function app gets Key Vault
 // references and the voice app Key Vault-backed Container App secrets, both inside their modules.
 var databaseUrl = 'postgresql://${identity.outputs.name}@${postgres.outputs.fqdn}:5432/${postgres.outputs.databaseName}?sslmode=require'
@@ -357,10 +389,12 @@ var sharedSettings = {
   AGENT_BRAIN: agentBrain
   AUTH_MODE: 'jwt'
   AUTH_ISSUER: authIssuer
-  AUTH_AUDIENCE: authAudience
+  AUTH_AUDIENCE: apiAudience
   AUTH_JWKS_URL: authJwksUrl
   BANK_NAME: bankName
   CALLBACK_NUMBER: callbackNumber
+  PAYMENT_PORTAL_URL_TEMPLATE: paymentPortalUrlTemplate
+  LOG_LEVEL: 'INFO'
 }
 
 module containerApps 'modules/containerapps.bicep' = {
@@ -383,7 +417,9 @@ module containerApps 'modules/containerapps.bicep' = {
     keyVaultUri: keyVault.outputs.uri
     secretNames: keyVault.outputs.secretNames
     useKeyVaultSecrets: voiceKeyVaultSecretsSet
-    settings: sharedSettings
+    settings: union(sharedSettings, {
+      OTEL_SERVICE_NAME: 'archer-voice'
+    })
   }
   dependsOn: [
     roles
@@ -412,11 +448,32 @@ module functionApp 'modules/functionapp.bicep' = {
     ]
     settings: union(sharedSettings, {
       VOICE_WS_URL: containerApps.outputs.VOICE_WS_URL
+      DURABLE_TASK_HUB: durableTaskHub
+      RETENTION_PURGE_SCHEDULE: retentionPurgeSchedule
+      OTEL_SERVICE_NAME: 'archer-api'
     })
   }
   dependsOn: [
     roles
   ]
+}
+
+module alerts 'modules/alerts.bicep' = {
+  name: 'alerts'
+  scope: rg
+  params: {
+    location: location
+    tags: tags
+    actionGroupName: '${abbrs.actionGroup}${resourceToken}'
+    workbookName: '${abbrs.workbook}${resourceToken}'
+    alertEmail: alertEmail
+    appInsightsName: monitoring.outputs.appInsightsName
+    logAnalyticsName: monitoring.outputs.logAnalyticsName
+    containerAppName: containerApps.outputs.appName
+    postgresServerName: postgres.outputs.name
+    functionAppName: functionApp.outputs.name
+    voiceToVoiceP95BudgetMs: voiceToVoiceP95BudgetMs
+  }
 }
 
 // ---- Outputs (azd exports them to the environment; named for the settings they feed) ----
@@ -444,3 +501,11 @@ output VOICE_HTTPS_URL string = containerApps.outputs.url
 output WEB_URL string = staticWebApp.outputs.url
 output KEY_VAULT_URL string = keyVault.outputs.uri
 output APPLICATIONINSIGHTS_CONNECTION_STRING string = monitoring.outputs.connectionString
+output DURABLE_TASK_HUB string = durableTaskHub
+output AUTH_AUDIENCE string = apiAudience
+// The admin UI's build-time settings (azd: the web service's prepackage hook; CI: the deploy workflow).
+output VITE_API_BASE_URL string = functionApp.outputs.url
+output VITE_VOICE_WS_URL string = containerApps.outputs.VOICE_WS_URL
+output VITE_ENTRA_CLIENT_ID string = createAppRegistrations ? appRegistrations.outputs.spaClientId : ''
+output VITE_ENTRA_TENANT_ID string = tenant().tenantId
+output VITE_API_SCOPE string = createAppRegistrations ? appRegistrations.outputs.apiScope : ''

@@ -18,7 +18,22 @@ KEY_VAULT_SECRET_NAMES: dict[str, str] = {
     "twilio_auth_token": "twilio-auth-token",
     "cartesia_api_key": "cartesia-api-key",
     "openai_api_key": "openai-api-key",
+    "workflow_function_key": "workflow-function-key",
 }
+
+
+# Settings production refuses to start without (one line names every missing one).
+PRODUCTION_REQUIRED = ("database_url", "public_base_url", "voice_ws_url", "auth_issuer", "auth_audience",
+                       "auth_jwks_url", "payment_portal_url_template")
+_PLACEHOLDER_DOMAINS = ("example.com", "example.net", "example.org")
+_PLACEHOLDER_TLDS = ("test", "example", "invalid", "localhost")
+
+
+def _placeholder_host(host: str) -> bool:
+    """RFC 2606 names (pay.example.com, *.test, ...): fine for local demos, never for real customers."""
+    host = host.lower().rstrip(".")
+    return (any(host == d or host.endswith("." + d) for d in _PLACEHOLDER_DOMAINS)
+            or host.rsplit(".", 1)[-1] in _PLACEHOLDER_TLDS)
 
 
 class SettingsError(Exception):
@@ -89,8 +104,12 @@ class Settings(BaseSettings):
     auth_audience: str | None = None
     auth_jwks_url: str | None = None
     api_rate_limit_per_minute: int = Field(default=600, ge=1, le=1_000_000)
+    # Failed requests one source address may make per minute (401s on the admin API, 403s on the Twilio webhooks).
+    source_failure_limit_per_minute: int = Field(default=30, ge=1, le=1_000_000)
 
     key_vault_url: str | None = None
+    # The Function app key the voice service presents to the callback-start endpoint (Key Vault in Azure).
+    workflow_function_key: SecretStr | None = None
     applicationinsights_connection_string: SecretStr | None = None
 
     bank_name: str = "Northwind Bank"
@@ -121,10 +140,17 @@ class Settings(BaseSettings):
         return _check_url(v, "REDIS_URL", ("redis", "rediss", "unix"))
 
     @field_validator("public_base_url", "twilio_api_base", "openai_base_url", "azure_openai_endpoint",
-                     "auth_issuer", "auth_jwks_url", "key_vault_url", "cartesia_base_url")
+                     "auth_jwks_url", "key_vault_url", "cartesia_base_url")
     @classmethod
     def _http_url(cls, v: str | None, info: ValidationInfo) -> str | None:
         return _check_url(v, str(info.field_name).upper(), ("http", "https"))
+
+    @field_validator("auth_issuer")
+    @classmethod
+    def _issuer(cls, v: str | None) -> str | None:
+        # Compared exactly with the token's `iss`: Entra v1 issuers end with '/', so the value is kept as given.
+        _check_url(v, "AUTH_ISSUER", ("http", "https"))
+        return v or None
 
     @field_validator("payment_portal_url_template")
     @classmethod
@@ -154,12 +180,19 @@ class Settings(BaseSettings):
         return v or None
 
     @model_validator(mode="after")
-    def _dev_auth_never_in_production(self) -> Settings:
+    def _production_is_complete(self) -> Settings:
         if "auth_mode" not in self.model_fields_set:
             local = self.archer_env == "local" and not self.is_production
             self.auth_mode = "dev" if local and not (self.auth_issuer or self.auth_jwks_url) else "jwt"
         if self.auth_mode == "dev" and self.is_production:
             raise ValueError("AUTH_MODE=dev is refused when ARCHER_ENV=production or Azure settings are present")
+        if self.is_production:
+            missing = [name.upper() for name in PRODUCTION_REQUIRED if not getattr(self, name)]
+            if missing:
+                raise ValueError(f"production needs {', '.join(missing)} (see infra/DEPLOY.md)")
+            host = urlsplit(self.payment_portal_url_template.replace("{", "").replace("}", "")).hostname or ""
+            if _placeholder_host(host):
+                raise ValueError(f"PAYMENT_PORTAL_URL_TEMPLATE points at the placeholder host {host!r} in production")
         return self
 
     @property
@@ -220,11 +253,17 @@ def _key_vault_secret(vault_url: str, secret_name: str) -> str | None:
             return None
 
 
+def refresh_secrets() -> None:
+    """Forget the Key Vault secrets read so far: the next `Settings.secret()` reads the current version."""
+    _key_vault_secret.cache_clear()
+
+
 def _first_error_line(exc: ValidationError) -> str:
     err = exc.errors()[0]
-    field = str(err["loc"][0]).upper() if err["loc"] else "settings"
     msg = str(err["msg"]).removeprefix("Value error, ")
-    return f"invalid setting {field}: {msg}"
+    if not err["loc"]:
+        return f"invalid settings: {msg}"
+    return f"invalid setting {str(err['loc'][0]).upper()}: {msg}"
 
 
 def load_settings(**overrides: object) -> Settings:

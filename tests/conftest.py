@@ -16,7 +16,8 @@ APP_TABLES = ("audit_log", "messages", "dnc_entries", "compliance_events", "camp
               "turn_metrics", "tool_executions", "call_transcript_entries", "calls", "callbacks", "contact_attempts",
               "campaigns", "tactic_versions", "behavioral_tactics", "customers", "collection_policies",
               "call_daily_stats", "call_daily_stats_state",
-              "recording_turn_gaps", "recording_analyses", "call_ratings", "transcript_corrections")
+              "recording_turn_gaps", "recording_analyses", "call_ratings", "transcript_corrections", "simulated_effects",
+              "verification_lockouts", "identification_failures")
 
 
 @pytest.fixture(scope="session")

@@ -1,6 +1,8 @@
-"""`python -m voice`: serve the voice service with uvicorn; SIGTERM drains (live calls finish, new ones refused).
+"""`python -m voice`: serve the voice service (assembled in voice/services.py) with uvicorn; SIGTERM drains (live
+calls finish, new ones refused).
 
-PORT (default 8080) and HOST (default 0.0.0.0) pick the socket; a second SIGTERM/SIGINT exits at once.
+PORT (default 8080) and HOST (default 0.0.0.0) pick the socket; a second SIGTERM/SIGINT exits at once. A bad setting
+stops start-up with one line on stderr and exit status 2.
 """
 from __future__ import annotations
 
@@ -8,11 +10,12 @@ import asyncio
 import logging
 import os
 import signal
+import sys
 from typing import Any
 
 import uvicorn
 
-from voice.app import create_app
+from shared.settings import SettingsError
 
 log = logging.getLogger("archer.voice")
 DRAIN_TIMEOUT_S = 600.0                 # Container Apps allows up to 10 minutes between SIGTERM and SIGKILL
@@ -43,13 +46,21 @@ class DrainingServer(uvicorn.Server):
         self.should_exit = True
 
 
-def main() -> None:
-    app = create_app()
+def main() -> int:
+    try:
+        from voice.services import build_voice_app
+
+        app = build_voice_app()
+    except SettingsError as exc:
+        print(f"archer-voice: {exc}", file=sys.stderr)
+        return 2
+    # log_config=None: uvicorn's loggers propagate to our JSON handler (query strings redacted) instead of its own.
     config = uvicorn.Config(app, host=os.environ.get("HOST", "0.0.0.0"), port=int(os.environ.get("PORT", "8080")),  # noqa: S104
                             ws="websockets-sansio", lifespan="on", proxy_headers=True, forwarded_allow_ips="*",
-                            timeout_graceful_shutdown=10)
+                            timeout_graceful_shutdown=10, log_config=None)
     DrainingServer(config, app).run()
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

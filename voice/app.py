@@ -18,11 +18,13 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route, WebSocketRoute
-from starlette.websockets import WebSocket
+from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from shared.agent.events import CallStarted, ConversationEngine
-from shared.db.calls import TurnMetrics, finish_call, get_call, record_turn_metrics
+from shared.agent.persistence import ProcessLease
+from shared.db.calls import TurnMetrics, claim_stream, finish_call, get_call, record_turn_metrics
 from shared.events.bus import EventBus, make_bus
+from shared.ratelimit import DoorLimits, Limiter
 from shared.settings import Settings, get_settings
 from shared.telephony.call_control import CallControl
 from voice import twilio_serializer as wire
@@ -31,12 +33,14 @@ from voice.call.reader import close_for, pump_media, read_start
 from voice.records import WriteBehind
 from voice.sim import run_sim
 from voice.twilio_link import TwilioLink
+from voice.ws_frames import FORBIDDEN, RATE_LIMITED, Disconnected, FrameError, receive_frame
 
 log = logging.getLogger(__name__)
 
 EngineFactory = Callable[[CallStarted, "VoiceServices"], Awaitable[ConversationEngine]]
 TokenVerifier = Callable[[str], Awaitable[object]]       # raises when the token is not acceptable
 START_TIMEOUT_S = 10.0
+LEASE_RETRY_S = 5.0
 DEFAULT_TACTIC = "balanced_progression"
 
 
@@ -47,9 +51,11 @@ async def default_engine_factory(started: CallStarted, services: VoiceServices) 
     workflows = services.workflows
     if workflows is None and services.workflows_provider is not None:
         workflows = services.workflows_provider()
+    pool = await services.get_pool()
+    call_control = services.get_call_control()
+    assert call_control is not None                      # built once the pool exists
     engine: ConversationEngine = await start_session(
-        await services.get_pool(), started, settings=services.settings,
-        call_control=services.get_call_control(), workflows=workflows)
+        pool, started, settings=services.settings, call_control=call_control, workflows=workflows)
     return engine
 
 
@@ -68,6 +74,11 @@ class VoiceServices:
     draining: bool = False
     calls: dict[uuid.UUID, CallPipeline] = field(default_factory=dict)
     writes: WriteBehind | None = None
+    limits: DoorLimits = field(default_factory=DoorLimits)
+    limiter: Limiter | None = None
+    instance_id: str = field(default_factory=lambda: f"voice-{uuid.uuid4().hex[:16]}")
+    lease: ProcessLease | None = None
+    _lease_retry: asyncio.Task[None] | None = None
     _pool_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     _owns: set[str] = field(default_factory=set)
     _idle: asyncio.Event = field(default_factory=asyncio.Event)
@@ -86,6 +97,40 @@ class VoiceServices:
             self.bus = make_bus(self.settings.redis_url)
             self._owns.add("bus")
         return self.bus
+
+    def get_limiter(self) -> Limiter:
+        if self.limiter is None:
+            self.limiter = Limiter(self.settings.redis_url)
+            self._owns.add("limiter")
+        return self.limiter
+
+    async def start(self) -> None:
+        """Hold this process's lease and finalize the calls of processes that died (their lease is free). A database
+        that is down at start does not stop the service: the lease is retried in the background."""
+        if self.pool is None and not self.settings.database_url:
+            return
+        if not await self._take_lease():
+            self._lease_retry = asyncio.create_task(self._retry_lease(), name="voice-lease")
+
+    async def _take_lease(self) -> bool:
+        try:
+            pool = await self.get_pool()
+            lease = ProcessLease(self.settings.database_url or pool.conninfo, self.instance_id)
+            await lease.open()
+            self.lease = lease
+            finalized = await lease.finalize_orphans(pool)
+        except Exception as exc:
+            log.warning("crash recovery not done yet", extra={"error": type(exc).__name__})
+            return self.lease is not None
+        if finalized:
+            log.info("finalized calls of a process that died", extra={"calls": [str(c) for c in finalized]})
+        return True
+
+    async def _retry_lease(self) -> None:
+        while True:                                  # until the database lets this process hold its lease
+            await asyncio.sleep(LEASE_RETRY_S)
+            if await self._take_lease():
+                return
 
     def get_cartesia(self) -> Any:
         if self.cartesia is None:
@@ -145,6 +190,13 @@ class VoiceServices:
                 await clients.aclose()
         if "bus" in self._owns and self.bus is not None:
             await self.bus.close()
+        if "limiter" in self._owns and self.limiter is not None:
+            await self.limiter.close()
+        if self._lease_retry is not None:
+            self._lease_retry.cancel()
+            await asyncio.gather(self._lease_retry, return_exceptions=True)
+        if self.lease is not None:
+            await self.lease.close()
         if "pool" in self._owns and self.pool is not None:
             await self.pool.close()
 
@@ -180,7 +232,13 @@ def twilio_signature_ok(ws: WebSocket, settings: Settings) -> bool:
     return bool(signature) and RequestValidator(token).validate(_handshake_url(ws, settings), {}, signature)
 
 
+def _source(ws: WebSocket | Request) -> str:
+    """The peer address (uvicorn resolves X-Forwarded-For from trusted proxies into it)."""
+    return ws.client.host if ws.client else "unknown"
+
+
 async def _read_start(ws: WebSocket) -> wire.Start:
+    """The stream's `start`; a binary frame, a malformed frame or media before `start` is a protocol error."""
     return await read_start(ws, timeout_s=START_TIMEOUT_S)
 
 
@@ -197,11 +255,18 @@ def _stream_call_id(start: wire.Start, settings: Settings) -> uuid.UUID:
     return uuid.UUID(start.custom_parameters["call_id"])
 
 
+class StreamAlreadyClaimed(Exception):
+    """The call already has (or had) a media stream: the token was used once."""
+
+
 async def _call_started(svc: VoiceServices, call_id: uuid.UUID, start: wire.Start) -> CallStarted:
+    """Claim the call's one stream (single use: a replayed token or webhook finds it taken) and describe it."""
     from shared.db.tactics import get_tactic
 
     pool = await svc.get_pool()
     async with pool.connection() as conn:
+        if not await claim_stream(conn, call_id, svc.instance_id):
+            raise StreamAlreadyClaimed()
         call = await get_call(conn, call_id)
         tactic = DEFAULT_TACTIC
         if call.tactic_id is not None:
@@ -210,10 +275,27 @@ async def _call_started(svc: VoiceServices, call_id: uuid.UUID, start: wire.Star
                        direction="inbound" if call.direction == "inbound" else "outbound")
 
 
+async def _deny(ws: WebSocket, status: int, retry_after_s: int | None = None) -> None:
+    """Refuse a handshake with an HTTP answer (429 + Retry-After where the server allows it, else a 403)."""
+    from starlette.responses import Response
+
+    headers = {"Retry-After": str(retry_after_s)} if retry_after_s else None
+    try:
+        await ws.send_denial_response(Response(status_code=status, headers=headers))
+    except RuntimeError:                           # the server lacks the denial-response extension
+        await ws.close(code=1013 if status == 429 else 1008)
+
+
 async def twilio_media(ws: WebSocket) -> None:
     svc = services_of(ws)
     if svc.draining:
         await ws.close(code=1013)                 # before accept: the handshake is refused
+        return
+    verdict = await svc.get_limiter().hit("media_handshake", _source(ws),
+                                          limit=svc.limits.media_handshakes_per_source_per_minute)
+    if not verdict.allowed:
+        log.warning("media stream handshake refused: rate limited")
+        await _deny(ws, 429, verdict.retry_after_s)
         return
     if not twilio_signature_ok(ws, svc.settings):
         log.warning("media stream handshake with a bad signature refused")
@@ -248,7 +330,10 @@ async def twilio_media(ws: WebSocket) -> None:
     svc.call_opened(call_id, pipeline)
     reader = asyncio.create_task(pump_media(ws, pipeline, call_id=call_id), name=f"media-reader:{str(call_id)[:8]}")
     try:
-        reason = await pipeline.run()
+        from shared.telemetry.tracing import call_span
+
+        with call_span(start.custom_parameters, str(call_id)):
+            reason = await pipeline.run()
         log.info("call ended", extra={"call_id": str(call_id), "reason": reason})
     finally:
         reader.cancel()
@@ -259,54 +344,125 @@ async def twilio_media(ws: WebSocket) -> None:
 
 
 # ---- /sim and /live ---------------------------------------------------------------------------------------------
-async def _authorized(ws: WebSocket, svc: VoiceServices) -> bool:
+@dataclass(frozen=True)
+class WsPrincipal:
+    subject: str
+    role: str | None
+
+
+# Archer's roles as tokens carry them: the documented names and the Entra app-role values, exactly.
+_ROLE_NAMES = {"viewer": "viewer", "supervisor": "supervisor", "admin": "admin",
+               "Archer.Viewer": "viewer", "Archer.Supervisor": "supervisor", "Archer.Admin": "admin"}
+_RANK = {"viewer": 0, "supervisor": 1, "admin": 2}
+
+
+def role_of(claims: object) -> str | None:
+    """The highest Archer role among the token's `roles` (a list of strings; anything else carries none)."""
+    raw = claims.get("roles") if isinstance(claims, dict) else getattr(claims, "roles", None)
+    if not isinstance(raw, list):
+        return None
+    found = [_ROLE_NAMES[r] for r in raw if isinstance(r, str) and r in _ROLE_NAMES]
+    return max(found, key=_RANK.__getitem__) if found else None
+
+
+async def _principal(ws: WebSocket, svc: VoiceServices) -> WsPrincipal | None:
     """Admin-API tokens: `?token=` (browsers cannot set websocket headers) or an Authorization bearer."""
     if svc.verify_token is None:
-        return not svc.settings.is_production
+        return None if svc.settings.is_production else WsPrincipal(f"anonymous:{_source(ws)}", "admin")
     token = ws.query_params.get("token") or ws.headers.get("authorization", "").removeprefix("Bearer ").strip()
     if not token:
-        return False
+        return None
     try:
-        await svc.verify_token(token)
+        claims = await svc.verify_token(token)
     except Exception:
-        return False
-    return True
+        return None
+    subject = claims.get("sub") if isinstance(claims, dict) else getattr(claims, "subject", None)
+    return WsPrincipal(str(subject or "unknown")[:200], role_of(claims))
+
+
+async def _refuse_after_accept(ws: WebSocket, code: int, reason: str) -> None:
+    """Browsers cannot read a refused handshake's status: accept, then close with a code and a reason."""
+    await ws.accept()
+    await ws.close(code=code, reason=reason[:120])
 
 
 async def sim(ws: WebSocket) -> None:
     svc = services_of(ws)
-    if svc.draining or not await _authorized(ws, svc):
+    if svc.draining:
+        await ws.close(code=1013)
+        return
+    principal = await _principal(ws, svc)
+    if principal is None:
         await ws.close(code=1008)
         return
-    await ws.accept()
-    await run_sim(ws, svc)
+    if principal.role not in ("supervisor", "admin"):
+        log.warning("simulated call refused: the supervisor role is required", extra={"role": principal.role})
+        await _refuse_after_accept(ws, FORBIDDEN, "simulated calls need the supervisor role")
+        return
+    limiter, limits = svc.get_limiter(), svc.limits
+    verdict = await limiter.hit("sim_start", principal.subject, limit=limits.sim_starts_per_minute)
+    lease, wait_s = (None, verdict.retry_after_s)
+    if verdict.allowed:
+        lease, wait_s = await limiter.acquire("sim", principal.subject, limit=limits.sim_sessions_per_principal,
+                                              lease_s=limits.lease_s)
+    if lease is None:
+        log.warning("simulated call refused: rate limited")
+        await _refuse_after_accept(ws, RATE_LIMITED, f"too many simulated calls; retry after {wait_s} s")
+        return
+    async with limiter.holding(lease, lease_s=limits.lease_s):
+        await ws.accept()
+        await run_sim(ws, svc)
 
 
 async def live(ws: WebSocket) -> None:
     svc = services_of(ws)
-    if not await _authorized(ws, svc):
+    principal = await _principal(ws, svc)
+    if principal is None:
         await ws.close(code=1008)
         return
-    await ws.accept()
+    limiter = svc.get_limiter()
+    lease, wait_s = await limiter.acquire("live", principal.subject, limit=svc.limits.live_connections_per_principal,
+                                          lease_s=svc.limits.lease_s)
+    if lease is None:
+        log.warning("live connection refused: rate limited")
+        await _refuse_after_accept(ws, RATE_LIMITED, f"too many live connections; retry after {wait_s} s")
+        return
+    async with limiter.holding(lease, lease_s=svc.limits.lease_s):
+        await ws.accept()
+        await _serve_live(ws, svc)
+
+
+async def _serve_live(ws: WebSocket, svc: VoiceServices) -> None:
     only_call = ws.query_params.get("call_id")
     events = svc.get_bus().subscribe()
 
     async def pump() -> None:
         async for event in events:
-            if only_call is None or str(event.call_id) == only_call:
+            if only_call is None or event.type == "gap" or str(event.call_id) == only_call:
                 await ws.send_text(event.to_json())
 
     pumper = asyncio.create_task(pump(), name="live-pump")
+    close_code, close_reason = 1000, ""
     try:
-        while True:                                  # the client only ever closes; anything else is ignored
-            message = await ws.receive()
-            if message["type"] == "websocket.disconnect":
+        while True:                              # the client only ever closes; small JSON pings are ignored
+            try:
+                if isinstance(await receive_frame(ws), Disconnected):
+                    return
+            except FrameError as exc:
+                log.warning("live connection: protocol error, closing", extra={"code": exc.code,
+                                                                              "reason": exc.reason})
+                close_code, close_reason = exc.code, exc.reason
                 break
+            except WebSocketDisconnect:
+                return
     finally:
         pumper.cancel()
         await asyncio.gather(pumper, return_exceptions=True)
         with contextlib.suppress(Exception):
             await events.aclose()  # type: ignore[attr-defined]
+        if close_code != 1000:
+            with contextlib.suppress(Exception):
+                await ws.close(code=close_code, reason=close_reason)
 
 
 # ---- the app ----------------------------------------------------------------------------------------------------
@@ -326,6 +482,7 @@ def create_app(*, settings: Settings | None = None, engine_factory: EngineFactor
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         _configure_telemetry(services.settings)
+        await services.start()
         yield
         await services.drain()
         await services.aclose()
@@ -337,9 +494,7 @@ def create_app(*, settings: Settings | None = None, engine_factory: EngineFactor
 
 
 def _configure_telemetry(settings: Settings) -> None:
-    """The Azure Monitor exporter, only when a connection string is configured (imported lazily: it is heavy)."""
-    conn = settings.secret("applicationinsights_connection_string")
-    if conn:
-        from azure.monitor.opentelemetry import configure_azure_monitor
+    """Azure Monitor as archer-voice (idempotent: voice/services.py normally configured it before the app existed)."""
+    from shared.telemetry.otel import configure_telemetry
 
-        configure_azure_monitor(connection_string=conn)
+    configure_telemetry("archer-voice", settings)

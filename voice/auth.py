@@ -1,14 +1,15 @@
-"""Who may open /live and /sim: holders of an admin-API token, checked by the admin API's own TokenVerifier
-(Entra JWTs against the JWKS, issuer, audience, lifetime) plus any Archer role.
+"""Who may open /live and /sim: holders of an admin-API token, checked by shared/auth.py's TokenVerifier (Entra JWTs
+against the JWKS, exact issuer, audience, lifetime) plus any Archer role.
 
 Under AUTH_MODE=dev (refused in production by settings) dev tokens are minted per app instance by the admin API,
-so the voice app cannot check their signature; it then only requires that a token is presented.
+so the voice app cannot check their signature; it then only requires that a token is presented and reads its roles.
 """
 from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
 
+from shared.auth import TokenVerifier, role_from_claims
 from shared.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -19,13 +20,22 @@ def default_token_verifier(settings: Settings) -> Callable[[str], Awaitable[obje
         async def present(token: str) -> object:
             if not token:
                 raise PermissionError("a token is required")
-            return {"sub": "dev"}
+            import jwt
+
+            try:   # the role it claims decides what it may open (/sim needs supervisor), even in dev
+                claims = jwt.decode(token, options={"verify_signature": False})
+            except jwt.InvalidTokenError:
+                raise PermissionError("the token is not a JWT") from None
+            return {"sub": str(claims.get("sub") or "dev"), "roles": claims.get("roles")}
 
         return present
 
-    from functions.auth import TokenVerifier, role_from_claims
+    return verifier_of(TokenVerifier(settings))
 
-    verifier = TokenVerifier(settings)
+
+def verifier_of(verifier: TokenVerifier) -> Callable[[str], Awaitable[object]]:
+    """Checks tokens with `verifier` (the dev host passes the admin API's own, so its dev tokens are verified by
+    signature rather than read) and requires an Archer role."""
 
     async def verify(token: str) -> object:
         claims = await verifier.verify(token)

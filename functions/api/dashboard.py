@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
@@ -59,14 +60,15 @@ async def dashboard(principal: Viewer, conn: DB,
     today = now.date()
     since = today - timedelta(days=days - 1)
     stats = await day_stats(conn, since, today=today)
-    today_totals, window_totals, per_tactic = Totals(), Totals(), defaultdict(Totals)
+    today_totals, window_totals = Totals(), Totals()
+    per_tactic: defaultdict[Any, Totals] = defaultdict(Totals)
     for s in stats:
         per_tactic[s.tactic_key].add(s)
         window_totals.add(s)
         if s.day == today:
             today_totals.add(s)
     cur = await conn.execute("SELECT id, name FROM behavioral_tactics")
-    names = dict(await cur.fetchall())
+    names: dict[Any, Any] = dict(await cur.fetchall())
     latency = await latency_since(conn, datetime.combine(since, time(), tzinfo=UTC))
     return Dashboard(
         generated_at=now, day=today,

@@ -180,7 +180,9 @@ async def performance(principal: Viewer, conn: DB, tactic_id: int = TacticId,
     tactic = await repo.get_tactic(conn, tactic_id)
     since = datetime.now(UTC).date() - timedelta(days=days - 1)
     stats = await day_stats(conn, since, tactic_id=tactic_id)
-    overall, by_period, by_version = Totals(), defaultdict(Totals), defaultdict(Totals)
+    overall = Totals()
+    by_period: defaultdict[Any, Totals] = defaultdict(Totals)
+    by_version: defaultdict[Any, Totals] = defaultdict(Totals)
     for s in stats:
         overall.add(s)
         by_period[_period_start(s.day, period)].add(s)

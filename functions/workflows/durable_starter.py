@@ -1,9 +1,7 @@
 """WorkflowStarter over the Durable Functions client, for the FastAPI routes running inside the Function app.
 
-Decision: the ASGI app has no per-invocation `durableClient` binding, so we build DurableOrchestrationClient from
-the binding JSON the host would pass: taskHubName from DURABLE_TASK_HUB and rpcBaseUrl = the Durable extension's
-local out-of-proc endpoint (DURABLE_RPC_BASE_URL, default http://127.0.0.1:17071/durabletask/). The client only
-uses rpcBaseUrl for start/raise/status, so creationUrls/managementUrls can stay empty.
+The client is the invocation's own `durableClient` binding, passed in by functions/workflows/durable_client.py.
+Outside the Functions host (tests against a fake RPC endpoint) DURABLE_RPC_BASE_URL names the endpoint instead.
 """
 from __future__ import annotations
 
@@ -21,7 +19,6 @@ from psycopg import AsyncConnection
 from functions.workflows import names
 from shared.workflows import policy, routing
 
-DEFAULT_RPC_BASE_URL = "http://127.0.0.1:17071/durabletask/"
 ACTIVE = {OrchestrationRuntimeStatus.Running, OrchestrationRuntimeStatus.Pending,
           OrchestrationRuntimeStatus.ContinuedAsNew, OrchestrationRuntimeStatus.Suspended}
 
@@ -29,10 +26,12 @@ Connect = Callable[[], AbstractAsyncContextManager[AsyncConnection]]
 
 
 def client_binding_from_env() -> str:
-    """The `durableClient` binding JSON, as the Functions host would send it to a client function."""
+    """A `durableClient` binding JSON for an explicit RPC endpoint (DURABLE_RPC_BASE_URL): tests and tools only."""
+    base_url = os.environ.get("DURABLE_RPC_BASE_URL")
+    if not base_url:
+        raise RuntimeError("no Durable client: not inside a Functions invocation and DURABLE_RPC_BASE_URL is unset")
     return json.dumps({"taskHubName": os.environ.get("DURABLE_TASK_HUB", "archer"),
-                       "creationUrls": {}, "managementUrls": {},
-                       "rpcBaseUrl": os.environ.get("DURABLE_RPC_BASE_URL", DEFAULT_RPC_BASE_URL)})
+                       "creationUrls": {}, "managementUrls": {}, "rpcBaseUrl": base_url})
 
 
 class DurableWorkflowStarter:
@@ -40,7 +39,15 @@ class DurableWorkflowStarter:
 
     def __init__(self, connect: Connect, client: DurableOrchestrationClient | None = None) -> None:
         self._connect = connect
-        self._client = client or DurableOrchestrationClient(client_binding_from_env())
+        self._explicit = client
+
+    @property
+    def _client(self) -> DurableOrchestrationClient:
+        """The explicit client, else this invocation's binding, else the DURABLE_RPC_BASE_URL endpoint."""
+        from functions.workflows.durable_client import current_client
+
+        client = self._explicit or current_client.get()
+        return client if client is not None else DurableOrchestrationClient(client_binding_from_env())
 
     async def _start_once(self, name: str, instance_id: str, payload: dict[str, Any]) -> str:
         status = await self._client.get_status(instance_id)

@@ -59,8 +59,14 @@ param useKeyVaultSecrets bool = false
 @description('Non-secret settings (ARCHITECTURE section 4), name -> value.')
 param settings object
 
-var port = 8080
+// The placeholder (first provision, before azd/CI pushes the voice image) serves on 80 and has no /healthz: the
+// ingress target port and both probes follow whichever image runs, so the first revision comes up healthy too.
+var voicePort = 8080
 var placeholderImage = 'mcr.microsoft.com/azuredocs/containerapps-helloworld:latest'
+var placeholderPort = 80
+var usePlaceholder = empty(image)
+var port = usePlaceholder ? placeholderPort : voicePort
+var probePath = usePlaceholder ? '/' : '/healthz'
 
 resource logAnalytics 'Microsoft.OperationalInsights/workspaces@2023-09-01' existing = {
   name: logAnalyticsName
@@ -139,7 +145,7 @@ var probes = [
   {
     type: 'Liveness'
     httpGet: {
-      path: '/healthz'
+      path: probePath
       port: port
     }
     initialDelaySeconds: 5
@@ -149,7 +155,7 @@ var probes = [
   {
     type: 'Readiness'
     httpGet: {
-      path: '/healthz'
+      path: probePath
       port: port
     }
     initialDelaySeconds: 3
@@ -199,7 +205,7 @@ resource voice 'Microsoft.App/containerApps@2024-03-01' = {
       containers: [
         {
           name: 'voice'
-          image: empty(image) ? placeholderImage : image
+          image: usePlaceholder ? placeholderImage : image
           resources: {
             cpu: json(cpu)
             memory: memory
@@ -208,6 +214,11 @@ resource voice 'Microsoft.App/containerApps@2024-03-01' = {
             {
               name: 'PORT'
               value: string(port)
+            }
+            {
+              // The address Twilio signs the media-stream handshake for: this app's own public wss origin.
+              name: 'VOICE_WS_URL'
+              value: 'wss://${appName}.${managedEnvironment.properties.defaultDomain}'
             }
           ])
           probes: probes

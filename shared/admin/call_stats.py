@@ -102,8 +102,8 @@ SELECT (c.started_at AT TIME ZONE 'UTC')::date AS day, COALESCE(c.tactic_id, 0) 
        COALESCE(sum(a.n), 0)::int AS arrangements, COALESCE(sum(a.total), 0)::numeric(16,2) AS arrangement_total
 FROM calls c
 LEFT JOIN (SELECT call_id, count(*) AS n, sum(total_amount) AS total FROM payment_arrangements
-           WHERE call_id IS NOT NULL AND created_at >= %(since)s GROUP BY call_id) a ON a.call_id = c.id
-WHERE c.started_at >= %(since)s AND c.started_at < %(until)s {{tactic}}
+           WHERE call_id IS NOT NULL AND NOT simulated AND created_at >= %(since)s GROUP BY call_id) a ON a.call_id = c.id
+WHERE c.started_at >= %(since)s AND c.started_at < %(until)s AND c.call_type <> 'simulated' {{tactic}}
 GROUP BY 1, 2, 3
 """
 

@@ -1,11 +1,14 @@
-"""Customer CSV import and export: a streamed parse that validates every row, then an all-or-nothing COPY;
-the export writes the same columns, so an export imports back unchanged."""
+"""Customer CSV import and export: a parse off the event loop, linear and capped (line length, field size, lines
+per record), that validates every row, then an all-or-nothing COPY; the export writes the same columns, every cell
+neutralized against spreadsheet formula injection (OWASP), and an export imports back unchanged."""
 from __future__ import annotations
 
+import asyncio
 import codecs
 import csv
 import io
-from collections.abc import AsyncIterable, AsyncIterator, Iterator
+import re
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -23,52 +26,76 @@ COLUMNS = ("external_ref", "first_name", "last_name", "phone", "phone_type", "ac
 REQUIRED = ("first_name", "last_name", "phone", "account_last_4", "postal_code", "balance", "days_overdue")
 MAX_ROWS = 50_000
 MAX_REPORTED_ERRORS = 1_000
+MAX_FIELD_CHARS = 10_000
+MAX_LINE_CHARS = 10_000
+MAX_RECORD_LINES = 100           # a quoted field may span lines; an unterminated quote must not swallow the file
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"[+-][0-9*][0-9.*]*")
+TEXT_COLUMNS = ("external_ref", "first_name", "last_name", "phone_type", "postal_code", "timezone", "country",
+                "region", "consent_source")
 
 RowError = tuple[int, str, str]
 
 
-class _Records:
-    """Turns decoded text chunks into complete CSV records (a quoted field may span lines)."""
+class _Lines:
+    """The file's physical lines with the caps applied as they are read (linear: each line is looked at once)."""
 
-    def __init__(self) -> None:
-        self._buffer = ""
-        self._ready: list[str] = []
-        self._reader = csv.reader(self._next_record())
+    def __init__(self, lines: Iterable[str]) -> None:
+        self._lines = lines
+        self.read = 0
+        self.record_start = 0              # lines read when the current record began
 
-    def _next_record(self) -> Iterator[str]:
-        while True:
-            yield self._ready.pop(0)
+    def __iter__(self) -> Iterator[str]:
+        for line in self._lines:
+            self.read += 1
+            if len(line) > MAX_LINE_CHARS:
+                raise _Capped(f"line {self.read} is longer than {MAX_LINE_CHARS} characters")
+            if self.read - self.record_start > MAX_RECORD_LINES:
+                raise _Capped(f"a quoted field runs from line {self.record_start + 1} over more than "
+                              f"{MAX_RECORD_LINES} lines (an unterminated quote?)")
+            yield line
 
-    def feed(self, text: str, final: bool = False) -> Iterator[list[str]]:
-        # Split on "\n" only: str.splitlines would also split on form feeds and other separators inside fields.
-        parts = (self._buffer + text).split("\n")
-        self._buffer = parts.pop()
-        lines = [p + "\n" for p in parts]
-        if final and self._buffer:
-            lines.append(self._buffer)
-            self._buffer = ""
-        pending = ""
-        for line in lines:
-            pending += line
-            if pending.count('"') % 2 == 0:  # balanced quotes: the record is complete
-                self._ready.append(pending)
-                pending = ""
-                yield next(self._reader)
-        if pending:
-            if final:
-                raise csv.Error("unterminated quoted field at end of file")
-            self._buffer = pending + self._buffer
+
+class _Capped(Exception):
+    """The file breaks a size cap; the message says where."""
+
+
+def iter_rows(lines: Iterable[str]) -> Iterator[list[str]]:
+    """CSV records from text lines (quoted fields may span lines), failing fast on the caps."""
+    source = _Lines(lines)
+    reader = csv.reader(source, strict=True)
+    for row in reader:
+        source.record_start = source.read
+        if any(len(cell) > MAX_FIELD_CHARS for cell in row):
+            raise _Capped(f"a field is longer than {MAX_FIELD_CHARS} characters")
+        yield row
 
 
 async def read_rows(chunks: AsyncIterable[bytes]) -> AsyncIterator[list[str]]:
-    """CSV rows from a byte stream (UTF-8, BOM tolerated), parsed as the bytes arrive."""
-    decoder = codecs.getincrementaldecoder("utf-8-sig")(errors="strict")
-    records = _Records()
-    async for chunk in chunks:
-        for row in records.feed(decoder.decode(chunk)):
-            yield row
-    for row in records.feed(decoder.decode(b"", final=True), final=True):
+    """CSV rows from a byte stream (UTF-8, BOM tolerated); the parse runs off the event loop."""
+    data = b"".join([chunk async for chunk in chunks])
+    rows = await asyncio.to_thread(lambda: list(iter_rows(_text_lines(data))))
+    for row in rows:
         yield row
+
+
+def _text_lines(data: bytes) -> Iterator[str]:
+    # newline="": "\r\n", "\n" and "\r" end lines and stay in them, as the csv module expects.
+    return iter(io.StringIO(codecs.decode(data, "utf-8-sig"), newline=""))
+
+
+def neutralize(value: str) -> str:
+    """OWASP CSV injection: a cell a spreadsheet would evaluate (= + - @ tab CR first) is prefixed with a quote.
+    A sign followed only by digits (a phone number, masked or not; a negative amount) cannot call anything and
+    stays as it is, so phone numbers keep their E.164 form."""
+    if value[:1] in FORMULA_TRIGGERS and not _PLAIN_NUMBER.fullmatch(value):
+        return f"'{value}"
+    return value
+
+
+def _unescape(value: str) -> str:
+    """Our own export's neutralizing quote comes off again, so an export imports back unchanged."""
+    return value[1:] if len(value) > 1 and value[0] == "'" and value[1] in FORMULA_TRIGGERS else value
 
 
 def _check_header(header: list[str]) -> list[str]:
@@ -90,16 +117,33 @@ def _check_header(header: list[str]) -> list[str]:
 def _validate(names: list[str], row: list[str], line: int) -> tuple[CustomerInput | None, list[RowError]]:
     if len(row) != len(names):
         return None, [(line, "row", f"expected {len(names)} fields, found {len(row)}")]
-    data: dict[str, Any] = {n: v for n, v in zip(names, row, strict=True) if v.strip() != ""}
+    data: dict[str, Any] = {n: _unescape(v) for n, v in zip(names, row, strict=True) if v.strip() != ""}
+    formulas: list[RowError] = [(line, n, "starts with a character a spreadsheet would evaluate (= + - @ tab CR)")
+                                for n, v in data.items() if n in TEXT_COLUMNS and v[:1] in FORMULA_TRIGGERS]
     try:
-        return CustomerInput.model_validate(data), []
+        customer = CustomerInput.model_validate(data)
     except ValidationError as exc:
-        return None, [(line, str(e["loc"][0]) if e["loc"] else "row", str(e["msg"]).removeprefix("Value error, "))
-                      for e in exc.errors()]
+        return None, formulas + [(line, str(e["loc"][0]) if e["loc"] else "row",
+                                  str(e["msg"]).removeprefix("Value error, ")) for e in exc.errors()]
+    return (None, formulas) if formulas else (customer, [])
 
 
 async def parse_customers(chunks: AsyncIterable[bytes], *, max_rows: int = MAX_ROWS) -> list[CustomerInput]:
-    """Every row validated (and duplicate phones/references within the file caught); RowErrors if any is bad."""
+    """Every row validated (and duplicate phones/references within the file caught); RowErrors if any is bad.
+    The body is read here; parsing and validation run in a worker thread so the event loop stays free."""
+    data = b"".join([chunk async for chunk in chunks])
+    return await asyncio.to_thread(parse_customer_bytes, data, max_rows=max_rows)
+
+
+def parse_customer_bytes(data: bytes, *, max_rows: int = MAX_ROWS) -> list[CustomerInput]:
+    try:
+        lines = _text_lines(data)
+    except UnicodeDecodeError:
+        raise RowErrors([(1, "file", "not a readable UTF-8 CSV file (UnicodeDecodeError)")], 0) from None
+    return parse_customer_lines(lines, max_rows=max_rows)
+
+
+def parse_customer_lines(lines: Iterable[str], *, max_rows: int = MAX_ROWS) -> list[CustomerInput]:
     names: list[str] | None = None
     rows: list[CustomerInput] = []
     errors: list[RowError] = []
@@ -107,7 +151,7 @@ async def parse_customers(chunks: AsyncIterable[bytes], *, max_rows: int = MAX_R
     seen_ref: dict[str, int] = {}
     line = 0
     try:
-        async for raw in read_rows(chunks):
+        for raw in iter_rows(lines):
             line += 1
             if names is None:
                 names = _check_header(raw)
@@ -122,8 +166,10 @@ async def parse_customers(chunks: AsyncIterable[bytes], *, max_rows: int = MAX_R
                 rows.append(customer)
             if len(errors) < MAX_REPORTED_ERRORS:
                 errors.extend(row_errors)
-    except (UnicodeDecodeError, csv.Error) as exc:
-        raise RowErrors([(line + 1, "file", f"not a readable UTF-8 CSV file ({type(exc).__name__})")], line) from None
+    except _Capped as exc:
+        raise RowErrors([(line + 1, "file", str(exc))], line) from None
+    except csv.Error as exc:
+        raise RowErrors([(line + 1, "file", f"not a readable CSV file ({str(exc)[:100]})")], line) from None
     if names is None:
         raise RowErrors([(1, "header", "the file is empty")], 0)
     if errors:
@@ -187,10 +233,11 @@ def _cell(value: Any) -> str:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    return str(value)
+    return neutralize(str(value))
 
 
 def csv_line(values: list[Any]) -> str:
+    """One CSV line for an export: every cell neutralized against formula injection."""
     buf = io.StringIO()
     csv.writer(buf, lineterminator="\n").writerow([_cell(v) for v in values])
     return buf.getvalue()

@@ -69,6 +69,7 @@ from shared.workflows.starter import WorkflowStarter
 log = logging.getLogger(__name__)
 
 MAX_STEPS_PER_TURN = 6
+TOOL_DURABLE_WAIT_S = 2.0      # how long a tool result waits for its records to be stored before it is spoken
 FILLER_LINE = "One moment while I check that for you."
 BRIDGE_LINE = "Sorry about that, I'm having a little trouble on my end. Let me continue."
 _DB_ERRORS = (psycopg.Error, PoolTimeout, DomainError, OSError)
@@ -591,6 +592,7 @@ class Engine:
         self.persist.submit(f"tool {seq}", lambda conn: calls.add_tool_execution(
             conn, self.call_id, seq, call.name, masked, result, success=success, duration_ms=duration, error=error,
             executed_at=executed_at))
+        await self.persist.drain(TOOL_DURABLE_WAIT_S)     # durable before the result is spoken (crash-safe)
         return ToolOutcome(call.name, masked, result, success)
 
     # ---- the end --------------------------------------------------------------------------------------------

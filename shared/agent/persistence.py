@@ -1,16 +1,24 @@
-"""Write-behind persistence for a live call: transcript entries, tool executions, compliance events and state
-changes are queued and written in order by a background task that retries until the database is back.
+"""Write-behind persistence for a live call, and recovery after a crash.
 
-Speech never waits on the database. Transcript entries and tool executions are idempotent on (call, seq), so a
-batch retried after an unknown commit outcome cannot duplicate them."""
+Transcript entries, tool executions, compliance events and state changes are queued and written in order by a
+background task that retries until the database is back. Ordinary speech never waits on the database; a result
+that depends on a write waits for `drain()` first (the engine drains after every tool execution), so nothing the
+caller was told is lost with the process. Transcript entries and tool executions are idempotent on (call, seq);
+compliance events on the write key each queued item carries (`archer.write_key`), so a batch retried after an
+unknown commit outcome cannot duplicate them.
+
+`ProcessLease`: each voice process holds a PostgreSQL session lock while it lives; the calls it was handling are
+finalized by the next process that starts and finds the lock free (SIGKILL, OOM, a lost node)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import uuid
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
 import psycopg
 from psycopg import AsyncConnection
@@ -26,6 +34,7 @@ _TRANSIENT = (psycopg.OperationalError, psycopg.InterfaceError, PoolTimeout, OSE
 class _Item:
     label: str
     op: Op
+    n: int
     failures: int = 0
 
 
@@ -49,10 +58,12 @@ class WriteBehind:
         self.written = 0
         self.retries = 0
         self.dropped = 0
+        self._submitted = 0
 
     def submit(self, label: str, op: Op) -> None:
         """Queue one write; returns at once."""
-        self._items.append(_Item(label, op))
+        self._submitted += 1
+        self._items.append(_Item(label, op, self._submitted))
         self._idle.clear()
         self._wake.set()
         if self._task is None:
@@ -95,6 +106,8 @@ class WriteBehind:
         async with self._pool.connection(timeout=2.0) as conn:
             async with conn.transaction():
                 for item in batch:
+                    await conn.execute("SELECT set_config('archer.write_key', %s, true)",
+                                       (f"{self._call_id}:{item.n}",))
                     await item.op(conn)
 
     def _isolate_failure(self, batch: list[_Item], exc: psycopg.Error) -> None:
@@ -132,3 +145,50 @@ class WriteBehind:
             except asyncio.CancelledError:
                 pass
         return ok
+
+
+LEASE_PREFIX = "archer.voice:"
+
+
+class ProcessLease:
+    """A session-level advisory lock naming this process, held on its own connection for the process's life."""
+
+    def __init__(self, conninfo: str, instance: str) -> None:
+        self._conninfo = conninfo
+        self.instance = instance
+        self._conn: AsyncConnection | None = None
+
+    async def open(self) -> None:
+        self._conn = await AsyncConnection.connect(self._conninfo, autocommit=True)
+        cur = await self._conn.execute("SELECT pg_try_advisory_lock(hashtext(%s))", (LEASE_PREFIX + self.instance,))
+        row = await cur.fetchone()
+        if not row or not row[0]:
+            raise RuntimeError("another process holds this instance's lease")
+
+    async def finalize_orphans(self, pool: Any) -> list[uuid.UUID]:
+        """Finalize the open calls of every voice process whose lease is free (it died)."""
+        from shared.db.calls import finalize_orphaned_calls, open_call_handlers
+
+        assert self._conn is not None
+        finalized: list[uuid.UUID] = []
+        async with pool.connection() as conn:
+            handlers = await open_call_handlers(conn, except_instance=self.instance)
+        for other in handlers:
+            cur = await self._conn.execute("SELECT pg_try_advisory_lock(hashtext(%s))", (LEASE_PREFIX + other,))
+            row = await cur.fetchone()
+            if not row or not row[0]:
+                continue                                  # alive: its calls are its own
+            try:
+                async with pool.connection() as conn:
+                    done = await finalize_orphaned_calls(conn, other)
+                finalized += done
+                log.info("calls of a dead voice process finalized", extra={"instance": other, "calls": len(done)})
+            finally:
+                await self._conn.execute("SELECT pg_advisory_unlock(hashtext(%s))", (LEASE_PREFIX + other,))
+        return finalized
+
+    async def close(self) -> None:
+        if self._conn is not None:
+            with contextlib.suppress(Exception):
+                await self._conn.close()
+            self._conn = None

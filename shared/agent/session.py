@@ -17,6 +17,7 @@ from shared.agent.brains.base import Brain
 from shared.agent.brains.rules import RulesBrain
 from shared.agent.engine import Engine
 from shared.agent.events import CallStarted, ConversationEngine
+from shared.agent.sandbox import SandboxCallControl, SandboxPool, SandboxWorkflows
 from shared.agent.tools.context import NegotiationAdvisor
 from shared.db import calls, customers, policies, tactics
 from shared.db.customers import Customer
@@ -47,9 +48,18 @@ def default_brain(settings: Settings) -> tuple[Brain, NegotiationAdvisor | None]
 async def start_session(pool: AsyncConnectionPool, started: CallStarted, *, settings: Settings,
                         call_control: CallControl, workflows: WorkflowStarter, brain: Brain | None = None,
                         advisor: NegotiationAdvisor | None = None,
-                        clock: Callable[[], datetime] = _utcnow) -> Engine:
+                        clock: Callable[[], datetime] = _utcnow, sandbox: bool | None = None) -> Engine:
     """Load the call's customer, policy and tactic and build its engine. The call row must exist
-    (`started.call_id`); its call SID (if any) is used for live transfers and hang-ups."""
+    (`started.call_id`); its call SID (if any) is used for live transfers and hang-ups.
+
+    A simulated call runs in the sandbox (shared/agent/sandbox.py): whatever the caller passed, it never sends,
+    dials, starts workflows or changes a real customer. Only engine tests that check real effects on a test database
+    pass `sandbox=False`."""
+    if started.simulated if sandbox is None else sandbox:
+        boxed = SandboxPool(pool, started.call_id)
+        pool = boxed  # type: ignore[assignment]  # same interface for everything the engine borrows
+        call_control = SandboxCallControl(boxed)
+        workflows = SandboxWorkflows()
     customer: Customer | None = None
     policy: CollectionPolicy | None = None
     async with pool.connection() as conn:

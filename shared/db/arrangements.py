@@ -33,6 +33,7 @@ class Arrangement:
     first_due_date: date | None
     created_at: datetime
     updated_at: datetime
+    simulated: bool = False                 # recorded by a simulated call: never processed
 
 
 @dataclass(frozen=True)
@@ -79,7 +80,8 @@ async def create_arrangement(conn: AsyncConnection, new: NewArrangement, idempot
 
 async def list_for_customer(conn: AsyncConnection, customer_id: uuid.UUID) -> list[Arrangement]:
     async with conn.cursor(row_factory=class_row(Arrangement)) as cur:
-        await cur.execute("SELECT * FROM payment_arrangements WHERE customer_id = %s ORDER BY created_at",
+        await cur.execute("SELECT * FROM payment_arrangements WHERE customer_id = %s AND NOT simulated "
+                          "ORDER BY created_at",
                           (customer_id,))
         return await cur.fetchall()
 

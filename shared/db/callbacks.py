@@ -26,6 +26,7 @@ class Callback:
     created_at: datetime
     updated_at: datetime
     requested_at: datetime   # when the consumer asked (the exemption window of COMPLIANCE §1 counts from its day)
+    simulated: bool = False                 # requested on a simulated call: never dialed
 
 
 async def create_callback(conn: AsyncConnection, *, customer_id: uuid.UUID, scheduled_for: datetime, reason: str,
@@ -60,7 +61,7 @@ async def get_callback(conn: AsyncConnection, callback_id: uuid.UUID) -> Callbac
 
 async def list_callbacks(conn: AsyncConnection, *, status: str | None = None, customer_id: uuid.UUID | None = None,
                          limit: int = 100) -> list[Callback]:
-    clauses: list[str] = []
+    clauses: list[str] = ["NOT simulated"]      # a simulated call's callback is never placed
     params: list[object] = []
     if status:
         clauses.append("status = %s")

@@ -48,6 +48,8 @@ class Call:
     last_status_seq: int | None
     created_at: datetime
     updated_at: datetime
+    ended_reason: str | None = None         # e.g. 'process_died' when finalized by the next start
+    handled_by: str | None = None           # the voice process that ran the call
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,7 @@ class NewCall:
     contact_attempt_id: int | None = None
     from_number: str | None = None
     to_number: str | None = None
+    handled_by: str | None = None
 
 
 @dataclass(frozen=True)
@@ -106,7 +109,7 @@ class TurnMetrics:
 
 
 _NEW_CALL_COLUMNS = ("direction", "call_type", "customer_id", "call_sid", "status", "tactic_id", "tactic_version",
-                     "campaign_id", "callback_id", "contact_attempt_id", "from_number", "to_number")
+                     "campaign_id", "callback_id", "contact_attempt_id", "from_number", "to_number", "handled_by")
 
 
 async def create_call(conn: AsyncConnection, new: NewCall) -> Call:
@@ -231,3 +234,43 @@ async def finish_call(conn: AsyncConnection, call_id: uuid.UUID, *, ended_at: da
                              ELSE status END,
                updated_at = now()
            WHERE id = %s""", (ended_at, ended_at, call_id))
+
+
+async def claim_stream(conn: AsyncConnection, call_id: uuid.UUID, instance: str) -> bool:
+    """Take the call's one media stream for this voice process; False when it was already taken (a replayed stream
+    token or voice webhook never starts a second pipeline on a call)."""
+    cur = await conn.execute(
+        "UPDATE calls SET handled_by = %s WHERE id = %s AND handled_by IS NULL RETURNING id", (instance, call_id))
+    return await cur.fetchone() is not None
+
+
+OPEN_STATUSES = ("queued", "initiated", "ringing", "in-progress")
+
+_FINALIZE_ORPHANS = """
+UPDATE calls c SET
+  status = 'completed',
+  ended_reason = 'process_died',
+  outcome = COALESCE(c.outcome,
+    CASE WHEN EXISTS (SELECT 1 FROM payment_arrangements a WHERE a.call_id = c.id) THEN 'payment_arranged'
+         WHEN EXISTS (SELECT 1 FROM callbacks b WHERE b.requested_on_call_id = c.id) THEN 'callback_scheduled'
+    END),
+  ended_at = COALESCE(c.ended_at, GREATEST(c.started_at,
+    (SELECT max(t.spoken_at) FROM call_transcript_entries t WHERE t.call_id = c.id),
+    (SELECT max(x.executed_at) FROM tool_executions x WHERE x.call_id = c.id)))
+WHERE c.handled_by = %s AND c.status IN ('queued', 'initiated', 'ringing', 'in-progress')
+RETURNING c.id"""
+
+
+async def open_call_handlers(conn: AsyncConnection, *, except_instance: str) -> list[str]:
+    """The voice processes that hold calls still open (other than `except_instance`)."""
+    cur = await conn.execute(
+        "SELECT DISTINCT handled_by FROM calls WHERE handled_by IS NOT NULL AND handled_by <> %s "
+        "AND status IN ('queued', 'initiated', 'ringing', 'in-progress')", (except_instance,))
+    return [row[0] for row in await cur.fetchall()]
+
+
+async def finalize_orphaned_calls(conn: AsyncConnection, instance: str) -> list[uuid.UUID]:
+    """Close the calls a dead voice process left open: completed, outcome from what was recorded (an arrangement,
+    a callback), ended at the last recorded activity, `ended_reason` 'process_died'."""
+    cur = await conn.execute(_FINALIZE_ORPHANS, (instance,))
+    return [row[0] for row in await cur.fetchall()]

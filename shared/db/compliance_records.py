@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from psycopg import AsyncConnection
@@ -42,6 +42,8 @@ class ComplianceEvent:
     code: str
     details: dict[str, Any]
     occurred_at: datetime
+    simulated: bool = False                 # written by a simulated call (not the customer's real record)
+    idempotency_key: str | None = None
 
 
 @dataclass(frozen=True)
@@ -75,15 +77,29 @@ async def record_attempt(conn: AsyncConnection, *, customer_id: uuid.UUID, phone
 
 async def record_event(conn: AsyncConnection, *, category: str, code: str, customer_id: uuid.UUID | None = None,
                        call_id: uuid.UUID | None = None, details: dict[str, Any] | None = None,
-                       occurred_at: datetime | None = None) -> ComplianceEvent:
-    """Append one compliance event (disclosure played, guard block, intent detected, action taken...)."""
+                       occurred_at: datetime | None = None, idempotency_key: str | None = None) -> ComplianceEvent:
+    """Append one compliance event (disclosure played, guard block, intent detected, action taken...).
+
+    Idempotent on `idempotency_key`; without one, a write queued by a call's write-behind gets
+    `<write key>:<category>:<code>` (see shared.agent.persistence), so a retried batch stores each event once."""
     with domain_errors():
         async with conn.cursor(row_factory=class_row(ComplianceEvent)) as cur:
             await cur.execute(
-                """INSERT INTO compliance_events (customer_id, call_id, category, code, details, occurred_at)
-                   VALUES (%s, %s, %s, %s, %s, COALESCE(%s, now())) RETURNING *""",
-                (customer_id, call_id, category, code, Jsonb(details or {}), occurred_at))
+                """INSERT INTO compliance_events (customer_id, call_id, category, code, details, occurred_at,
+                                                  idempotency_key)
+                   VALUES (%(customer)s, %(call)s, %(category)s, %(code)s, %(details)s, COALESCE(%(at)s, now()),
+                           COALESCE(%(key)s, NULLIF(current_setting('archer.write_key', true), '')
+                                             || ':' || %(category)s || ':' || %(code)s))
+                   ON CONFLICT (idempotency_key) DO NOTHING RETURNING *""",
+                {"customer": customer_id, "call": call_id, "category": category, "code": code,
+                 "details": Jsonb(details or {}), "at": occurred_at, "key": idempotency_key})
             row = await cur.fetchone()
+            if row is None:                     # already stored by an earlier attempt of the same write
+                await cur.execute(
+                    """SELECT * FROM compliance_events WHERE idempotency_key = COALESCE(%(key)s,
+                         NULLIF(current_setting('archer.write_key', true), '') || ':' || %(category)s || ':' || %(code)s)""",
+                    {"key": idempotency_key, "category": category, "code": code})
+                row = await cur.fetchone()
     assert row is not None
     return row
 
@@ -104,7 +120,8 @@ async def attempts_for_customer(conn: AsyncConnection, customer_id: uuid.UUID, *
 
 async def add_dnc(conn: AsyncConnection, phone: str, *, source: str, reason: str = "",
                   created_by: str | None = None) -> DncEntry:
-    """Suppress a number; adding one already listed returns the existing entry."""
+    """Suppress a number; adding one already listed returns the existing entry. From a simulated call the
+    entry is only recorded as the call's would-be effect (0011's sandbox): an unsaved entry with id 0 is returned."""
     with domain_errors():
         async with conn.cursor(row_factory=class_row(DncEntry)) as cur:
             await cur.execute(
@@ -112,7 +129,9 @@ async def add_dnc(conn: AsyncConnection, phone: str, *, source: str, reason: str
                    ON CONFLICT (phone) DO UPDATE SET phone = EXCLUDED.phone RETURNING *""",
                 (phone, source, reason, created_by))
             row = await cur.fetchone()
-    assert row is not None
+    if row is None:
+        return DncEntry(id=0, phone=phone, reason=reason, source=source, created_by=created_by,
+                        created_at=datetime.now(UTC))
     return row
 
 

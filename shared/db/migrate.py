@@ -1,6 +1,8 @@
 """Schema migrations: `python -m shared.db.migrate [upgrade head|downgrade base|...]` over Alembic.
 
-Migrations are raw SQL in shared/db/migrations/versions; this module only wires Alembic to DATABASE_URL.
+Migrations are raw SQL in shared/db/migrations/versions; this module only wires Alembic to DATABASE_URL. It is the
+deploy's migration step too (runtime dependency, idempotent: at head it changes nothing) and prints one line naming
+the revision before and after.
 """
 from __future__ import annotations
 
@@ -66,18 +68,18 @@ def head_revision() -> str:
 def main(argv: list[str]) -> int:
     action = argv[0] if argv else "upgrade"
     target = argv[1] if len(argv) > 1 else ("head" if action == "upgrade" else "base")
+    if action not in ("upgrade", "downgrade"):
+        print(f"usage: python -m shared.db.migrate [upgrade|downgrade] [revision]; got {action!r}")
+        return 2
     try:
-        if action == "upgrade":
-            upgrade(revision=target)
-        elif action == "downgrade":
-            downgrade(revision=target)
-        else:
-            print(f"usage: python -m shared.db.migrate [upgrade|downgrade] [revision]; got {action!r}")
-            return 2
+        before = current_revision()
+        (upgrade if action == "upgrade" else downgrade)(revision=target)
+        after = current_revision()
     except SettingsError as exc:
         print(f"archer: {exc}", file=sys.stderr)
         return 2
-    print(f"archer: database migrated ({action} {target})")
+    change = "no change" if before == after else f"{before or 'empty'} -> {after or 'empty'}"
+    print(f"archer: database migrated ({action} {target}): revision {after or 'empty'} ({change})", flush=True)
     return 0
 
 

@@ -10,11 +10,15 @@ import logging
 from collections.abc import AsyncIterator
 from typing import Any, Protocol
 
-from shared.events.live import LiveEvent
+from redis.exceptions import RedisError
+
+from shared.events.live import NO_CALL, LiveEvent
 
 log = logging.getLogger(__name__)
 CHANNEL = "archer:live"
 SUBSCRIBER_QUEUE = 1000
+RECONNECT_MIN_S = 0.1
+RECONNECT_MAX_S = 5.0
 
 
 class EventBus(Protocol):
@@ -64,9 +68,12 @@ class RedisBus:
     def __init__(self, url: str) -> None:
         import redis.asyncio as redis
 
-        self._redis: Any = redis.from_url(url)  # type: ignore[no-untyped-call]
+        # Keepalive + health checks: a half-open connection is noticed instead of listening forever.
+        self._redis: Any = redis.from_url(url, socket_keepalive=True, health_check_interval=15,  # type: ignore[no-untyped-call]
+                                          socket_connect_timeout=2)
         self._outbox: asyncio.Queue[LiveEvent] = asyncio.Queue(10_000)
         self._publisher: asyncio.Task[None] | None = None
+        self._down = False
 
     def publish(self, event: LiveEvent) -> None:
         _offer(self._outbox, event)
@@ -87,24 +94,47 @@ class RedisBus:
                     for event in events:
                         pipe.publish(CHANNEL, event.to_json())
                     await pipe.execute()
-            except Exception as exc:  # Redis down: live view degrades, calls go on
-                log.warning("live event not published", extra={"error": type(exc).__name__})
+                self._down = False
+            except Exception as exc:  # Redis down: live view degrades, calls go on (one line per outage)
+                if not self._down:
+                    log.warning("live event not published", extra={"error": type(exc).__name__})
+                self._down = True
 
     async def subscribe(self) -> AsyncIterator[LiveEvent]:
-        pubsub = self._redis.pubsub()
-        await pubsub.subscribe(CHANNEL)
-        try:
-            async for message in pubsub.listen():
-                if message.get("type") != "message":
-                    continue
-                try:
-                    yield LiveEvent.from_json(message["data"])
-                except (ValueError, KeyError):
-                    log.warning("malformed live event dropped")
-        finally:
-            with contextlib.suppress(Exception):
-                await pubsub.unsubscribe(CHANNEL)
-                await pubsub.aclose()
+        """Events until the subscriber leaves. A lost Redis connection is retried with backoff and, once
+        resubscribed, a `gap` event says events may have been missed (the client refetches)."""
+        delay = RECONNECT_MIN_S
+        lost = False
+        while True:
+            pubsub = self._redis.pubsub()
+            confirmed = False
+            try:
+                await pubsub.subscribe(CHANNEL)
+                async for message in pubsub.listen():
+                    kind = message.get("type")
+                    if kind == "subscribe":
+                        # A confirmation after a break (ours, or redis-py's own reconnect): events were missed.
+                        if lost or confirmed:
+                            log.info("live events: resubscribed after a Redis outage")
+                            yield LiveEvent(type="gap", call_id=NO_CALL, data={"reason": "event_stream_interrupted"})
+                        lost, confirmed, delay = False, True, RECONNECT_MIN_S
+                        continue
+                    if kind != "message":
+                        continue
+                    try:
+                        yield LiveEvent.from_json(message["data"])
+                    except (ValueError, KeyError):
+                        log.warning("malformed live event dropped")
+                lost = True                                # listen() ended: the connection went away
+            except (ConnectionError, OSError, TimeoutError, RedisError) as exc:
+                if not lost:
+                    log.warning("live events: Redis unavailable, reconnecting", extra={"error": type(exc).__name__})
+                lost = True
+            finally:
+                with contextlib.suppress(Exception):
+                    await pubsub.aclose()
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, RECONNECT_MAX_S)
 
     async def close(self) -> None:
         if self._publisher is not None:

@@ -8,7 +8,8 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 EventType = Literal["call_started", "transcript", "tool_executed", "compliance_event", "call_status", "call_ended",
-                    "latency"]
+                    "latency", "gap"]
+NO_CALL = uuid.UUID(int=0)       # the call id of a `gap` (the stream lost events of any call: refetch)
 EVENT_TYPES: frozenset[str] = frozenset(EventType.__args__)  # type: ignore[attr-defined]
 
 

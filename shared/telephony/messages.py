@@ -23,6 +23,7 @@ class Message:
     body: str
     status: str
     created_at: datetime
+    simulated: bool = False                 # a simulated call's message: never sent
 
 
 async def record_message(conn: AsyncConnection, *, direction: str, phone: str, body: str, status: str,
@@ -40,6 +41,7 @@ async def record_message(conn: AsyncConnection, *, direction: str, phone: str, b
 async def messages_for_customer(conn: AsyncConnection, customer_id: uuid.UUID, *, limit: int = 100
                                 ) -> list[Message]:
     async with conn.cursor(row_factory=class_row(Message)) as cur:
-        await cur.execute("SELECT * FROM messages WHERE customer_id = %s ORDER BY created_at DESC, id DESC LIMIT %s",
+        await cur.execute("SELECT * FROM messages WHERE customer_id = %s AND NOT simulated "
+                          "ORDER BY created_at DESC, id DESC LIMIT %s",
                           (customer_id, limit))
         return await cur.fetchall()

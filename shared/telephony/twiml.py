@@ -48,6 +48,11 @@ def answer_twiml(*, call_id: uuid.UUID, stream_token: str, voice_ws_url: str, re
     stream.parameter(name="token", value=stream_token)
     stream.parameter(name="direction", value=direction)
     stream.parameter(name="recording_notice", value="played")
+    from shared.telemetry.tracing import current_traceparent
+
+    traceparent = current_traceparent()
+    if traceparent:                                  # the voice session continues this webhook's trace
+        stream.parameter(name="traceparent", value=traceparent)
     response.hangup()
     return str(response)
 

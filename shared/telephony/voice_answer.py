@@ -102,8 +102,10 @@ async def answer_call(conn: AsyncConnection, req: VoiceRequest, *, settings: Set
     call, _ = await apply_status(conn, call, StatusEvent(status="in-progress", timestamp=now))
     await _record_notice_once(conn, call)
     notice = twiml.recording_notice_text(bank_name=settings.bank_name, callback_number=settings.callback_number)
+    # The token is a function of the call and the moment it was answered: a replayed webhook gets the same TwiML,
+    # and the stream it names can be opened once (the voice service claims the call on the first handshake).
     document = twiml.answer_twiml(
-        call_id=call.id, stream_token=issue_stream_token(call.id, secret=token_secret, now=now),
+        call_id=call.id, stream_token=issue_stream_token(call.id, secret=token_secret, now=call.answered_at or now),
         voice_ws_url=settings.voice_ws_url, recording_callback_url=f"{settings.public_base_url}/api/twilio/recording",
         notice=notice, direction=call.direction)
     return VoiceAnswer(document, call.id, served=True)

@@ -32,6 +32,7 @@ API_VERSION = "2010-04-01"
 _E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
 _PATH = re.compile(r"^/2010-04-01/Accounts/(?P<account>AC\w+)/(?P<kind>Calls|Messages)"
                    r"(?:/(?P<sid>(?:CA|SM)\w+))?(?P<recordings>/Recordings)?\.json$")
+_RECORDING_PATH = re.compile(r"^/2010-04-01/Accounts/(?P<account>AC\w+)/Recordings/(?P<sid>RE\w+)\.json$")
 _MEDIA = re.compile(r"^/2010-04-01/Accounts/(?P<account>AC\w+)/Recordings/(?P<sid>RE\w+)\.wav$")
 TERMINAL = {"completed", "busy", "failed", "no-answer", "canceled"}
 
@@ -146,6 +147,7 @@ class TwilioFake:
         self.call_updates: list[tuple[str, dict[str, str]]] = []
         self.messages: list[dict[str, Any]] = []
         self.recordings: list[dict[str, Any]] = []
+        self.deleted_recordings: list[str] = []
         self.recording_media: dict[str, bytes] = {}   # RecordingSid -> WAV bytes served at …/Recordings/RE….wav
         self._failures: dict[str, deque[Failure]] = defaultdict(deque)
         self._lock = threading.RLock()
@@ -182,7 +184,7 @@ class TwilioFake:
     # ---- error injection -------------------------------------------------------------------------------------
     def fail_next(self, op: str, failure: Failure | None = None, **kwargs: Any) -> None:
         """Make the next `op` (calls.create, calls.update, calls.fetch, calls.list, messages.create,
-        recordings.create) fail as described."""
+        recordings.create, recordings.delete) fail as described."""
         with self._lock:
             self._failures[op].append(failure or Failure(**kwargs))
 
@@ -367,7 +369,29 @@ class TwilioFake:
             self.messages.append(msg)
         return 201, {k: v for k, v in msg.items() if k != "status_callback"}
 
+    def add_recording(self, sid: str | None = None) -> str:
+        """A finished recording Twilio holds (its status callback came in long ago); returns its SID."""
+        rec_sid = sid or _sid("RE")
+        with self._lock:
+            self.recordings.append({"sid": rec_sid, "account_sid": self.account_sid, "status": "completed"})
+        return rec_sid
+
+    def _delete_recording(self, sid: str) -> tuple[int, dict[str, Any]]:
+        with self._lock:
+            held = [r for r in self.recordings if r["sid"] == sid]
+            if not held:
+                return _error(404, 20404, f"The requested resource /Recordings/{sid}.json was not found")
+            self.recordings = [r for r in self.recordings if r["sid"] != sid]
+            self.deleted_recordings.append(sid)
+        return 204, {}
+
     def _dispatch(self, method: str, path: str, params: dict[str, list[str]]) -> tuple[int, dict[str, Any]] | None:
+        rec = _RECORDING_PATH.match(path)
+        if rec is not None and rec["account"] == self.account_sid and method == "DELETE":
+            failure = self._take_failure("recordings.delete")
+            if failure is None:
+                return self._delete_recording(rec["sid"])
+            return _error(failure.status, failure.code, failure.message)
         m = _PATH.match(path)
         if m is None or m["account"] != self.account_sid:
             return _error(404, 20404, f"The requested resource {path} was not found")
@@ -456,7 +480,7 @@ def _make_handler(fake: TwilioFake) -> type[BaseHTTPRequestHandler]:
                 self.connection.shutdown(2)
                 return
             status, payload = result
-            body = json.dumps(payload).encode()
+            body = b"" if status == 204 else json.dumps(payload).encode()
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(body)))
@@ -468,5 +492,8 @@ def _make_handler(fake: TwilioFake) -> type[BaseHTTPRequestHandler]:
 
         def do_POST(self) -> None:
             self._handle("POST")
+
+        def do_DELETE(self) -> None:
+            self._handle("DELETE")
 
     return Handler

@@ -106,6 +106,8 @@ REQUIRED_MODULES = (
     "redis",
     "staticwebapp",
     "roles",
+    "alerts",
+    "appregistrations",
 )
 # Built-in role definition ids the app identity needs.
 REQUIRED_ROLE_IDS = {
@@ -208,6 +210,30 @@ def _resolve(tpl: Template, value: Any, depth: int = 0) -> Any:
     if value in tpl.get("parameters", {}):
         return _resolve(tpl, tpl["parameters"][value].get("default"), depth + 1)
     return value
+
+
+def _outcomes(tpl: Template, value: Any, depth: int = 0) -> list[Any]:
+    """Every value an expression can take: a conditional's two branches (followed through variables), else one."""
+    value = _resolve(tpl, value)
+    if depth < 10 and isinstance(value, dict) and _get(value, "operator", "type") == "conditional":
+        ops = value["operator"]["operands"]
+        return _outcomes(tpl, ops["true_value"], depth + 1) + _outcomes(tpl, ops["false_value"], depth + 1)
+    return [value]
+
+
+def _placeholder_branches(tpl: Template, value: Any) -> tuple[Any, Any] | None:
+    """(placeholder, real image) values of `usePlaceholder ? a : b` (followed through variables); None otherwise."""
+    value = _resolve(tpl, value)
+    if isinstance(value, dict) and _get(value, "operator", "type") == "conditional":
+        ops = value["operator"]["operands"]
+        if "usePlaceholder" in json.dumps(ops.get("condition"), default=str):
+            return _resolve(tpl, ops["true_value"]), _resolve(tpl, ops["false_value"])
+    return None
+
+
+# The first provision's placeholder image and the port it serves on (it has no /healthz).
+PLACEHOLDER_PORTS = {"mcr.microsoft.com/azuredocs/containerapps-helloworld:latest": 80}
+VOICE_PORT = 8080  # voice/Dockerfile: ENV PORT=8080, EXPOSE 8080
 
 
 def _param_min(tpl: Template, name: str) -> int | None:
@@ -585,8 +611,13 @@ def check_voice_app(root: Path) -> list[str]:
         problems.append("voice: ingress is not external")
     if _resolve(tpl, ingress.get("transport")) not in ("auto", "http"):
         problems.append("voice: ingress transport does not carry websockets (needs auto or http)")
-    if _resolve(tpl, ingress.get("targetPort")) != 8080:
-        problems.append("voice: ingress targetPort is not 8080")
+    target = ingress.get("targetPort")
+    ports = _placeholder_branches(tpl, target) or (_resolve(tpl, target), _resolve(tpl, target))
+    placeholder = _resolve(tpl, "placeholderImage")
+    if ports[1] != VOICE_PORT:
+        problems.append(f"voice: ingress targetPort for the voice image is not {VOICE_PORT}")
+    if ports[0] != PLACEHOLDER_PORTS.get(placeholder, VOICE_PORT):
+        problems.append(f"voice: the placeholder image {placeholder} does not serve on the ingress targetPort")
     scale = _get(props, "template", "scale") or {}
     floor = _int_floor(tpl, scale.get("minReplicas"))
     if floor is None or floor < 1:
@@ -598,11 +629,16 @@ def check_voice_app(root: Path) -> list[str]:
         problems.append("voice: terminationGracePeriodSeconds is under 300 s (calls would be cut)")
     containers = _get(props, "template", "containers") or [{}]
     probes = _resolve(tpl, containers[0].get("probes")) or []
-    kinds = {
-        p.get("type", "").lower()
-        for p in probes
-        if isinstance(p, dict) and _get(p, "httpGet", "path") == "/healthz"
-    }
+    kinds = set()
+    for p in probes:
+        if not isinstance(p, dict):
+            continue
+        path = _get(p, "httpGet", "path")
+        paths = _placeholder_branches(tpl, path) or (_resolve(tpl, path), _resolve(tpl, path))
+        if paths[1] == "/healthz":
+            kinds.add(p.get("type", "").lower())
+        if _get(p, "httpGet", "port") != target:
+            problems.append(f"voice: the {p.get('type')} probe's port is not the ingress targetPort")
     for kind in ("liveness", "readiness"):
         if kind not in kinds:
             problems.append(f"voice: no {kind} probe on /healthz")
@@ -630,6 +666,125 @@ def check_voice_app(root: Path) -> list[str]:
     main_floor = _int_floor(main, passed) if passed is not None else 1
     if main_floor is None or main_floor < 1:
         problems.append("main.bicep: voice minReplicas can be below 1")
+    return problems
+
+
+def deployed_settings(root: Path) -> dict[str, set[str]]:
+    """Setting names each app gets from Bicep: 'functionapp' (app settings) and 'containerapps' (container env),
+    the object parameters main.bicep passes included."""
+    main = _load(root, "main.bicep")
+    found: dict[str, set[str]] = {}
+    for module_file, site_type in (("functionapp", "Microsoft.Web/sites"), ("containerapps", "Microsoft.App/containerApps")):
+        tpl = _load(root, f"modules/{module_file}.bicep")
+        apps = _resources(tpl, site_type)
+        names: set[str] = set()
+        if apps:
+            props = _config(apps[0]).get("properties", {})
+            if module_file == "functionapp":
+                names = _setting_names(tpl, _get(props, "siteConfig", "appSettings"))
+            else:
+                for container in _get(props, "template", "containers") or []:
+                    names |= _setting_names(tpl, container.get("env"))
+        passed = _module_params(main, module_file)
+        for marker in [n for n in names if n.startswith("<param:")]:
+            names |= set(_object_keys(main, passed.get(marker[len("<param:") : -1])))
+        found[module_file] = {n for n in names if not n.startswith("<param:")}
+    return found
+
+
+def host_references(root: Path) -> set[str]:
+    """Every %NAME% app-setting reference of host.json and of the function bindings in functions/ and function_app.py."""
+    texts = [(root / "host.json").read_text(), (root / "function_app.py").read_text()]
+    texts += [p.read_text() for p in sorted((root / "functions").rglob("*.py"))]
+    return {name for text in texts for name in re.findall(r"%([A-Za-z_][A-Za-z0-9_]*)%", text)}
+
+
+def check_production_settings(root: Path) -> list[str]:
+    """What production refuses to start without (shared/settings.py PRODUCTION_REQUIRED), every %NAME% the Functions
+    host resolves, and the telemetry service names are set by Bicep on the app that needs them."""
+    import sys
+
+    sys.path.insert(0, str(root))
+    from shared.settings import PRODUCTION_REQUIRED
+
+    required = {name.upper() for name in PRODUCTION_REQUIRED} | {"ARCHER_ENV", "OTEL_SERVICE_NAME"}
+    found = deployed_settings(root)
+    problems = [f"functionapp: production setting {n} is not set" for n in sorted(required - found["functionapp"])]
+    problems += [f"containerapps: production setting {n} is not set" for n in sorted(required - found["containerapps"])]
+    problems += [f"functionapp: host setting %{n}% is not set" for n in sorted(host_references(root) - found["functionapp"])]
+    main = _load(root, "main.bicep")
+    for module_file, service in (("functionapp", "archer-api"), ("containerapps", "archer-voice")):
+        values = _object_keys(main, _module_params(main, module_file).get("settings"))
+        if _unquote(str(values.get("OTEL_SERVICE_NAME", ""))) != service:
+            problems.append(f"{module_file}: OTEL_SERVICE_NAME is not {service}")
+    params = (root / "infra" / "main.bicepparam").read_text()
+    if "readEnvironmentVariable('PAYMENT_PORTAL_URL_TEMPLATE'" not in params:
+        problems.append("main.bicepparam: PAYMENT_PORTAL_URL_TEMPLATE is not read from the environment")
+    return problems
+
+
+WEB_BUILD_SETTINGS = ("VITE_API_BASE_URL", "VITE_VOICE_WS_URL", "VITE_ENTRA_CLIENT_ID", "VITE_ENTRA_TENANT_ID",
+                      "VITE_API_SCOPE")
+ARCHER_APP_ROLES = ("Archer.Viewer", "Archer.Supervisor", "Archer.Admin")
+
+
+def check_app_registrations(root: Path) -> list[str]:
+    """The API and SPA registrations with exactly the app roles shared/auth.py accepts, fed to the apps and the web
+    build; CORS admits the Static Web App."""
+    problems = []
+    tpl = _load(root, "modules/appregistrations.bicep")
+    config = json.loads((root / "infra" / "bicepconfig.json").read_text())
+    if "microsoftGraphV1" not in (config.get("extensions") or {}):
+        problems.append("bicepconfig.json: the Microsoft Graph extension is not configured")
+    apps = _resources(tpl, "Microsoft.Graph/applications")
+    if len(apps) < 2:
+        problems.append("appregistrations.bicep: the API and SPA applications are not both registered")
+    text = json.dumps(tpl)
+    for role in ARCHER_APP_ROLES:
+        if f'"{role}"' not in text:
+            problems.append(f"appregistrations.bicep: app role {role} missing")
+    if "spa" not in json.dumps([_config(a) for a in apps]):
+        problems.append("appregistrations.bicep: no SPA redirect URIs")
+    main = _load(root, "main.bicep")
+    outputs = main.get("outputs", {})
+    problems += [f"main.bicep: no output {o} for the web build" for o in WEB_BUILD_SETTINGS if o not in outputs]
+    deploy = json.dumps(load_workflow(root, "deploy.yml"))
+    problems += [f"deploy.yml: web build lacks {o}" for o in WEB_BUILD_SETTINGS if f"outputs.{o}" not in deploy]
+    azure = (root / "azure.yaml").read_text()
+    if "web-env.sh" not in azure or "VITE_" not in (root / "infra/scripts/web-env.sh").read_text():
+        problems.append("azure.yaml: the web service does not get the VITE_* outputs before its build")
+    origins = _module_params(main, "functionapp").get("allowedOrigins")
+    if "staticWebApp" not in json.dumps(origins):
+        problems.append("main.bicep: the Function app's CORS does not admit the Static Web App")
+    return problems
+
+
+ALERTS = ("voice-to-voice-p95", "api-error-rate", "compliance-event-spike")
+METRIC_ALERTS = {"UsageNanoCores": "voice replica CPU", "active_connections": "PostgreSQL connections"}
+WORKBOOK_PANELS = ("voice_to_voice", "llm_ttft", "tts_ttfb", "Active calls", "outcome", "ompliance", "4xx", "Durable")
+
+
+def check_monitoring(root: Path) -> list[str]:
+    """Workbook with the panels ops needs, the alert rules, and an action group whose receiver is a parameter."""
+    tpl = _load(root, "modules/alerts.bicep")
+    problems = []
+    for kind in ("Microsoft.Insights/workbooks", "Microsoft.Insights/scheduledQueryRules",
+                 "Microsoft.Insights/metricAlerts", "Microsoft.Insights/actionGroups"):
+        if not _resources(tpl, kind):
+            problems.append(f"alerts.bicep: no {kind}")
+    text = json.dumps(tpl)
+    problems += [f"alerts.bicep: no alert {a}" for a in ALERTS if a not in text]
+    problems += [f"alerts.bicep: no {what} alert" for metric, what in METRIC_ALERTS.items() if metric not in text]
+    problems += [f"alerts.bicep: workbook has no {p} panel" for p in WORKBOOK_PANELS if p not in text]
+    groups = _resources(tpl, "Microsoft.Insights/actionGroups")
+    if groups and '"emailAddress": "alertEmail"' not in json.dumps(_config(groups[0])):
+        problems.append("alerts.bicep: the action group's receiver is not the alertEmail parameter")
+    for kind in ("Microsoft.Insights/scheduledQueryRules", "Microsoft.Insights/metricAlerts"):
+        for rule in _resources(tpl, kind):
+            if "actionGroup" not in json.dumps(_config(rule)):
+                problems.append(f"alerts.bicep: a {kind} rule notifies no action group")
+    if "alertEmail" not in json.dumps(_module_params(_load(root, "main.bicep"), "alerts")):
+        problems.append("main.bicep: alertEmail is not passed to the alerts module")
     return problems
 
 
@@ -838,4 +993,7 @@ ALL_CHECKS = (
     check_ci_workflow,
     check_deploy_workflow,
     check_azure_yaml,
+    check_production_settings,
+    check_app_registrations,
+    check_monitoring,
 )

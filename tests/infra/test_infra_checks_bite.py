@@ -19,6 +19,10 @@ def copy(tmp_path: Path) -> Path:
     shutil.copytree(ROOT / "infra", tmp_path / "infra")
     shutil.copytree(ROOT / ".github", tmp_path / ".github")
     shutil.copy(ROOT / "azure.yaml", tmp_path / "azure.yaml")
+    shutil.copy(ROOT / "host.json", tmp_path / "host.json")
+    shutil.copy(ROOT / "function_app.py", tmp_path / "function_app.py")
+    shutil.copytree(ROOT / "functions", tmp_path / "functions", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(ROOT / "shared", tmp_path / "shared", ignore=shutil.ignore_patterns("__pycache__"))
     return tmp_path
 
 
@@ -87,7 +91,7 @@ def test_voice_ingress_internal_or_tcp(copy: Path) -> None:
 
 def test_voice_probes_and_grace_removed(copy: Path) -> None:
     path = copy / "infra/modules/containerapps.bicep"
-    edit(path, "path: '/healthz'", "path: '/'", count=2)
+    edit(path, "var probePath = usePlaceholder ? '/' : '/healthz'", "var probePath = '/'")
     edit(
         path,
         "terminationGracePeriodSeconds: terminationGracePeriodSeconds",
@@ -191,8 +195,8 @@ def test_unparseable_bicep(copy: Path) -> None:
 
 
 def test_unpinned_action(copy: Path) -> None:
-    edit(copy / ".github/workflows/ci.yml", "actions/checkout@v4", "actions/checkout@main")
-    edit(copy / ".github/workflows/deploy.yml", "azure/login@v2", "azure/login", count=1)
+    edit(copy / ".github/workflows/ci.yml", "actions/checkout@v7", "actions/checkout@main")
+    edit(copy / ".github/workflows/deploy.yml", "azure/login@v3", "azure/login", count=1)
     problems = failures(checks.check_workflow_pins, copy)
     assert any("actions/checkout@main" in p for p in problems)
     assert any("'azure/login'" in p for p in problems)
@@ -213,3 +217,66 @@ def test_deploy_without_oidc_or_concurrency(copy: Path) -> None:
 def test_azure_yaml_without_migrations(copy: Path) -> None:
     edit(copy / "infra/scripts/migrate.sh", '"$PYTHON" -m shared.db.migrate', "true")
     assert any("migrations" in p for p in failures(checks.check_azure_yaml, copy))
+
+
+def test_placeholder_port_not_matching_the_target_port(copy: Path) -> None:
+    path = copy / "infra/modules/containerapps.bicep"
+    edit(path, "var placeholderPort = 80", "var placeholderPort = 8080")
+    problems = failures(checks.check_voice_app, copy)
+    assert any("placeholder" in p for p in problems)
+
+
+def test_probe_on_another_port(copy: Path) -> None:
+    path = copy / "infra/modules/containerapps.bicep"
+    edit(path, "      path: probePath\n      port: port", "      path: probePath\n      port: 8080")
+    problems = failures(checks.check_voice_app, copy)
+    assert any("probe's port" in p for p in problems)
+
+
+def test_host_setting_not_set_by_bicep(copy: Path) -> None:
+    edit(copy / "host.json", '"hubName": "%DURABLE_TASK_HUB%"', '"hubName": "%ARCHER_TASK_HUB_NAME%"')
+    problems = failures(checks.check_production_settings, copy)
+    assert any("%ARCHER_TASK_HUB_NAME%" in p for p in problems)
+
+
+def test_timer_schedule_setting_not_set_by_bicep(copy: Path) -> None:
+    edit(copy / "infra/main.bicep", "      RETENTION_PURGE_SCHEDULE: retentionPurgeSchedule\n", "")
+    problems = failures(checks.check_production_settings, copy)
+    assert any("RETENTION_PURGE_SCHEDULE" in p for p in problems)
+
+
+def test_production_setting_missing_on_the_voice_app(copy: Path) -> None:
+    edit(copy / "infra/main.bicep", "  PAYMENT_PORTAL_URL_TEMPLATE: paymentPortalUrlTemplate\n", "")
+    problems = failures(checks.check_production_settings, copy)
+    assert any("containerapps" in p and "PAYMENT_PORTAL_URL_TEMPLATE" in p for p in problems)
+
+
+def test_app_role_renamed(copy: Path) -> None:
+    edit(copy / "infra/modules/appregistrations.bicep", "value: 'Archer.Supervisor'", "value: 'Archer.Super'")
+    problems = failures(checks.check_app_registrations, copy)
+    assert any("Archer.Supervisor" in p for p in problems)
+
+
+def test_web_build_without_entra_client_id(copy: Path) -> None:
+    edit(copy / ".github/workflows/deploy.yml",
+         "          VITE_ENTRA_CLIENT_ID: ${{ steps.infra.outputs.VITE_ENTRA_CLIENT_ID }}\n", "")
+    problems = failures(checks.check_app_registrations, copy)
+    assert any("VITE_ENTRA_CLIENT_ID" in p for p in problems)
+
+
+def test_action_group_receiver_hard_coded(copy: Path) -> None:
+    edit(copy / "infra/modules/alerts.bicep", "emailAddress: alertEmail", "emailAddress: 'ops@example.com'")
+    problems = failures(checks.check_monitoring, copy)
+    assert any("alertEmail" in p for p in problems)
+
+
+def test_postgres_connections_alert_removed(copy: Path) -> None:
+    edit(copy / "infra/modules/alerts.bicep", "metricName: 'active_connections'", "metricName: 'cpu_percent'")
+    problems = failures(checks.check_monitoring, copy)
+    assert any("PostgreSQL connections" in p for p in problems)
+
+
+def test_both_apps_export_under_one_service_name(copy: Path) -> None:
+    edit(copy / "infra/main.bicep", "OTEL_SERVICE_NAME: 'archer-voice'", "OTEL_SERVICE_NAME: 'archer-api'")
+    problems = failures(checks.check_production_settings, copy)
+    assert any("archer-voice" in p for p in problems)

@@ -177,12 +177,14 @@ async def run_scenario(pool: AsyncConnectionPool, sc: Scenario, *, settings: Set
         for column, value in sc.setup.items():
             assert column in _SETUP_COLUMNS, column
             await conn.execute(f"UPDATE customers SET {column} = %s WHERE id = %s", (value, customer.id))
+        # A test call, not a `simulated` one: the scenarios check the real effects a call has on the database.
         call = await calls.create_call(conn, calls.NewCall(
-            direction=sc.direction, call_type="simulated", customer_id=customer.id if sc.identified else None,
+            direction=sc.direction, call_type="test", customer_id=customer.id if sc.identified else None,
             status="in-progress"))
     started = CallStarted(call.id, customer.id if sc.identified else None, sc.tactic,
                           direction="inbound" if sc.direction == "inbound" else "outbound", simulated=True)
-    engine = await start_session(pool, started, settings=settings, call_control=control, workflows=workflows,
+    engine = await start_session(pool, started, settings=settings, call_control=control, sandbox=False,
+                                 workflows=workflows,
                                  brain=brain, advisor=advisor, clock=lambda: sc.now)
     events: list[EngineEvent] = [ev async for ev in engine.handle(started)]
     for i, turn in enumerate(sc.turns):

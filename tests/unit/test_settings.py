@@ -86,6 +86,31 @@ def test_local_settings_example_lists_every_setting_and_loads(monkeypatch: pytes
     assert not missing, f"README configuration table lacks {missing}"
 
 
+PRODUCTION_VALUES = {
+    "DATABASE_URL": "postgresql://archer@db.northwind-bank.com/archer", "PUBLIC_BASE_URL": "https://api.northwind-bank.com",
+    "VOICE_WS_URL": "wss://voice.northwind-bank.com", "AUTH_ISSUER": "https://login.microsoftonline.com/t/v2.0",
+    "AUTH_AUDIENCE": "api://archer", "AUTH_JWKS_URL": "https://login.microsoftonline.com/t/discovery/v2.0/keys",
+    "PAYMENT_PORTAL_URL_TEMPLATE": "https://pay.northwind-bank.com/a/{arrangement_id}",
+}
+
+
+def test_production_names_every_missing_setting_and_refuses_placeholder_hosts(monkeypatch: pytest.MonkeyPatch) -> None:
+    for key in (*PRODUCTION_VALUES, "KEY_VAULT_URL", "AUTH_MODE"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("ARCHER_ENV", "production")
+    with pytest.raises(SettingsError) as info:
+        load_settings()
+    assert str(info.value) == ("invalid settings: production needs DATABASE_URL, PUBLIC_BASE_URL, VOICE_WS_URL, "
+                               "AUTH_ISSUER, AUTH_AUDIENCE, AUTH_JWKS_URL (see infra/DEPLOY.md)")
+    for key, value in PRODUCTION_VALUES.items():
+        monkeypatch.setenv(key, value)
+    assert load_settings().is_production
+    for placeholder in ("https://pay.example.com/a/{arrangement_id}", "https://pay.bank.test/{amount}"):
+        monkeypatch.setenv("PAYMENT_PORTAL_URL_TEMPLATE", placeholder)
+        with pytest.raises(SettingsError, match="placeholder host"):
+            load_settings()
+
+
 def test_auth_mode_defaults_to_dev_only_on_a_local_machine(monkeypatch: pytest.MonkeyPatch) -> None:
     for key in ("AUTH_MODE", "AUTH_ISSUER", "AUTH_JWKS_URL", "KEY_VAULT_URL"):
         monkeypatch.delenv(key, raising=False)
@@ -94,6 +119,8 @@ def test_auth_mode_defaults_to_dev_only_on_a_local_machine(monkeypatch: pytest.M
     monkeypatch.setenv("AUTH_JWKS_URL", "https://login.example/keys")
     assert load_settings().auth_mode == "jwt"  # an identity provider is configured: use it
     monkeypatch.delenv("AUTH_JWKS_URL")
+    for key, value in PRODUCTION_VALUES.items():      # production refuses to start without them (infra/DEPLOY.md)
+        monkeypatch.setenv(key, value)
     monkeypatch.setenv("ARCHER_ENV", "production")
     assert load_settings().auth_mode == "jwt"
     monkeypatch.setenv("ARCHER_ENV", "test")

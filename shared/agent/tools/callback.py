@@ -41,6 +41,8 @@ async def earliest_allowed(ctx: ToolContext, customer: Customer, at: datetime) -
     t = _round_up(at)
     async with ctx.db() as conn:
         for _ in range(8):
+            # The consumer is asking now: the requested-callback exemption counts from this moment (without it
+            # the conversation on this very call would block the callback it asks for).
             decision = await predial.check(conn, customer, now=t.astimezone(UTC), purpose="requested_callback",
                                            source="callback", record=False, callback_requested_at=ctx.clock())
             if decision.allowed:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import hmac
 from typing import Any
 
+from shared.agent import verification_lockout
 from shared.agent.numbers import normalize_postal, spoken_digits
 from shared.agent.tools.context import ToolContext
 from shared.agent.tools.registry import ToolRefused, tool
@@ -59,10 +60,12 @@ async def verify_account(ctx: ToolContext, account_last_4: str, postal_code: str
     digits = spoken_digits(account_last_4)[-4:]
     postal = normalize_postal(postal_code)
     customer = ctx.customer
+    await verification_lockout.ensure_unlocked(ctx)      # across calls: a supervisor clears a locked account
     if customer is None:
         identified = await _identify_caller(ctx, digits, postal, full_name)
         if identified == "needs_name":
             return {"verified": False, "needs_name": True, "attempts_left": state.attempts_left}
+        await verification_lockout.record_attempt(ctx, isinstance(identified, Customer), identifying=True)
         state.verification_attempts += 1
         state.pending_last4 = state.pending_postal = None
         if isinstance(identified, Customer):
@@ -76,6 +79,7 @@ async def verify_account(ctx: ToolContext, account_last_4: str, postal_code: str
     ok_account = hmac.compare_digest(digits, customer.account_last_4)
     ok_postal = hmac.compare_digest(postal, normalize_postal(customer.postal_code))
     state.pending_last4 = state.pending_postal = None
+    await verification_lockout.record_attempt(ctx, ok_account and ok_postal)
     if ok_account and ok_postal:
         state.verified = True
         state.phase = "negotiate"

@@ -37,7 +37,7 @@ async def verified_llm_call(pool: AsyncConnectionPool, settings: Settings, fake:
     control = RecordingCallControl()
     client, model = make_client(settings)
     engine = await start_session(pool, started, settings=settings, call_control=control,
-                                 workflows=workflows or RecordingWorkflows(),
+                                 sandbox=False, workflows=workflows or RecordingWorkflows(),
                                  brain=LlmBrain(settings, client=client, model=model), clock=lambda: NOW)
     _ = [ev async for ev in engine.handle(started)]
     await say(engine, "Yes, this is Maria.")
@@ -130,7 +130,7 @@ async def test_foreign_verification_digits_never_verify(
     started, _ = await new_call(fresh_db)
     client, model = make_client(llm_settings)
     engine = await start_session(fresh_db, started, settings=llm_settings, call_control=RecordingCallControl(),
-                                 workflows=RecordingWorkflows(), brain=LlmBrain(llm_settings, client=client,
+                                 sandbox=False, workflows=RecordingWorkflows(), brain=LlmBrain(llm_settings, client=client,
                                                                                 model=model), clock=lambda: NOW)
     _ = [ev async for ev in engine.handle(started)]
     await say(engine, "Yes.")

@@ -37,7 +37,8 @@ async def new_call(pool: AsyncConnectionPool, phone: str = MARIA) -> tuple[CallS
     async with pool.connection() as conn:
         customer = await customers.find_by_phone(conn, phone)
         assert customer is not None
-        call = await calls.create_call(conn, calls.NewCall(direction="outbound", call_type="simulated",
+        # A test call, not a `simulated` one: these tests check the real effects a call has on the database.
+        call = await calls.create_call(conn, calls.NewCall(direction="outbound", call_type="test",
                                                            customer_id=customer.id, status="in-progress"))
     return CallStarted(call.id, customer.id, "balanced_progression", simulated=True), customer
 
@@ -54,8 +55,8 @@ async def llm_engine(pool: AsyncConnectionPool, settings: Settings, **kw: Any) -
     started, _ = await new_call(pool)
     client, model = make_client(settings)
     engine = await start_session(pool, started, settings=settings, call_control=RecordingCallControl(),
-                                 workflows=RecordingWorkflows(), brain=LlmBrain(settings, client=client, model=model),
-                                 clock=lambda: NOW, **kw)
+                                 sandbox=False, workflows=RecordingWorkflows(),
+                                 brain=LlmBrain(settings, client=client, model=model), clock=lambda: NOW, **kw)
     return engine, [ev async for ev in engine.handle(started)]
 
 
@@ -71,7 +72,7 @@ async def test_database_blip_mid_call_loses_no_transcript_entry(database_url: st
     try:
         started, _ = await new_call(fresh_db)
         engine = await start_session(pool, started, settings=rules_settings, call_control=RecordingCallControl(),
-                                     workflows=RecordingWorkflows(), brain=RulesBrain(), clock=lambda: NOW)
+                                     sandbox=False, workflows=RecordingWorkflows(), brain=RulesBrain(), clock=lambda: NOW)
         _ = [ev async for ev in engine.handle(started)]
         await say(engine, "Yes, this is Maria.")
         await say(engine, "4821 and 10001.")
@@ -210,7 +211,7 @@ async def test_a_slow_tool_is_bridged_with_a_filler_line(fresh_db: AsyncConnecti
                                                          rules_settings: Settings) -> None:
     started, _ = await new_call(fresh_db)
     engine = await start_session(fresh_db, started, settings=rules_settings, call_control=RecordingCallControl(),
-                                 workflows=SlowWorkflows(), brain=RulesBrain(), clock=lambda: NOW)
+                                 sandbox=False, workflows=SlowWorkflows(), brain=RulesBrain(), clock=lambda: NOW)
     _ = [ev async for ev in engine.handle(started)]
     await say(engine, "Yes.")
     quick = await say(engine, "4821 and 10001")
@@ -227,7 +228,7 @@ async def test_barge_in_stores_only_what_the_caller_heard(fresh_db: AsyncConnect
                                                           rules_settings: Settings) -> None:
     started, _ = await new_call(fresh_db)
     engine = await start_session(fresh_db, started, settings=rules_settings, call_control=RecordingCallControl(),
-                                 workflows=RecordingWorkflows(), brain=RulesBrain(), clock=lambda: NOW)
+                                 sandbox=False, workflows=RecordingWorkflows(), brain=RulesBrain(), clock=lambda: NOW)
     stream = engine.handle(started)
     first = await anext(stream)                      # the transport stops listening after the first chunk
     assert isinstance(first, AgentSpeech)
@@ -256,7 +257,7 @@ async def test_transfer_on_a_live_call_redirects_it_to_the_human_line(
     started = CallStarted(call.id, customer.id, "stern")
     control = TwilioCallControl(fresh_db, rules_settings)
     engine = await start_session(fresh_db, started, settings=rules_settings, call_control=control,
-                                 workflows=RecordingWorkflows(), brain=RulesBrain(), clock=lambda: NOW)
+                                 sandbox=False, workflows=RecordingWorkflows(), brain=RulesBrain(), clock=lambda: NOW)
     _ = [ev async for ev in engine.handle(started)]
     turn = await say(engine, "I want to talk to a real person.")
     await engine.close()
@@ -310,7 +311,7 @@ async def test_a_repeated_payment_call_records_one_arrangement_and_sends_one_sms
     control = TwilioCallControl(fresh_db, llm_settings)
     client, model = make_client(llm_settings)
     engine = await start_session(fresh_db, started, settings=llm_settings, call_control=control,
-                                 workflows=RecordingWorkflows(), brain=LlmBrain(llm_settings, client=client,
+                                 sandbox=False, workflows=RecordingWorkflows(), brain=LlmBrain(llm_settings, client=client,
                                                                                 model=model), clock=lambda: NOW)
     _ = [ev async for ev in engine.handle(started)]
     await say(engine, "Yes.")
@@ -376,7 +377,7 @@ async def test_a_phone_call_whose_twiml_played_the_recording_notice_does_not_rep
         started = CallStarted(simulated.call_id, simulated.customer_id, simulated.tactic_name,
                               simulated=True, recording_notice_played=already_played)
         engine = await start_session(fresh_db, started, settings=rules_settings, call_control=RecordingCallControl(),
-                                     workflows=RecordingWorkflows(), brain=RulesBrain(), clock=lambda: NOW)
+                                     sandbox=False, workflows=RecordingWorkflows(), brain=RulesBrain(), clock=lambda: NOW)
         greeting = spoken([ev async for ev in engine.handle(started)])
         await engine.close()
         async with fresh_db.connection() as conn:

@@ -22,9 +22,11 @@ def idp() -> Iterator[FakeIdentityProvider]:
 
 @pytest.fixture(scope="session")
 def api_env(idp: FakeIdentityProvider, database_url: str) -> Iterator[None]:
-    saved = {k: os.environ.get(k) for k in [*idp.env(), "API_RATE_LIMIT_PER_MINUTE", "REDIS_URL"]}
+    saved = {k: os.environ.get(k) for k in [*idp.env(), "API_RATE_LIMIT_PER_MINUTE", "SOURCE_FAILURE_LIMIT_PER_MINUTE",
+                                            "REDIS_URL"]}
     os.environ.update(idp.env())
     os.environ["API_RATE_LIMIT_PER_MINUTE"] = "100000"
+    os.environ["SOURCE_FAILURE_LIMIT_PER_MINUTE"] = "100000"   # one test client makes every 401 of the suite
     os.environ.pop("REDIS_URL", None)
     get_settings.cache_clear()
     yield

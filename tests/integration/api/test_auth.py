@@ -53,7 +53,8 @@ async def test_token_without_archer_role_is_403(client: httpx.AsyncClient, idp: 
 
 def test_entra_style_role_values_map_to_the_highest_role() -> None:
     assert role_from_claims({"roles": ["Archer.Viewer", "Archer.Admin"]}) == Role.admin
-    assert role_from_claims({"roles": "supervisor"}) == Role.supervisor
+    assert role_from_claims({"roles": ["supervisor"]}) == Role.supervisor
+    assert role_from_claims({"roles": "supervisor"}) is None          # Entra issues a list; a bare string is refused
     assert role_from_claims({"roles": ["Other"]}) is None
     assert role_from_claims({}) is None
 

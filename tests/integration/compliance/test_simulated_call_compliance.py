@@ -53,12 +53,13 @@ def settings(database_url: str) -> Settings:
 
 async def simulate(pool: AsyncConnectionPool, settings: Settings, customer: customers.Customer,
                    lines: list[str]) -> SimCall:
+    # A test call (not `simulated`): these checks need the call to count as a real conversation with the customer.
     async with pool.connection() as conn:
-        call = await calls.create_call(conn, calls.NewCall(direction="outbound", call_type="simulated",
+        call = await calls.create_call(conn, calls.NewCall(direction="outbound", call_type="test",
                                                            customer_id=customer.id, status="in-progress"))
     started = CallStarted(call.id, customer.id, "balanced_progression", simulated=True)
     engine = await start_session(pool, started, settings=settings, call_control=RecordingCallControl(),
-                                 workflows=RecordingWorkflows(), brain=RulesBrain(), clock=lambda: NOW)
+                                 sandbox=False, workflows=RecordingWorkflows(), brain=RulesBrain(), clock=lambda: NOW)
     events = [ev async for ev in engine.handle(started)]
     for line in lines:
         if engine.state.ended:

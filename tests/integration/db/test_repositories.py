@@ -52,7 +52,7 @@ async def test_transcript_entries_come_back_in_order_and_retries_do_not_duplicat
 
 async def test_arrangement_submitted_twice_is_stored_once(conn: AsyncConnection) -> None:
     c = await customers.create_customer(conn, _new_customer())
-    call = await calls.create_call(conn, calls.NewCall(direction="outbound", call_type="simulated", customer_id=c.id))
+    call = await calls.create_call(conn, calls.NewCall(direction="outbound", call_type="manual", customer_id=c.id))
     new = arrangements.NewArrangement(customer_id=c.id, call_id=call.id, kind="plan", total_amount=Decimal("1234.56"),
                                       payment_method="sms_link", down_payment=Decimal("100.00"), months=6,
                                       instalment_amount=Decimal("189.09"))

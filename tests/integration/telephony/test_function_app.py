@@ -47,7 +47,8 @@ def _bindings(fn: Any) -> list[dict[str, Any]]:
 def test_index_has_one_anonymous_catch_all_http_function_and_durable_functions(function_app_module: Any) -> None:
     functions = _index(function_app_module)
     http = functions.pop("http_app_func")
-    output, trigger = sorted(_bindings(http), key=lambda b: b["type"])
+    client, output, trigger = sorted(_bindings(http), key=lambda b: b["type"])
+    assert client == {"type": "durableClient", "direction": "IN", "name": "client"}  # routes' Durable client
     assert output == {"type": "http", "direction": "OUT", "name": "$return"}
     assert trigger["type"] == "httpTrigger" and trigger["direction"] == "IN" and trigger["name"] == "req"
     assert trigger["authLevel"] == "ANONYMOUS" and trigger["route"] == "/{*route}"
@@ -56,6 +57,13 @@ def test_index_has_one_anonymous_catch_all_http_function_and_durable_functions(f
 
     expected = {value: ("orchestrationTrigger" if key.endswith("ORCHESTRATOR") else "activityTrigger")
                 for key, value in vars(names).items() if key.endswith("ORCHESTRATOR") or key.startswith("ACT_")}
+    for name in ("workflow_callback_start", "workflow_callback_cancel"):   # the voice service's way in, key-protected
+        trigger = next(b for b in _bindings(functions.pop(name)) if b["type"] == "httpTrigger")
+        assert trigger["authLevel"] == "FUNCTION" and trigger["route"].startswith("api/workflows/callbacks/")
+    timer = next(b for b in _bindings(functions.pop("retention_purge")) if b["type"] == "timerTrigger")
+    assert timer["schedule"] == "%RETENTION_PURGE_SCHEDULE%"
+    rearm = {b["type"] for b in _bindings(functions.pop("callback_rearm"))}
+    assert rearm == {"timerTrigger", "durableClient"}
     assert set(functions) == set(expected)  # the workflows' blueprint: every orchestrator and activity, no more
     for name, fn in functions.items():
         [binding] = _bindings(fn)
@@ -75,7 +83,9 @@ async def _through_functions(module: Any, method: str, path: str, headers: dict[
                              body: bytes) -> func.HttpResponse:
     http = _index(module)["http_app_func"]
     request = func.HttpRequest(method, f"{PUBLIC_BASE}{path}", headers=headers, body=body)
-    response: func.HttpResponse = await http.get_user_function()(request, None)
+    binding = json.dumps({"taskHubName": "archertest", "creationUrls": {}, "managementUrls": {},
+                          "rpcBaseUrl": "http://127.0.0.1:9/durabletask/"})   # what the host passes per invocation
+    response: func.HttpResponse = await http.get_user_function()(req=request, context=None, client=binding)
     return response
 
 

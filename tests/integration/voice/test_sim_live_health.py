@@ -18,7 +18,7 @@ from tests.integration.voice.harness import voice_stack, wait_until
 async def _verify(token: str) -> object:
     if token != "good-token":
         raise PermissionError("bad token")
-    return {"sub": "tester"}
+    return {"sub": "tester", "roles": ["supervisor"]}
 
 
 async def test_sim_text_protocol_agent_first_then_user_dtmf_and_hangup(seeded, pool):
@@ -65,9 +65,10 @@ async def test_live_streams_a_phone_calls_events(conn, pool, redis_url, bus_kind
             await caller.hangup()
             seen: list[dict] = []
             async with asyncio.timeout(10):
-                while not any(e["type"] == "call_ended" for e in seen):
+                # Redis pub/sub channels are server-wide: wait for this call's end, not any call's.
+                while not any(e["type"] == "call_ended" and e.get("call_id") == str(call_id) for e in seen):
                     seen.append(json.loads(await live.recv()))
-        kinds = [e["type"] for e in seen if e["call_id"] == str(call_id)]
+        kinds = [e["type"] for e in seen if e.get("call_id") == str(call_id)]
         assert kinds[0] == "call_started" and kinds[-1] == "call_ended"
         assert {"transcript", "latency"} <= set(kinds)
         latency = [e["data"] for e in seen if e["type"] == "latency" and e["data"].get("voice_to_voice_ms")]

@@ -13,7 +13,7 @@ from tests.integration.voice.harness import voice_stack
 async def _verify(token: str) -> object:
     if token != "good-token":
         raise PermissionError("bad token")
-    return {"sub": "tester"}
+    return {"sub": "tester", "roles": ["supervisor"]}       # /sim needs the supervisor role
 
 
 async def test_sim_passes_balance_and_days_overdue_overrides_to_the_engine(seeded, pool):
