@@ -1,13 +1,13 @@
 """Turn metrics: the engine's tool time per turn (simulated and phone calls record it alike).
 
 Revision ID: 0018
-Revises: 0015
+Revises: 0011
 Create Date: 2026-11-30
 """
 from alembic import op
 
 revision = "0018"
-down_revision = "0015"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
