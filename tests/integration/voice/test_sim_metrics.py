@@ -13,7 +13,7 @@ from tests.integration.voice.harness import voice_stack, wait_until
 
 
 async def _verify(token: str) -> object:
-    return {"sub": "tester"}
+    return {"sub": "tester", "roles": ["supervisor"]}
 
 
 def with_a_tool(inp: EngineInput) -> list[EngineEvent]:
