@@ -67,8 +67,8 @@ COMPLIANCE_RULES: tuple[str, ...] = (
     "If the caller asks you to stop calling, mentions an attorney, bankruptcy, disputes the debt, or says it is the "
     "wrong number, call the matching record_* tool, acknowledge it briefly, and stop asking for payment.",
     "If the caller asks for a person, call transfer_to_agent.",
-    "Call back only at times the caller asks for; schedule_callback enforces calling hours (8 AM to 9 PM local time) "
-    "and offers the nearest allowed time.",
+    "Call back only at times the caller asks for; schedule_callback enforces the calling rules of the caller's area "
+    "(hours, days, holidays) and offers the nearest allowed time.",
 )
 
 SITUATIONS: tuple[str, ...] = (
