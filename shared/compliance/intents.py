@@ -170,6 +170,7 @@ _PATTERNS: dict[Intent, re.Pattern[str]] = {
         rf"\b(talk|speak|go through|deal|contact|call|get in touch|send (it|everything)|direct (it|everything))( to| with)? "
         rf"(a |an |my |our )?{_LAWYER}\b",
         rf"\b(an? )?{_LAWYER} represents me\b",
+        rf"\b(im|i am|were|we are) (now )?(talking|speaking|working|meeting) (to|with) (a |an |my |our )?{_LAWYER}\b",
         r"\blawyer(ed|ing)? up\b",
         r"\b(ive|i have|we have|i got|ive got) (legal )?representation\b|\bmy representative\b.{0,20}\b(attorney|"
         r"lawyer)\b",
@@ -353,6 +354,8 @@ _PATTERNS: dict[Intent, re.Pattern[str]] = {
         r"\bno (reason|point) (to|in) (keep going|living|go on)\b|\bdont see (any|a) (reason|point) to (keep going|live)\b",
         r"\bno quiero vivir\b|\bquiero morir\b|\bmatarme\b",
         r"\bhopeless\b.{0,30}\bend\b",
+        r"\b(dont|do not|cant|can not|cannot) see (the|any|a) (point|reason) (in|of|to) (going on|carrying on|living|"
+        r"life|being alive|keep going)\b|\bno point (in )?(going on|carrying on)\b",
     ),
     Intent.EMERGENCY: _rx(
         r"\b(have|need|got|gotta) to call (911|an ambulance|the police)\b|\bcall (911|an ambulance)\b|^\s*call 911",
@@ -374,7 +377,7 @@ _PATTERNS: dict[Intent, re.Pattern[str]] = {
         r"\b(fuck\w*|f off|shit\w*|bullshit|asshole\w*|bastard\w*|bitch\w*|dick|dickhead|piece of crap|damn you|"
         r"goddamn|piss off|damn (bank|robot|machine|people|time))\b",
         r"\b(go to hell|what the hell|shut (the hell )?up|screw you|bite me|kiss my ass|drop dead|get lost|eat shit)\b",
-        r"\byou(re| are| people are| guys are|re all| are all)? (a bunch of |a |an )?(scum|crooks?|thie(f|ves)|vultures?|"
+        r"\byou(re| are| people are| guys are|re all| are all)? (a bunch of |a |an )?(scum|scumbags?|crooks?|thie(f|ves)|vultures?|"
         r"leeches|parasites?|bloodsuckers?|liars?|pathetic|idiots?|morons?|jerks?|useless|stupid|losers?)\b",
         r"\b(idiots?|morons?|jerks?|scum|bloodsuckers?|leeches|vultures|stupid (bank|machine|robot))\b",
         r"\bgo away idiot\b",
