@@ -213,7 +213,7 @@ _PATTERNS: dict[Intent, re.Pattern[str]] = {
     Intent.FRAUD: _rx(
         rf"\b(identity|id) (theft|fraud)\b|\b(stole|stolen|steal|stealing|using|used|took|got|misused) my {_ID}\b",
         rf"\bmy {_ID} (was|got|has been|is being) (stolen|used|compromised|misused)\b",
-        r"\b(opened|open|took out|taken out|applied|signed up|used|ran|run) .{0,30}\b(in|under|with|using) my (name|"
+        r"\b(opened|open|took out|taken out|applied|signed up|used|ran|run|did) .{0,30}\b(in|under|with|using) my (name|"
         r"identity|info|information|social|signature)\b",
         r"\b(someone|somebody|a scammer|my ex|they|thieves?|scammers?) (opened|took out|forged|used|stole|ran up|"
         r"applied)\b",
@@ -377,8 +377,8 @@ _PATTERNS: dict[Intent, re.Pattern[str]] = {
         r"\b(fuck\w*|f off|shit\w*|bullshit|asshole\w*|bastard\w*|bitch\w*|dick|dickhead|piece of crap|damn you|"
         r"goddamn|piss off|damn (bank|robot|machine|people|time))\b",
         r"\b(go to hell|what the hell|shut (the hell )?up|screw you|bite me|kiss my ass|drop dead|get lost|eat shit)\b",
-        r"\byou(re| are| people are| guys are|re all| are all)? (a bunch of |a |an )?(scum|scumbags?|crooks?|thie(f|ves)|vultures?|"
-        r"leeches|parasites?|bloodsuckers?|liars?|pathetic|idiots?|morons?|jerks?|useless|stupid|losers?)\b",
+        r"\byou(re| are| people are| guys are|re all| are all)? (a bunch of |a |an )?(scum|scumbags?|crooks?|thie(f|ves)|"
+        r"vultures?|leeches|parasites?|bloodsuckers?|liars?|pathetic|idiots?|morons?|jerks?|useless|stupid|losers?)\b",
         r"\b(idiots?|morons?|jerks?|scum|bloodsuckers?|leeches|vultures|stupid (bank|machine|robot))\b",
         r"\bgo away idiot\b",
     ),
