@@ -4,6 +4,8 @@ state/provincial overlays, holidays, stated inconvenient times, unknown zones) â
 A time outside it is refused with the earliest allowed time, which the agent proposes and books only on agreement."""
 from __future__ import annotations
 
+import logging
+import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -16,6 +18,7 @@ from shared.db import callbacks
 from shared.db.customers import Customer
 from shared.phone import possible_time_zones
 
+log = logging.getLogger(__name__)
 DEFAULT_ZONE = "America/New_York"
 _MIN_LEAD = timedelta(minutes=15)          # a callback sooner than this is 'now', not a callback
 _SLOT = 15                                 # proposed times are rounded up to the quarter hour
@@ -54,6 +57,22 @@ async def earliest_allowed(ctx: ToolContext, customer: Customer, at: datetime) -
     return None, "no_allowed_time"
 
 
+async def _start(ctx: ToolContext, callback_id: uuid.UUID, scheduled_utc: datetime) -> str | None:
+    """Start the callback's workflow. The stored row is the promise: when no starter is wired here (a standalone
+    voice service with no Function app) or the start fails after its retries, the Function app's re-arm timer starts
+    it later (idempotent by callback id), so the caller is never told the callback failed."""
+    if ctx.workflows is None:
+        log.warning("callback stored; no workflow starter here, the re-arm timer will start it",
+                    extra={"call_id": str(ctx.call_id), "callback_id": str(callback_id)})
+        return None
+    try:
+        return await ctx.workflows.start_callback(callback_id, scheduled_utc)
+    except Exception as exc:   # stored already: the re-arm timer retries it
+        log.warning("callback stored; its workflow start failed and will be re-armed",
+                    extra={"call_id": str(ctx.call_id), "callback_id": str(callback_id), "error": type(exc).__name__})
+        return None
+
+
 @tool()
 async def schedule_callback(ctx: ToolContext, when: str, reason: str = "") -> dict[str, Any]:
     """Schedule a call back at a time the customer asked for. A time outside the customer's permitted calling
@@ -85,7 +104,7 @@ async def schedule_callback(ctx: ToolContext, when: str, reason: str = "") -> di
         row = await callbacks.create_callback(conn, customer_id=customer.id, scheduled_for=scheduled_utc,
                                               reason=reason[:500], requested_on_call_id=ctx.call_id,
                                               requested_at=ctx.clock())
-    instance = await ctx.workflows.start_callback(row.id, scheduled_utc)
+    instance = await _start(ctx, row.id, scheduled_utc)
     result = {"scheduled": True, "callback_id": str(row.id), "scheduled_for": requested.isoformat(),
               "spoken": speak_time(requested, now), "time_zone": zone, "workflow_instance": instance}
     ctx.state.callback = result
