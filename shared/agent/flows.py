@@ -156,7 +156,8 @@ def line(key: str, language: str, **values: Any) -> str:
 
 
 # ---- reading the caller beyond intents ---------------------------------------------------------------------------
-_WHO = re.compile(r"\b(who (is|s) (this|calling|that|speaking)|whos (this|calling)|who are you|who am i (speaking|"
+_WHO = re.compile(r"^\W*((sorry|excuse me|pardon|um+|uh+|hello)\W+)*who\W*$|"
+                  r"\b(who (is|s) (this|calling|that|speaking)|whos (this|calling)|who are you|who am i (speaking|"
                   r"talking) (to|with)|why are you calling|what (is|s) this (about|regarding|call about|for)|whats this "
                   r"(about|regarding|for)|what do you want|what is it about|what company|which company|where are you "
                   r"calling from|who do you work for|quien habla|quien es|de parte de quien|de donde llama|por que llama)"
@@ -261,6 +262,9 @@ class Flows:
                 yield ev
             return
         if not e.state.verified and asks_who_is_calling(text) and e.customer is not None:
+            if e.state.phase == "identify" and self._confirms_identity(text):
+                e.state.right_party = True
+                e.state.phase = "verify"
             if e.state.right_party:            # they said it is them: name the bank, then back to verification
                 for ev in self._line("who_is_calling_verify"):
                     yield ev
@@ -600,8 +604,9 @@ class Flows:
                 yield ev
             self.awaiting = "third_party_when"
             return
-        named = e.customer is not None and e.customer.first_name.lower() in low
-        if is_yes(text, self.language) or named:
+        # Someone who gives the account's verification details is claiming to be the account holder.
+        digits = sum(ch.isdigit() for ch in normalize_numbers(text)) >= 4
+        if self._confirms_identity(text) or digits:
             e.state.right_party = True
             e.state.phase = "verify"
             if any(ch.isdigit() for ch in normalize_numbers(text)):
@@ -625,6 +630,15 @@ class Flows:
         for ev in e.say(f"Sorry, am I speaking with {name}?" if self.language == "en" else
                         f"Disculpe, ¿hablo con {name}?"):
             yield ev
+
+    def _confirms_identity(self, text: str) -> bool:
+        """'Yes', 'speaking', 'this is Aisha', 'yeah it's me': the person answering says they are the customer."""
+        e = self.e
+        low = normalize(text)
+        named = e.customer is not None and re.search(rf"\b{re.escape(e.customer.first_name.lower())}\b", low)
+        return bool(is_yes(text, self.language) or named or
+                    re.search(r"\b(speaking|this is (she|he|me)|(it|its|thats) me|yes (it|its) me|you got (her|him|me)|"
+                              r"soy yo)\b", low))
 
     # ---- Spanish with the rules brain: a Spanish-speaking human, or a callback in Spanish ---------------------
     async def _spanish_rules(self, text: str) -> AsyncIterator[EngineEvent]:

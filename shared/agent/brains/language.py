@@ -11,7 +11,7 @@ _YES = re.compile(r"\b(yes|yeah|yep|yup|sure|ok(ay)?|alright|all right|fine|corr
                   r"go ahead|please do|absolutely|of course|definitely|let'?s do (it|that)|do that|i agree|"
                   r"speaking|that'?s me|this is (she|he|him|her|me)|it'?s me|i am|deal)\b")
 _NO = re.compile(r"\b(no|nope|nah|not really|i can'?t|cannot|don'?t|doesn'?t work|too (much|high)|no thanks|"
-                 r"not (now|today|interested)|negative)\b")
+                 r"not (now|today|interested)|negative|(not|never|won'?t|refuse to) (going to |gonna )?pay(ing)?)\b")
 _THIRD_PARTY = re.compile(r"\b(not (here|home|available|in)|isn'?t (here|home|available|in)|(he|she)'?s (out|away|"
                           r"at work|not)|this is (his|her|their) (wife|husband|partner|son|daughter|mother|father|"
                           r"mom|dad|brother|sister|roommate|friend)|i'?m (his|her|their) (wife|husband|partner|son|"

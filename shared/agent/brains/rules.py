@@ -26,7 +26,7 @@ _EMOTION = re.compile(
     r"(fuck|shit)\w*|pissed|can'?t believe)\b", re.I)
 _LEAVING = re.compile(
     r"\b((have|got|need) to go|gotta go|let me think|think (about it|it over)|sleep on it|i'?ll call (you )?back|"
-    r"talk (to you )?later|can'?t talk|in a meeting|at work right now|driving)\b", re.I)
+    r"talk (to you )?later|can'?t talk|in a meeting|at work right now|driving|hang(ing)? up)\b", re.I)
 _BYE = re.compile(r"\b(bye|goodbye|good bye|hang(ing)? up)\b", re.I)
 _Q_BALANCE = re.compile(r"\b(how much (do i|is it|is that|is the|do you)|what do i owe|what'?s (the|my) balance|"
                         r"what is (the|my) balance)\b", re.I)
@@ -34,6 +34,13 @@ _Q_WHY = re.compile(r"\b(why (are|were) you calling|what is this (about|regardin
                     r"what (is it|'?s it) about)\b", re.I)
 _Q_WHO = re.compile(r"\b(who (are you|is this|am i (talking|speaking) (to|with))|what'?s your name)\b", re.I)
 _Q_OPTIONS = re.compile(r"\b(what (are )?(my|the) options|what can i do|what do you offer|what are my choices)\b", re.I)
+_Q_SCAM = re.compile(r"\b(scam|scammers?|is this (legit|real|legitimate)|how (do|can) i know (this|you)('?re| is| are) "
+                     r"(real|legit|legitimate|really))\b", re.I)
+_Q_CONSEQUENCE = re.compile(r"\bwhat (happens|will happen|would happen|if) (if )?i (don'?t|do not|can'?t|cannot|never|"
+                            r"won'?t) pay\b", re.I)
+_Q_WAIVE = re.compile(r"\b(waive|forgive|write (it |this |that )?off|wipe (it|this|that) (out|off|away)|cancel (the|my|"
+                      r"this) (debt|balance))\b", re.I)
+_MONTHLY = re.compile(r"\b(a|per|each|every) month\b|\bmonthly\b", re.I)
 _Q_FEES = re.compile(r"\b(fees?|interest|charges?)\b.*\?|\bwhy is it so (high|much)\b", re.I)
 
 _MISSES = (
@@ -114,7 +121,7 @@ class RulesBrain:
         """The first phrasing not said recently (so a repeated question is never word for word)."""
         recent = set(turn.state.last_lines[-8:])
         for option in options:
-            if option not in recent:
+            if option not in recent and not any(sentence in recent for sentence in _sentences(option)):
                 return option
         return options[turn.state.turn % len(options)]
 
@@ -338,6 +345,12 @@ class RulesBrain:
             offer = lang.offered_amount(text)
             if awaiting == "settlement_confirm" and offer is not None and offer != state.pending_amount:
                 return [self._call("negotiation_guidance", customer_offer=str(offer))]
+            if method and not lang.is_yes(text) and not lang.is_no(text) and awaiting == "settlement_confirm":
+                # A payment method named in answer to the engine's own counter-offer is not yet a yes to the amount:
+                # confirm the terms back before anything is recorded.
+                how = "a secure link by text message" if method == "sms_link" else "bank transfer"
+                return self._say(f"Just to confirm: a one-time settlement of {format_money(state.pending_amount)}, "
+                                 f"paid by {how}. Shall I set that up?")
             if lang.is_yes(text) or (method and not lang.is_no(text)):
                 if method:
                     return [self._call("process_payment", amount=str(state.pending_amount), payment_method=method)]
@@ -374,6 +387,10 @@ class RulesBrain:
             return self._say(f"Thank you. To pay the full {format_money(balance)}, would you like a secure payment "
                              "link by text message, or to pay by bank transfer?")
         months = lang.months_in(text)
+        plans = (state.options or {}).get("plans") or []
+        if months is None and plans and (_MONTHLY.search(text) or
+                                         (state.awaiting == "plan_months" and lang.is_yes(text))):
+            return self._plan_for_monthly(turn, lang.offered_amount(text) if _MONTHLY.search(text) else None, plans)
         if months is not None:
             return [self._call("calculate_payment_plan", months=months,
                                down_payment=str(lang.down_payment_in(text)))]
@@ -395,6 +412,19 @@ class RulesBrain:
         if lang.is_no(text) or lang.is_done(text):
             return self._refused(turn)
         return self._say(self._pick(turn, _MISSES))
+
+    def _plan_for_monthly(self, turn: TurnInput, monthly: Decimal | None, plans: list[dict[str, Any]]
+                          ) -> list[StepOutput]:
+        """'Maybe fifty a month?': the shortest plan whose payment fits, else the lowest payment policy allows (the
+        figures are the tool's, quoted from the options; the plan itself is calculated only once the caller agrees)."""
+        fitting = [p for p in plans if monthly is not None and Decimal(str(p["instalment"])) <= monthly]
+        plan = fitting[0] if fitting else plans[-1]
+        turn.state.alt_plan = {"months": plan["months"], "down_payment": "0.00", "instalment": plan["instalment"]}
+        turn.state.awaiting = "plan_alt"
+        figure = f"{_money(plan['instalment'])} a month over {plan['months']} months"
+        lead = (f"A plan of {figure} would fit that." if fitting else
+                f"The lowest monthly payment I can offer is {figure}.")
+        return self._say(lead, self._pick(turn, _WORK_FOR_YOU))
 
     def _refused(self, turn: TurnInput) -> list[StepOutput]:
         """Persistence decides how many alternatives follow a refusal before the caller is let go."""
@@ -449,6 +479,16 @@ class RulesBrain:
             lengths = _or_list([str(p["months"]) for p in plans])
             return self._say(f"You can pay in full, make a one-time settlement offer, or set up a plan over {lengths} "
                              "months.", "Which sounds best?")
+        if _Q_SCAM.search(text):
+            return self._say(f"I understand the caution. You can check this call by phoning {turn.bank_name} at the "
+                             "number on your card or statement, or call us back at "
+                             f"{spoken_number(turn.callback_number)}.", "Would you like to go over your options now?")
+        if _Q_CONSEQUENCE.search(text):
+            return self._say("The account would stay past due. I'd like to help you find an option that works for "
+                             "you.", steer)
+        if _Q_WAIVE.search(text):
+            return self._say("I'm not able to waive or reduce the balance, but I can offer a one-time settlement or a "
+                             "monthly plan.", "Which would you prefer?")
         if _Q_FEES.search(text):
             return self._say("I don't have the details of fees or interest in front of me; a specialist can go over "
                              "them with you.", steer)
