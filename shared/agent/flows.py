@@ -177,6 +177,16 @@ def _looks_english(text: str) -> bool:
     return sum(w in _ENGLISH_WORDS for w in words) >= 2
 
 
+# COMPLIANCE §2a: a servicemember on active duty (SCRA protections may apply; counsel decides the policy).
+_SERVICEMEMBER = re.compile(r"\b(active duty|deployed|on deployment|(in|serving in) the (army|navy|air force|marines?|"
+                            r"coast guard|military|national guard|reserves?)|(i am|im) (a )?(soldier|marine|sailor|"
+                            r"airman|servicemember|service member)|scra|military orders)\b")
+
+
+def is_servicemember(text: str) -> bool:
+    return bool(_SERVICEMEMBER.search(normalize(text)))
+
+
 def asks_who_is_calling(text: str) -> bool:
     """'Who is this?', 'Why are you calling?', '¿Quién habla?': asked before the person is verified."""
     return bool(_WHO.search(normalize(text)))
@@ -245,6 +255,10 @@ class Flows:
             handled = handled or not isinstance(ev, ComplianceNotice)
             yield ev
         if handled or e.state.ended:
+            return
+        if e.state.verified and not self.collection_stopped and is_servicemember(text):
+            async for ev in self._servicemember(text):
+                yield ev
             return
         if self.awaiting is not None:
             async for ev in self._followup(text, found):
@@ -410,6 +424,17 @@ class Flows:
             async for ev in e.run_tool("end_call", {"reason": "language"}):
                 yield ev
 
+    async def _servicemember(self, text: str) -> AsyncIterator[EngineEvent]:
+        """Record it, stop pressing for payment, offer a person (COMPLIANCE §2a)."""
+        e = self.e
+        self._stop_collecting()
+        e.record_event("action", "servicemember_active_duty", {"said": mask_text(normalize(text))[:80]})
+        for ev in e.say("Thank you for your service, and for telling me. Protections for servicemembers may apply to "
+                        "your account, so I won't ask you for a payment today. Would you like me to connect you with "
+                        "a specialist who can go over them with you?"):
+            yield ev
+        self.awaiting = "servicemember_transfer"
+
     async def _cancel_arrangements(self, why: str) -> None:
         """No payment is taken in a call where fraud, distress or a validation request came up: an arrangement
         recorded earlier in this call is cancelled."""
@@ -441,6 +466,17 @@ class Flows:
             for ev in self._line("distress_close" if e.settings.human_transfer_number else "distress_no_line"):
                 yield ev
             async for ev in e.run_tool("end_call", {"reason": "distress"}):
+                yield ev
+        elif awaiting == "servicemember_transfer":
+            if wants_human:
+                async for ev in e.to_human("servicemember on active duty",
+                                           "Of course. I'm connecting you with a specialist now."):
+                    yield ev
+                return
+            for ev in e.say("Of course. A specialist will be in touch about those protections. Thank you, and "
+                            "goodbye."):
+                yield ev
+            async for ev in e.run_tool("end_call", {"reason": "servicemember"}):
                 yield ev
         elif awaiting == "dispute_transfer":
             if wants_human:

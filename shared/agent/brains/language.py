@@ -53,6 +53,8 @@ def payment_method(text: str) -> str | None:
     """How the caller wants to pay, only when they say so ('text me the link', 'by bank transfer', 'pay with my
     card'); a word in passing ('I don't have my card', 'I'll ask my bank') is not a choice."""
     low = _NO_METHOD.sub(" ", _low(text))
+    if re.fullmatch(r"\W*((by|with|use|using) )?(my |a |the )?(debit |credit |visa |mastercard )?card( please)?\W*", low):
+        return "sms_link"                  # 'Card.' as the answer: a card is paid through the secure link
     if re.search(r"\b(text|sms|link|message me|by message|online|(pay|use|with|by) (my |a |the )?(debit |credit )?"
                  r"card|debit card|credit card)\b", low):
         return "sms_link"

@@ -330,6 +330,8 @@ class RulesBrain:
         awaiting = state.awaiting
         if awaiting == "anything_else" and (lang.is_done(text) or lang.is_no(text)):
             return self._close(turn, "completed")
+        if lang.is_done(text) and (state.arrangement is not None or state.callback is not None):
+            return self._close(turn, "completed")           # resolved already: 'that's it' ends, it is no refusal
         if awaiting == "callback_offer":
             if lang.is_yes(text) and not _has_time(text):
                 state.awaiting = "callback_time"
