@@ -97,9 +97,9 @@ async def test_binary_or_media_before_start_on_twilio_media_is_a_protocol_error(
         conn: AsyncConnection, pool, caplog: pytest.LogCaptureFixture) -> None:
     media = json.dumps({"event": "media", "streamSid": "MZ1", "media": {"payload": "AAAA"}})
     async with voice_service(pool) as stack:
-        assert await _media(stack.base, [b"\x00binary"]) == 1008
+        assert await _media(stack.base, [b"\x00binary"]) == 1003                 # unsupported data, as on /sim
         assert await _media(stack.base, [json.dumps({"event": "connected"}), media]) == 1008
-        assert await _media(stack.base, ['{"event": "start", "start": 5}']) == 1008
+        assert await _media(stack.base, ['{"event": "start", "start": 5}']) == 1007   # invalid payload data
         assert not stack.services.calls
     _no_traceback(caplog)
 
