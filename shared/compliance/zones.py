@@ -69,14 +69,15 @@ def _tables() -> _Tables:
         elif section == "[ca]":
             ca[key] = Place(names, f"CA-{rest[0]}")
         elif section == "[npa]":
-            npa[key] = (names, tuple(_jurisdiction(code) for code in rest[0].split(",")))
+            npa[key] = (names, tuple(jurisdiction(code) for code in rest[0].split(",")))
     return _Tables(us_starts, us_rows, ca, npa)
 
 
 _CA_CODES = frozenset(("AB", "BC", "MB", "NB", "NL", "NS", "ON", "PE", "QC", "SK", "YT", "NT", "NU"))
 
 
-def _jurisdiction(region: str) -> str:
+def jurisdiction(region: str) -> str:
+    """The overlay key of a state/province code: 'NY' → 'US-NY', 'QC' → 'CA-QC'."""
     return f"{'CA' if region in _CA_CODES else 'US'}-{region}"
 
 
