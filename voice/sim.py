@@ -138,7 +138,7 @@ async def run_sim(ws: WebSocket, svc: VoiceServices) -> None:
         watch = observation.begin_turn()
         with observation.timing(watch):
             async for out in engine.handle(event):
-                observation.engine_event(watch, out, engine)
+                observation.engine_event(watch, out)
                 if isinstance(out, AgentSpeech):
                     await send({"type": "agent", "text": out.text})
                 elif isinstance(out, ToolEvent):

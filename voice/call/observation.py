@@ -2,7 +2,7 @@
 
 The mapping from what the engine says (speech, tools, compliance notices) to what /live subscribers see, and from a
 turn's clock to its `turn_metrics` row, exists only here. The engine's own timings are measured from the outside:
-brain first token (noted by the brain itself through `note_llm_first_token`, or its `last_ttft_ms`), first
+brain first token (noted by the brain itself through `note_llm_first_token`), first
 sentence, and tool time (the gaps the engine spent before each tool result it reported).
 """
 from __future__ import annotations
@@ -78,13 +78,12 @@ class Observation:
         finally:
             current_turn.reset(token)
 
-    def engine_event(self, watch: TurnWatch, event: EngineEvent, engine: Any = None) -> None:
+    def engine_event(self, watch: TurnWatch, event: EngineEvent) -> None:
         """One engine output: timings noted, the live event published."""
         now = time.monotonic()
         if isinstance(event, AgentSpeech):
             watch.clock.mark("first_sentence")
             watch.spoke = True
-            adopt_engine_ttft(watch.clock, engine)
             self.publish("transcript", {"speaker": "agent", "text": event.text, "fixed": event.fixed})
         elif isinstance(event, ToolEvent):
             if watch.last_event_at is not None:
@@ -114,13 +113,3 @@ class Observation:
         self.publish("latency", data)
         return figures
 
-
-def adopt_engine_ttft(clock: TurnClock, engine: Any) -> None:
-    """An engine that reports its LLM time-to-first-token as `brain.last_ttft_ms` (shared/agent's LlmBrain)
-    rather than through note_llm_first_token() still gets it counted as vendor time, not our overhead."""
-    if clock.llm_first_token is not None or clock.engine_start is None or engine is None:
-        return
-    brain = getattr(engine, "brain", None)
-    ttft = getattr(brain, "last_ttft_ms", None)
-    if getattr(brain, "name", None) == "llm" and isinstance(ttft, int | float):
-        clock.llm_first_token = clock.engine_start + ttft / 1000

@@ -435,7 +435,7 @@ class TurnTaking:
         try:
             with self.observation.timing(watch):
                 async for event in self.engine.handle(inp):
-                    self.observation.engine_event(watch, event, self.engine)
+                    self.observation.engine_event(watch, event)
                     if isinstance(event, AgentSpeech):
                         if spec is not None and not spec.release.is_set():
                             await spec.release.wait()     # speculative: speak only once turn.end confirms
