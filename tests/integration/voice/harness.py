@@ -22,7 +22,7 @@ from tests.fakes.scripted_engine import Script, ScriptedEngine, default_script
 from tests.fakes.twilio_caller import TwilioCaller
 from tests.support.servers import free_port
 from voice.app import VoiceServices, create_app
-from voice.pipeline import VoiceConfig
+from voice.call import VoiceConfig
 
 TWILIO_TOKEN = "test-twilio-auth-token-not-real"
 FAST = VoiceConfig(silence_prompt_s=5.0, barge_resume_ms=300, barge_confirm_ms=500, tts_stall_timeout_s=0.4,

@@ -13,7 +13,7 @@ from shared.speech.vad import EnergyVad
 from shared.telemetry.latency import TurnClock
 from tests.fakes.speech_codec import noise_audio, parse_header, utterance_audio
 from voice import twilio_serializer as wire
-from voice.pipeline import is_backchannel
+from voice.call import is_backchannel
 
 
 def test_reframer_cuts_160_byte_frames_and_pads_the_final_partial_one_with_silence():
