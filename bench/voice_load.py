@@ -17,6 +17,7 @@ import itertools
 import multiprocessing as mp
 import os
 import random
+import signal
 import sys
 import time
 import uuid
@@ -29,7 +30,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 TWILIO_TOKEN = "bench-twilio-token-not-real"
 STT_MS, LLM_MS, TTS_MS = 100, 250, 90
 SERVICE_CORE, LOAD_CORE = 0, 1
-ARRIVAL_S = 1.0
+ARRIVAL_S = 5.0
+PHASES = 10
 
 
 def _pin(core: int) -> None:
@@ -78,17 +80,6 @@ def serve_voice(port: int, cartesia_http: str, database_url: str, redis_url: str
     async def factory(started: Any, services: Any) -> ScriptedEngine:
         return ScriptedEngine(script=_script, ttft_s=LLM_MS / 1000)
 
-    if os.environ.get("BENCH_GC_LOG"):                   # log every garbage collection that takes > 5 ms
-        import gc
-
-        started: list[float] = []
-
-        def on_gc(phase: str, info: dict[str, int]) -> None:
-            if phase == "start":
-                started[:] = [time.perf_counter()]
-            elif started and (took := time.perf_counter() - started[0]) > 0.005:
-                print(f"gc gen{info['generation']} took {took * 1000:.0f} ms", file=sys.stderr, flush=True)
-        gc.callbacks.append(on_gc)
     config = None
     if os.environ.get("BENCH_VAD"):                       # compare VADs under load: energy, webrtc, cascade
         from voice.call.config import VoiceConfig
@@ -114,7 +105,6 @@ def serve_voice(port: int, cartesia_http: str, database_url: str, redis_url: str
         asyncio.run(serve())
     elif os.environ.get("BENCH_PROFILE"):                  # cProfile the service; stats written on SIGTERM
         import cProfile
-        import signal
 
         profiler = cProfile.Profile()
 
@@ -127,18 +117,13 @@ def serve_voice(port: int, cartesia_http: str, database_url: str, redis_url: str
         server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
         profiler.enable()
         server.run()
-    elif os.environ.get("BENCH_LAG_LOG"):                  # print event-loop lags over 50 ms as they happen
+    elif os.environ.get("BENCH_DIAG"):                     # event-loop lag and GC pauses, reported per level
         async def serve_watched() -> None:
-            async def watch() -> None:
-                while True:
-                    t = time.monotonic()
-                    c = time.process_time()
-                    await asyncio.sleep(0.01)
-                    lag = time.monotonic() - t - 0.01
-                    if lag > 0.05:
-                        print(f"loop lag {lag * 1000:.0f} ms (cpu {1000 * (time.process_time() - c):.0f} ms) "
-                              f"calls {len(app.state.services.calls)}", file=sys.stderr, flush=True)
-            watcher = asyncio.create_task(watch())
+            diag = LoopDiag()
+            loop = asyncio.get_running_loop()
+            loop.add_signal_handler(signal.SIGUSR1, diag.reset)     # the bench: a level starts
+            loop.add_signal_handler(signal.SIGUSR2, diag.report)    # the bench: a level ended
+            watcher = asyncio.create_task(diag.watch())
             await server.serve()
             watcher.cancel()
         import uvloop
@@ -146,6 +131,54 @@ def serve_voice(port: int, cartesia_http: str, database_url: str, redis_url: str
         uvloop.run(serve_watched())
     else:
         server.run()
+
+
+class LoopDiag:
+    """Bench-only diagnostics inside the service process (BENCH_DIAG=1): a 5 ms ticker records how late the event
+    loop runs it (queueing behind a burst or a stall), gc.callbacks time every collection. On SIGUSR2 one line per
+    level goes to stderr: lag percentiles, how much of the time the loop was > 20 ms late, GC pauses per
+    generation, and the worst lag in each second of the level (a timeline: start-up storm vs steady state)."""
+
+    PERIOD_S = 0.005
+
+    def __init__(self) -> None:
+        import gc
+
+        self.reset()
+        self._gc_started = 0.0
+        gc.callbacks.append(self._on_gc)
+
+    def reset(self) -> None:
+        self.t0 = time.monotonic()
+        self.cpu0 = time.process_time()
+        self.lags: list[tuple[float, float]] = []
+        self.gcs: dict[int, list[float]] = {0: [], 1: [], 2: []}
+
+    def _on_gc(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._gc_started = time.perf_counter()
+        else:
+            self.gcs[info["generation"]].append((time.perf_counter() - self._gc_started) * 1000)
+
+    async def watch(self) -> None:
+        while True:
+            t = time.monotonic()
+            await asyncio.sleep(self.PERIOD_S)
+            self.lags.append((t - self.t0, (time.monotonic() - t - self.PERIOD_S) * 1000))
+
+    def report(self) -> None:
+        wall = time.monotonic() - self.t0
+        lags = [lag for _, lag in self.lags]
+        late = sum(lag for lag in lags if lag > 20) / 1000
+        per_s: dict[int, float] = {}
+        for at, lag in self.lags:
+            per_s[int(at)] = max(per_s.get(int(at), 0.0), lag)
+        timeline = " ".join(f"{per_s.get(s, 0):.0f}" for s in range(int(wall) + 1))
+        gcs = ", ".join(f"gen{g} {len(v)}x max {max(v, default=0):.1f} ms" for g, v in self.gcs.items())
+        print(f"  [service loop] lag p50/p95/p99/max {_pct(lags, 50)}/{_pct(lags, 95)}/{_pct(lags, 99)}/"
+              f"{max(lags, default=0):.0f} ms; > 20 ms late {100 * late / max(wall, 1e-9):.1f} % of the time; "
+              f"CPU {100 * (time.process_time() - self.cpu0) / max(wall, 1e-9):.0f} %; GC {gcs}\n"
+              f"  [service loop] worst lag per second (ms): {timeline}", flush=True)
 
 
 # ---- process: the Cartesia fake ------------------------------------------------------------------------------------
@@ -179,7 +212,8 @@ def serve_cartesia(port: int) -> None:
 
 
 # ---- the callers -------------------------------------------------------------------------------------------------
-async def one_call(swarm: Any, base: str, call_id: uuid.UUID, turns: int, out: dict[str, list[float]]) -> None:
+async def one_call(swarm: Any, base: str, call_id: uuid.UUID, turns: int, out: dict[str, list[float]],
+                   seed: int = 0) -> None:
     from twilio.request_validator import RequestValidator
 
     from shared.telephony.stream_token import issue_stream_token
@@ -192,15 +226,15 @@ async def one_call(swarm: Any, base: str, call_id: uuid.UUID, turns: int, out: d
             url, {})}, custom_parameters={"call_id": str(call_id), "token": issue_stream_token(
                 call_id, secret=TWILIO_TOKEN, now=datetime.now(UTC), ttl_s=600)})
         await call.wait_agent_done(timeout=30)
-        think = random.Random(call_id.int)                # callers pause a varying while before they answer,
-        for i in range(turns):                            # so calls do not march in step (as real ones do not)
+        think = random.Random(seed)                       # callers pause a varying (seeded) while before they
+        for i in range(turns):                            # answer, so calls do not march in step (real ones don't)
             await asyncio.sleep(think.uniform(0.2, 2.0))
             await call.say(f"option {i} please", duration_ms=800)
             await call.wait_agent_done(timeout=30)
         await asyncio.sleep(think.uniform(0.2, 2.0))
         await call.say("tell me more", duration_ms=700)
         await call.wait_agent_speaking(timeout=30)
-        await asyncio.sleep(1.0)
+        await asyncio.sleep(think.uniform(0.6, 1.6))      # then cut in somewhere in its first sentences
         clears_before = len(call.log.clears)
         onset_at = time.monotonic()
         await call.say("stop there please", duration_ms=900)
@@ -294,16 +328,24 @@ async def run_level(n: int, turns: int, bases: list[str], database_url: str, voi
         encoded_utterance(f"option {i} please", 800)
     for text, ms in (("tell me more", 700), ("stop there please", 900), ("bye now", 600)):
         encoded_utterance(text, ms)
-    swarm = Swarm()
+    swarm = Swarm(phases=PHASES)
+    diag = bool(os.environ.get("BENCH_DIAG"))
+    if diag:
+        for pid in voice_pids:
+            os.kill(pid, signal.SIGUSR1)
     cpu0, t0 = sum(map(_cpu_seconds, voice_pids)), time.monotonic()
     load0 = _cpu_seconds(os.getpid()) + _cpu_seconds(cartesia_pid)
     tasks = []
-    for k, call_id in enumerate(ids):                   # stagger starts over ARRIVAL_S (1 s unless told)
+    arrivals = random.Random(n)                         # seeded: the same schedule on every run of this level
+    for k, call_id in enumerate(ids):                   # starts spread over ARRIVAL_S, evenly with jitter
         base = bases[k % len(bases)]                    # round-robin over the workers, as a load balancer would
-        tasks.append(asyncio.create_task(one_call(swarm, base, call_id, turns, out)))
-        await asyncio.sleep(ARRIVAL_S / max(n, 1))
+        tasks.append(asyncio.create_task(one_call(swarm, base, call_id, turns, out, seed=n * 100_003 + k)))
+        await asyncio.sleep(ARRIVAL_S / max(n, 1) * arrivals.uniform(0.5, 1.5))
     await asyncio.gather(*tasks)
     await swarm.close()
+    if diag:
+        for pid in voice_pids:
+            os.kill(pid, signal.SIGUSR2)
     load_cpu = (_cpu_seconds(os.getpid()) + _cpu_seconds(cartesia_pid) - load0) / (time.monotonic() - t0) * 100
     cpu_s = sum(map(_cpu_seconds, voice_pids)) - cpu0
     cpu = cpu_s / (time.monotonic() - t0) * 100
@@ -361,6 +403,7 @@ def _wait_port(port: int, timeout: float = 30) -> None:
 
 
 def main() -> int:
+    global ARRIVAL_S, PHASES
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--calls", type=int, default=100, help="concurrent calls (default 100)")
     parser.add_argument("--ramp", default="", help="comma-separated concurrency levels, e.g. 50,100,200")
@@ -369,8 +412,11 @@ def main() -> int:
     parser.add_argument("--nice", type=int, default=0,
                         help="raise the bench processes' priority by this much (root; a shared machine's neighbours "
                              "then cannot preempt the measured service)")
-    parser.add_argument("--arrival-s", type=float, default=1.0,
-                        help="spread each level's call starts over this many seconds (default 1 s)")
+    parser.add_argument("--arrival-s", type=float, default=ARRIVAL_S,
+                        help=f"spread each level's call starts over this many seconds (default {ARRIVAL_S:g} s)")
+    parser.add_argument("--phases", type=int, default=PHASES,
+                        help=f"offsets of the callers' 20 ms frames within the period (default {PHASES}; 1 = every "
+                             "call's frame at the same instant, the old lock-step bench)")
     parser.add_argument("--workers", type=int, default=1, help="voice service processes (calls spread round-robin)")
     parser.add_argument("--service-cores", default=str(SERVICE_CORE),
                         help="cores the service processes may use (default: one core; the load runs on core 1)")
@@ -379,8 +425,8 @@ def main() -> int:
     _pin(LOAD_CORE)
     if args.nice:
         os.nice(-args.nice)                       # inherited by the service and fake processes
-    global ARRIVAL_S
     ARRIVAL_S = args.arrival_s
+    PHASES = args.phases
 
     from shared.db import migrate
     from tests.support.servers import PostgresServer, RedisServer, free_port
