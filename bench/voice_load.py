@@ -92,7 +92,10 @@ def serve_voice(port: int, cartesia_http: str, database_url: str, redis_url: str
 
         logging.basicConfig(level=logging.WARNING)
         asyncio.get_event_loop_policy()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error", ws="websockets-sansio",
+    from voice.ws_protocol import SinkWebSocketProtocol
+
+    ws: Any = os.environ.get("BENCH_WS") or SinkWebSocketProtocol     # BENCH_WS=websockets-sansio: without the sink
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error", ws=ws,
                             lifespan="on", ws_max_size=2**20, ws_per_message_deflate=False,
                             loop="asyncio" if debug else "auto")
     server = uvicorn.Server(config)
@@ -161,10 +164,22 @@ class LoopDiag:
             self.gcs[info["generation"]].append((time.perf_counter() - self._gc_started) * 1000)
 
     async def watch(self) -> None:
+        census = os.environ.get("BENCH_DIAG") == "2"      # also count the GC-tracked objects 12 s into a level
         while True:
             t = time.monotonic()
             await asyncio.sleep(self.PERIOD_S)
             self.lags.append((t - self.t0, (time.monotonic() - t - self.PERIOD_S) * 1000))
+            if census and 12 <= t - self.t0 < 12 + self.PERIOD_S * 2:
+                self.census()
+
+    def census(self) -> None:
+        import collections
+        import gc
+
+        objects = gc.get_objects()
+        top = collections.Counter(type(o).__qualname__ for o in objects).most_common(25)
+        print(f"  [service gc] {len(objects)} tracked objects (+{gc.get_freeze_count()} frozen); counts "
+              f"{gc.get_count()}; top types: {top}", flush=True)
 
     def report(self) -> None:
         wall = time.monotonic() - self.t0
