@@ -80,6 +80,10 @@ def serve_voice(port: int, cartesia_http: str, database_url: str, redis_url: str
     async def factory(started: Any, services: Any) -> ScriptedEngine:
         return ScriptedEngine(script=_script, ttft_s=LLM_MS / 1000)
 
+    if os.environ.get("BENCH_GC"):                        # e.g. BENCH_GC=700,10,10: the service's GC thresholds
+        import voice.call.turn_taking as tt
+
+        tt.GC_THRESHOLDS = tuple(int(x) for x in os.environ["BENCH_GC"].split(","))  # type: ignore[assignment]
     config = None
     if os.environ.get("BENCH_VAD"):                       # compare VADs under load: energy, webrtc, cascade
         from voice.call.config import VoiceConfig
@@ -158,10 +162,10 @@ class LoopDiag:
         self.gcs: dict[int, list[float]] = {0: [], 1: [], 2: []}
 
     def _on_gc(self, phase: str, info: dict[str, int]) -> None:
-        if phase == "start":
-            self._gc_started = time.perf_counter()
+        if phase == "start":                   # CPU time of the thread: a preempted collection is not a longer one
+            self._gc_started = time.thread_time()
         else:
-            self.gcs[info["generation"]].append((time.perf_counter() - self._gc_started) * 1000)
+            self.gcs[info["generation"]].append((time.thread_time() - self._gc_started) * 1000)
 
     async def watch(self) -> None:
         census = os.environ.get("BENCH_DIAG") == "2"      # also count the GC-tracked objects 12 s into a level
@@ -189,7 +193,8 @@ class LoopDiag:
         for at, lag in self.lags:
             per_s[int(at)] = max(per_s.get(int(at), 0.0), lag)
         timeline = " ".join(f"{per_s.get(s, 0):.0f}" for s in range(int(wall) + 1))
-        gcs = ", ".join(f"gen{g} {len(v)}x max {max(v, default=0):.1f} ms" for g, v in self.gcs.items())
+        gcs = ", ".join(f"gen{g} {len(v)}x max {max(v, default=0):.1f} ms (total {sum(v):.0f})"
+                        for g, v in self.gcs.items())
         print(f"  [service loop] lag p50/p95/p99/max {_pct(lags, 50)}/{_pct(lags, 95)}/{_pct(lags, 99)}/"
               f"{max(lags, default=0):.0f} ms; > 20 ms late {100 * late / max(wall, 1e-9):.1f} % of the time; "
               f"CPU {100 * (time.process_time() - self.cpu0) / max(wall, 1e-9):.0f} %; GC {gcs}\n"

@@ -467,16 +467,23 @@ class TurnTaking:
 
 
 _gc_tuned: list[bool] = []
+GC_THRESHOLDS = (10_000, 10, 10)        # CPython's default is (700, 10, 10)
 
 
 def _tune_gc_once() -> None:
     """At the first call, once the service's modules and clients are loaded: move everything alive into the
     permanent generation (gc.freeze) so a full collection scans only what calls allocate — a full collection over
-    the imported world otherwise stalls every call's audio for ~150 ms at a time."""
+    the imported world otherwise stalls every call's audio for ~150 ms at a time. And collect the youngest
+    generation after 10,000 net allocations instead of 700: the audio path allocates hundreds of short-lived
+    containers per second per call, and at the default each young collection promotes whatever happens to be in
+    flight (futures, parsed frames), so the older generations fill with garbage and the 30-70 ms full collection
+    (200 calls' live objects) ran every ~15 s; now young collections run ~1/s (a couple of ms each) and full ones
+    an order of magnitude more rarely (bench/voice_load.py's BENCH_DIAG prints both)."""
     if not _gc_tuned:
         _gc_tuned.append(True)
         gc.collect()
         gc.freeze()
+        gc.set_threshold(*GC_THRESHOLDS)
 
 
 class CallPipeline(TurnTaking):
