@@ -502,13 +502,15 @@ def main() -> int:
             r = run(run_level(n, args.turns, bases, database_url, pids, redis_server.url,
                                       cartesia.pid or 0))
             ok = meets(r)
+            saturated = r["load_cpu_pct"] > 85 or r["late_ticks"] > 0.02 * max(r["ticks"], 1)
             best = max(best, n) if ok else best
             print(f"{r['calls']:>5} {r['completed']:>4} {r['failed']:>4} {'/'.join(map(str, r['v2v'])):>22} "
                   f"{'/'.join(map(str, r['overhead'])):>22} {r['max_gap_p99']!s:>8} {r['barge_in_p95']!s:>9} "
                   f"{r['cpu_pct']:>6} {r['cpu_ms_call_s']:>6} {r['load_cpu_pct']:>7} | "
                   f"{r['caller_v2v_p50']!s:>14} {r['caller_gap_p99']!s:>8} "
                   f"{r['caller_barge_p95']!s:>9}  {'yes' if ok else 'no'} {r['errors'] or ''} "
-                  f"late ticks {r['late_ticks']}/{r['ticks']}",
+                  f"late ticks {r['late_ticks']}/{r['ticks']} "
+                  f"{'GENERATOR SATURATED (figures not the service alone)' if saturated else 'generator ok'}",
                   flush=True)
         print(f"highest concurrency meeting the §9 targets: {best or 'none of the levels run'}")
         if spy is not None:
