@@ -159,6 +159,7 @@ class LoopDiag:
         self.t0 = time.monotonic()
         self.cpu0 = time.process_time()
         self.lags: list[tuple[float, float]] = []
+        self.stalls: list[tuple[float, float]] = []            # (lag, CPU the process used meanwhile) in ms
         self.gcs: dict[int, list[float]] = {0: [], 1: [], 2: []}
 
     def _on_gc(self, phase: str, info: dict[str, int]) -> None:
@@ -171,8 +172,12 @@ class LoopDiag:
         census = os.environ.get("BENCH_DIAG") == "2"      # also count the GC-tracked objects 12 s into a level
         while True:
             t = time.monotonic()
+            c = time.process_time()
             await asyncio.sleep(self.PERIOD_S)
-            self.lags.append((t - self.t0, (time.monotonic() - t - self.PERIOD_S) * 1000))
+            lag = (time.monotonic() - t - self.PERIOD_S) * 1000
+            self.lags.append((t - self.t0, lag))
+            if lag > 20:                    # busy (the service's own work) or preempted (the machine's)?
+                self.stalls.append((lag, (time.process_time() - c) * 1000))
             if census and 12 <= t - self.t0 < 12 + self.PERIOD_S * 2:
                 self.census()
 
@@ -192,13 +197,17 @@ class LoopDiag:
         per_s: dict[int, float] = {}
         for at, lag in self.lags:
             per_s[int(at)] = max(per_s.get(int(at), 0.0), lag)
+        busy = sum(1 for lag, cpu in self.stalls if cpu >= lag / 2)
         timeline = " ".join(f"{per_s.get(s, 0):.0f}" for s in range(int(wall) + 1))
         gcs = ", ".join(f"gen{g} {len(v)}x max {max(v, default=0):.1f} ms (total {sum(v):.0f})"
                         for g, v in self.gcs.items())
         print(f"  [service loop] lag p50/p95/p99/max {_pct(lags, 50)}/{_pct(lags, 95)}/{_pct(lags, 99)}/"
               f"{max(lags, default=0):.0f} ms; > 20 ms late {100 * late / max(wall, 1e-9):.1f} % of the time; "
               f"CPU {100 * (time.process_time() - self.cpu0) / max(wall, 1e-9):.0f} %; GC {gcs}\n"
-              f"  [service loop] worst lag per second (ms): {timeline}", flush=True)
+              f"  [service loop] worst lag per second (ms): {timeline}\n"
+              f"  [service loop] {len(self.stalls)} lags > 20 ms: {busy} with the service busy (its own work), "
+              f"{len(self.stalls) - busy} mostly preempted (CPU < half the lag: the machine, not the service)",
+              flush=True)
 
 
 # ---- process: the Cartesia fake ------------------------------------------------------------------------------------
