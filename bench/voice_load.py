@@ -96,9 +96,11 @@ def serve_voice(port: int, cartesia_http: str, database_url: str, redis_url: str
 
         logging.basicConfig(level=logging.WARNING)
         asyncio.get_event_loop_policy()
-    from voice.ws_protocol import SinkWebSocketProtocol
+    ws: Any = os.environ.get("BENCH_WS")                  # BENCH_WS=websockets-sansio: without the text sink
+    if not ws:
+        from voice.ws_protocol import SinkWebSocketProtocol
 
-    ws: Any = os.environ.get("BENCH_WS") or SinkWebSocketProtocol     # BENCH_WS=websockets-sansio: without the sink
+        ws = SinkWebSocketProtocol
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error", ws=ws,
                             lifespan="on", ws_max_size=2**20, ws_per_message_deflate=False,
                             loop="asyncio" if debug else "auto")
