@@ -467,18 +467,20 @@ class TurnTaking:
 
 
 _gc_tuned: list[bool] = []
-GC_THRESHOLDS = (10_000, 10, 10)        # CPython's default is (700, 10, 10)
+GC_THRESHOLDS = (3_000, 10, 10)         # CPython's default is (700, 10, 10)
 
 
 def _tune_gc_once() -> None:
     """At the first call, once the service's modules and clients are loaded: move everything alive into the
     permanent generation (gc.freeze) so a full collection scans only what calls allocate — a full collection over
     the imported world otherwise stalls every call's audio for ~150 ms at a time. And collect the youngest
-    generation after 10,000 net allocations instead of 700: the audio path allocates hundreds of short-lived
+    generation after 3,000 net allocations instead of 700: the audio path allocates hundreds of short-lived
     containers per second per call, and at the default each young collection promotes whatever happens to be in
-    flight (futures, parsed frames), so the older generations fill with garbage and the 30-70 ms full collection
-    (200 calls' live objects) ran every ~15 s; now young collections run ~1/s (a couple of ms each) and full ones
-    an order of magnitude more rarely (bench/voice_load.py's BENCH_DIAG prints both)."""
+    flight (futures, parsed frames), so the older generations fill with garbage and a 40-90 ms full collection
+    (200 calls' live objects) ran every ~12 s. Measured at 200 calls (bench/voice_load.py, BENCH_DIAG, CPU time):
+    default 240 young (max 6 ms) + 22 middle (max 14 ms) + 2 full (max 87 ms) collections per level, 460 ms in
+    all; 3,000: 46 young (max 7 ms) + 4 middle (max 19 ms), no full one, 140 ms; 10,000 had fewer, longer pauses
+    (a 50 ms middle collection)."""
     if not _gc_tuned:
         _gc_tuned.append(True)
         gc.collect()
