@@ -15,3 +15,7 @@ async def guide_stack(pool: Any, *, pace: float = 0.002, **kwargs: Any) -> Async
     async with voice_stack(pool, verify_token=verify, **kwargs) as stack:
         stack.services.guide_config = GuideConfig(pace=pace)  # type: ignore[attr-defined]
         yield stack
+
+
+# The admin API's fixtures (fake identity provider, the FastAPI app, tokens, an httpx client over ASGI).
+from tests.integration.api.conftest import api_app, api_env, client, idp, tokens  # noqa: E402,F401
