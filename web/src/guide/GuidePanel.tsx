@@ -106,12 +106,14 @@ export function GuidePanel() {
         </button>
       </header>
       <div className="flex-1 overflow-y-auto px-4 py-3">
-        <ol ref={log} role="log" aria-live="polite" aria-label="Conversation with Archer" className="space-y-2 text-sm">
+        <div role="log" aria-live="polite" aria-label="Conversation with Archer">
+        <ol ref={log} className="space-y-2 text-sm">
           {state.messages.length === 0 && (
             <li className="text-muted">Ask a question such as “What was our success rate with the empathetic tactic this week?”, “Show me the calls page” or “Take the tour”.</li>
           )}
           {state.messages.map((m, i) => <Message key={i} m={m} />)}
         </ol>
+        </div>
         {state.partial && <p className="mt-2 text-right text-sm italic text-muted" aria-hidden>{state.partial}…</p>}
       </div>
       {state.error && <p role="alert" className="px-4 pb-2 text-xs text-danger">{state.error}</p>}

@@ -3,7 +3,6 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useReducer, useRef, useState, type ReactNode } from "react";
 import { useLocation, useNavigate } from "react-router";
 import { EnergyVad, Player, startMic, type MicHandle } from "./audio";
-import { catalogPage, pageForPath } from "./catalog";
 import { GuideClient } from "./client";
 import { guideReducer, initialGuide, type GuideState } from "./protocol";
 
@@ -117,9 +116,6 @@ export function GuideProvider({ children }: { children: ReactNode }) {
         onFrame: (frame) => {
           if (frame.type === "action" && frame.action === "navigate" && typeof frame.path === "string" && frame.path.startsWith("/")) {
             if (frame.path !== pathRef.current) navigate(frame.path);
-          } else if (frame.type === "tour" && frame.state === "running" && typeof frame.page === "string") {
-            const target = catalogPage(frame.page);
-            if (target && pageForPath(pathRef.current)?.id !== target.id) navigate(target.path);
           }
           if (frame.type === "tour" && (frame.state === "paused" || frame.state === "stopped")) playerRef.current?.stop();
           dispatch({ type: "server", frame });
