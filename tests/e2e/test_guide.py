@@ -164,7 +164,8 @@ async def _run_tour(browser: Browser, base_url: str, *, interrupt: bool) -> dict
         done = next(t for t, f in running if f["state"] == "done")
         per_step = {f["step"]: f["narration_ms"] for _, f in running if f["state"] == "running"}
         return {"steps": n, "checked": checked, "narration_s": sum(per_step.values()) / 1000,
-                "wall_s": done - first, "paused_s": paused_s, "highlighted": sum(1 for c in checked if not c.endswith("None"))}
+                "wall_s": done - first, "paused_s": paused_s,
+                "highlighted": sum(1 for c in checked if not c.endswith("None"))}
     finally:
         await ctx.close()
 

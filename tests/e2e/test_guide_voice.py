@@ -52,8 +52,9 @@ def question_wav() -> Iterator[Path]:
 
 @pytest.fixture
 async def cartesia() -> AsyncIterator[CartesiaFake]:
+    # Hands-free: 2.5 s of quiet ends the turn; push-to-talk: the release does (before that much quiet).
     fake = CartesiaFake(SttFakeConfig(start_latency_ms=20, end_latency_ms=60, pcm_transcripts=[QUESTION, SECOND],
-                                      pcm_end_silence_ms=2500),   # hands-free: 2.5 s of quiet ends the turn; PTT: the release does
+                                      pcm_end_silence_ms=2500),
                         TtsFakeConfig(first_byte_ms=40))
     await fake.start()
     yield fake
