@@ -182,3 +182,32 @@ async def test_quick_tour_runs_to_the_end_twice_once_paused_and_resumed(browser:
     assert 80 <= plain["wall_s"] <= 100 + 10                    # paced like speech; a few seconds of page loads
     # The resumed step's narration starts again, so the interrupted run takes at least the pause longer.
     assert interrupted["wall_s"] >= plain["wall_s"] * 0.95 + interrupted["paused_s"] - 1
+
+
+async def test_asking_for_a_test_call_starts_the_simulation(context: BrowserContext) -> None:
+    """launch_test_call navigates to /test-call?customer=…&tactic=…&autostart=1; the page preselects both and starts
+    the simulated call (supervisor); a viewer is told politely that it needs the supervisor role."""
+    viewer = await context.new_page()
+    await sign_in(viewer, "viewer")
+    await viewer.get_by_role("button", name="Talk to Archer").click()
+    await viewer.get_by_label("Ask Archer").fill("launch a test call with Maria Gonzalez using the empathetic tactic")
+    await viewer.keyboard.press("Enter")
+    log = viewer.get_by_role("log", name="Conversation with Archer")
+    await expect(log.get_by_test_id("guide-say").last).to_contain_text("needs the supervisor role")
+    await expect(viewer).not_to_have_url(re.compile("/test-call"))
+    await viewer.evaluate("localStorage.removeItem('archer.devToken')")
+
+    page = await context.new_page()
+    await sign_in(page, "supervisor")
+    await page.get_by_role("button", name="Ask Archer").click()
+    await page.get_by_label("Ask Archer").fill("launch a test call with Maria Gonzalez using the empathetic tactic")
+    await page.keyboard.press("Enter")
+    await expect(page).to_have_url(re.compile(r"/test-call\?customer=[0-9a-f-]+&tactic=[a-z_]+$"))  # autostart consumed
+    await expect(page.get_by_label("Customer", exact=True)).to_have_value(re.compile(r"^[0-9a-f-]{36}$"))
+    assert "Maria Gonzalez" in await page.get_by_label("Customer", exact=True).evaluate("s => s.selectedOptions[0].text")
+    tactic = re.search(r"tactic=([a-z_]+)", page.url)
+    assert tactic is not None and "empath" in tactic.group(1)
+    await expect(page.get_by_label("Tactic")).to_have_value(tactic.group(1))
+    await expect(page.get_by_text("Your turn", exact=True)).to_be_visible(timeout=20_000)   # the simulation runs
+    await page.reload()                                            # a reload does not start a second call
+    await expect(page.get_by_role("button", name="Simulate call")).to_be_enabled()

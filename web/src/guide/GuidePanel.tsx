@@ -25,8 +25,7 @@ export function GuideLauncher() {
       <button type="button" aria-expanded={g.open} aria-controls="guide-drawer" onClick={() => g.setOpen(!g.open)}
         className="flex items-center gap-2 rounded-lg px-2 py-1.5 text-sm hover:bg-surface-2">
         <Avatar mode={state.mode} size="h-8 w-8" />
-        <span className="hidden sm:inline">Ask Archer</span>
-        <span className="sr-only sm:hidden">Ask Archer</span>
+        <span className="sr-only sm:not-sr-only">Ask Archer</span>
       </button>
     </div>
   );

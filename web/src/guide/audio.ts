@@ -1,5 +1,7 @@
 // Browser audio for the guide: the microphone path (AudioWorklet → resample to 16 kHz → 20 ms PCM s16le frames,
 // with an energy VAD for barge-in) and playback of the server's PCM s16le 24 kHz frames, stoppable at once.
+// A file, never a data: URL: the CSP (script-src 'self') would refuse an inlined worklet.
+import micWorkletUrl from "./mic-worklet.js?url&no-inline";
 
 export const MIC_RATE = 16_000;
 export const FRAME_SAMPLES = 320; // 20 ms at 16 kHz = 640 bytes
@@ -125,7 +127,7 @@ export async function startMic(ctx: AudioContext, onFrame: (pcm: ArrayBuffer, le
   const stream = await navigator.mediaDevices.getUserMedia({
     audio: { channelCount: 1, echoCancellation: true, noiseSuppression: true, autoGainControl: true },
   });
-  await ctx.audioWorklet.addModule(`${import.meta.env.BASE_URL}guide-mic-worklet.js`);
+  await ctx.audioWorklet.addModule(micWorkletUrl);
   const source = ctx.createMediaStreamSource(stream);
   const node = new AudioWorkletNode(ctx, "guide-mic", { numberOfInputs: 1, numberOfOutputs: 1, channelCount: 1 });
   const mute = ctx.createGain();

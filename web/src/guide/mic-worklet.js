@@ -1,4 +1,4 @@
-// The guide's microphone capture (AudioWorklet, served as a static module): batches the mono input into ~20 ms
+// The guide's microphone capture (an AudioWorklet module, emitted by Vite as a static asset via `?url`): batches the mono input into ~20 ms
 // blocks at the context's rate and posts them to the page, which resamples them to 16 kHz PCM frames.
 class GuideMic extends AudioWorkletProcessor {
   constructor() {
