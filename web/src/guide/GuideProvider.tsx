@@ -251,30 +251,17 @@ export function GuideProvider({ children }: { children: ReactNode }) {
     if (!t) return;
     audio();
     bargeIn();
+    if (!client.connected) connect();
     if (client.text(t)) dispatch({ type: "typed", text: t });
-    else dispatch({ type: "server", frame: { type: "error", message: "Archer is not connected yet; try again in a moment." } });
-  }, [audio, bargeIn, client]);
+    else dispatch({ type: "server", frame: { type: "error", message: "Archer is not connected; try again in a moment." } });
+  }, [audio, bargeIn, client, connect]);
 
   const tour = useCallback((action: "start" | "pause" | "resume" | "stop") => {
     audio();
     if (action !== "start" && action !== "resume") playerRef.current?.stop();
     if (action === "start") setOpenState(false); // the overlay carries the captions; the page stays visible
-    if (client.connected) {
-      client.tour(action);
-      return;
-    }
-    if (action !== "start") return;
-    connect();
-    // Start once the socket is open (the hello goes first).
-    const began = Date.now();
-    const wait = setInterval(() => {
-      if (client.connected) {
-        clearInterval(wait);
-        client.tour("start");
-      } else if (Date.now() - began > 15_000) {
-        clearInterval(wait);
-      }
-    }, 100);
+    if (action === "start" && !client.connected) connect();
+    client.tour(action); // queued until the socket is open when the tour starts the session
   }, [audio, client, connect]);
 
   const api: GuideApi = {

@@ -64,7 +64,9 @@ describe("guide client", () => {
     await client.start();
     const ws = FakeSocket.all[0]!;
     expect(ws.url).toBe("ws://host/guide?token=t");
-    expect(client.text("hi")).toBe(false); // not open yet
+    expect(client.text("hi")).toBe(true);        // typed while the socket opens: sent right after the hello
+    expect(client.audio(new ArrayBuffer(640))).toBe(false); // audio is never queued
+    expect(ws.sent).toEqual([]);
     ws.accept();
     expect(ws.binaryType).toBe("arraybuffer");
     expect(client.text("  show me the calls page  ")).toBe(true);
@@ -78,6 +80,7 @@ describe("guide client", () => {
     client.tour("pause");
     expect(ws.json()).toEqual([
       { type: "hello", page: "/calls", voice: true, greet: true },
+      { type: "text", text: "hi" },
       { type: "text", text: "show me the calls page" },
       { type: "text", text: "x".repeat(500) },
       { type: "ptt", state: "down" },
@@ -120,6 +123,7 @@ describe("guide client", () => {
     FakeSocket.all[1]!.accept();
     expect(FakeSocket.all[1]!.json()[0]).toMatchObject({ type: "hello", greet: false });
     client.stop();
+    expect(client.text("after stop")).toBe(false);
     await vi.advanceTimersByTimeAsync(60_000);
     expect(FakeSocket.all).toHaveLength(2);
   });
@@ -154,6 +158,7 @@ describe("guide state", () => {
       server({ type: "state", state: "thinking" }),
       server({ type: "tool", name: "navigate", arguments: { page: "calls" }, result: { ok: true } }),
       server({ type: "say", turn: 3, text: "Here are the calls." }),
+      server({ type: "say", turn: 3, text: "Newest first." }),
       server({ type: "audio_start", turn: 3, sample_rate: 24000 }),
       server({ type: "state", state: "speaking" }),
       server({ type: "metrics", turn: 3, eos_to_first_audio_ms: 212.5, stt_final_ms: 100, brain_ms: 4, tts_first_byte_ms: 90, overhead_ms: 8 }),
@@ -165,7 +170,7 @@ describe("guide state", () => {
     expect(t.messages).toEqual([
       { kind: "user", text: "show me the calls page", spoken: true },
       { kind: "tool", name: "navigate", arguments: { page: "calls" }, result: { ok: true } },
-      { kind: "archer", turn: 3, text: "Here are the calls." },
+      { kind: "archer", turn: 3, text: "Here are the calls. Newest first." },
     ]);
     expect(t.metrics).toMatchObject({ turn: 3, eos_to_first_audio_ms: 212.5, overhead_ms: 8 });
     expect(run([{ type: "interrupted" }], t)).toMatchObject({ mode: "listening", audioTurn: null });

@@ -20,6 +20,7 @@ type Socket = Pick<WebSocket, "send" | "close" | "readyState" | "binaryType"> & 
 };
 
 export const MAX_TEXT = 500;
+const MAX_QUEUED = 10;
 
 export class GuideClient {
   private socket: Socket | null = null;
@@ -29,6 +30,7 @@ export class GuideClient {
   private acceptAudio = false;
   private sampleRate = 24_000;
   private greeted = false;
+  private queue: string[] = []; // frames typed while the socket was still opening: sent right after the hello
 
   constructor(
     private readonly callbacks: GuideCallbacks,
@@ -49,6 +51,7 @@ export class GuideClient {
 
   stop(): void {
     this.stopped = true;
+    this.queue = [];
     clearTimeout(this.retry);
     const s = this.socket;
     this.socket = null;
@@ -75,6 +78,7 @@ export class GuideClient {
       // Greet once per page load even if the socket reconnects.
       socket.send(JSON.stringify({ type: "hello", ...hello, greet: hello.greet && !this.greeted }));
       this.greeted = this.greeted || hello.greet;
+      for (const frame of this.queue.splice(0)) socket.send(frame);
       this.callbacks.onOpen();
     };
     socket.onmessage = (ev) => this.receive(ev.data);
@@ -113,10 +117,15 @@ export class GuideClient {
     this.callbacks.onFrame(f);
   }
 
+  /** Sends now, or — for a text frame while the socket is (re)opening — after the hello; audio is never queued. */
   private send(payload: Record<string, unknown> | ArrayBuffer): boolean {
     const s = this.socket;
-    if (!s || s.readyState !== 1) return false;
-    s.send(payload instanceof ArrayBuffer ? payload : JSON.stringify(payload));
+    if (s && s.readyState === 1) {
+      s.send(payload instanceof ArrayBuffer ? payload : JSON.stringify(payload));
+      return true;
+    }
+    if (this.stopped || payload instanceof ArrayBuffer || this.queue.length >= MAX_QUEUED) return false;
+    this.queue.push(JSON.stringify(payload));
     return true;
   }
 

@@ -109,7 +109,12 @@ function applyFrame(state: GuideState, f: Record<string, unknown>): GuideState {
     case "say": {
       const text = str(f.text);
       if (!text) return state;
-      return { ...state, messages: push(state, { kind: "archer", turn: num(f.turn) ?? 0, text }) };
+      const turn = num(f.turn) ?? 0;
+      const last = state.messages[state.messages.length - 1];
+      if (last?.kind === "archer" && last.turn === turn) { // one bubble per turn, one `say` per sentence
+        return { ...state, messages: [...state.messages.slice(0, -1), { ...last, text: `${last.text} ${text}` }] };
+      }
+      return { ...state, messages: push(state, { kind: "archer", turn, text }) };
     }
     case "audio_start":
       return { ...state, audioTurn: num(f.turn) ?? 0 };
