@@ -103,6 +103,8 @@ async def test_spoken_question_is_answered_aloud_on_the_right_page(mic_browser: 
     ctx.set_default_timeout(20_000)
     try:
         page = await ctx.new_page()
+        sent: list[str] = []                                               # the text frames the page sends
+        page.on("websocket", lambda ws: ws.on("framesent", lambda p: sent.append(p) if isinstance(p, str) else None))
         await sign_in(page, "viewer")
         await page.get_by_role("button", name="Talk to Archer").click()
         guide = page.get_by_test_id("guide")
@@ -137,6 +139,24 @@ async def test_spoken_question_is_answered_aloud_on_the_right_page(mic_browser: 
         await expect(log.get_by_test_id("guide-say").last).to_have_text(re.compile(r"Tactics page\.$"))
         await expect(guide).not_to_have_attribute("data-metrics", json.dumps(metrics, separators=(",", ":")))
         ptt = json.loads(await guide.get_attribute("data-metrics") or "{}")
+
+        # Barge-in: Archer narrates the tour aloud; holding the space bar stops the audio at once and pauses it.
+        await page.get_by_label("Ask Archer").fill("take the quick tour")
+        await page.keyboard.press("Enter")
+        await expect(guide).to_have_attribute("data-state", "speaking", timeout=20_000)
+        await expect(guide).to_have_attribute("data-tour", "running")
+        before = int(await guide.get_attribute("data-played-samples") or 0)
+        await expect(guide).not_to_have_attribute("data-played-samples", str(before))   # the narration is playing
+        await page.evaluate("document.activeElement && document.activeElement.blur()")
+        downs = sum(1 for f in sent if json.loads(f) == {"type": "ptt", "state": "down"})
+        await page.keyboard.down("Space")
+        await expect(guide).to_have_attribute("data-tour", "paused")
+        await expect(guide).not_to_have_attribute("data-state", "speaking")
+        stopped_at = await guide.get_attribute("data-played-samples")
+        await page.wait_for_timeout(1_000)
+        assert await guide.get_attribute("data-played-samples") == stopped_at   # nothing more was played
+        await page.keyboard.up("Space")
+        assert sum(1 for f in sent if json.loads(f) == {"type": "ptt", "state": "down"}) == downs + 1
     finally:
         await ctx.close()
     assert cartesia.stt.stats.transcripts == [QUESTION, SECOND]
