@@ -264,6 +264,9 @@ export function GuideProvider({ children }: { children: ReactNode }) {
     client.tour(action); // queued until the socket is open when the tour starts the session
   }, [audio, client, connect]);
 
+  const level = useCallback(
+    () => (sendingRef.current ? micRef.current?.level() ?? 0 : playerRef.current?.level() ?? 0), []);
+
   const api: GuideApi = {
     state, open, setOpen, greetPending,
     dismissGreeting: markGreeted,
@@ -274,7 +277,7 @@ export function GuideProvider({ children }: { children: ReactNode }) {
     },
     ask, tour, voiceSupported, handsFree, setHandsFree, talking, pttDown, pttUp,
     stopSpeaking: bargeIn, playedSamples, micError,
-    level: () => (sendingRef.current ? micRef.current?.level() ?? 0 : playerRef.current?.level() ?? 0),
+    level,
   };
   return <GuideContext.Provider value={api}>{children}</GuideContext.Provider>;
 }
