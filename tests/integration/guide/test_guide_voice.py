@@ -122,3 +122,20 @@ async def test_bad_audio_frames_get_clear_errors(seeded, pool):
             assert {"type": "action", "action": "navigate", "path": "/quality"} in seen
         finally:
             await cm.__aexit__(None, None, None)
+
+
+async def test_the_tour_narrates_with_audio_in_voice_mode_and_stops(seeded, pool):
+    fast = TtsFakeConfig(first_byte_ms=20, wpm=400, tempo=2.0, chunk_interval_ms=5)
+    async with guide_stack(pool, stt=STT, tts=fast) as stack:
+        cm, g, _ = await open_guide(stack.base, "viewer-token", voice=True)
+        try:
+            await g.send({"type": "tour", "action": "start"})
+            seen = await g.until(lambda m: m["type"] == "tour" and m.get("step") == 1, timeout=20)
+            kinds = [m["type"] for m in seen]
+            assert kinds.index("say") < kinds.index("audio_start") < kinds.index("audio_end")
+            assert g.audio                                  # step 0 was spoken
+            await g.send({"type": "tour", "action": "stop"})
+            await g.until(lambda m: m["type"] == "tour" and m["state"] == "stopped")
+            await asyncio.sleep(0.5)        # the fake's speech synthesis of the cut-off step finishes
+        finally:
+            await cm.__aexit__(None, None, None)
