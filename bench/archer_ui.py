@@ -8,7 +8,7 @@ detection end the turn), and times ptt up → the first binary audio frame. Prin
 browser sees it, the server's own per-turn `metrics` (STT final, brain, TTS first byte, overhead) and Archer's own
 share = the total minus the fakes' fixed latencies; target ≤ 15 ms, so with real vendors the figure stays < 400 ms.
 The questions use the rules brain and need no database (navigation and explanations).
-Usage: python bench/archer_ui.py [--turns 30] [--warmup 3] [--hands-free]
+Usage: python bench/archer_ui.py [--turns 20] [--warmup 3] [--hands-free]
 """
 from __future__ import annotations
 
@@ -216,7 +216,7 @@ async def main_async(args: argparse.Namespace) -> int:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--turns", type=int, default=30, help="measured turns (default 30)")
+    parser.add_argument("--turns", type=int, default=20, help="measured turns (default 20)")
     parser.add_argument("--warmup", type=int, default=len(QUESTIONS),
                         help="turns run first and not counted (imports, TTS fake's cache of each answer)")
     parser.add_argument("--hands-free", action="store_true", help="no push-to-talk: the STT's turn detection")

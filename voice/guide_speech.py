@@ -191,7 +191,9 @@ class GuideSpeech:
                         clock.tts_first_push_at = tts_turn.first_push_at
                         clock.tts_first_byte_at = tts_turn.first_byte_at
                         clock.first_audio_sent_at = first_sent_at
-                        await session.send(metrics_message(turn, clock))
+                        figures = metrics_message(turn, clock)
+                        await session.send(figures)
+                        record_histograms(figures)
             if started:
                 await session.send({"type": "audio_end", "turn": turn})
             if wait_playout and first_sent_at is not None:
@@ -231,6 +233,22 @@ class GuideSpeech:
             await self.free_stream.close()
         with contextlib.suppress(Exception):
             await self.tts.close()
+
+
+_histograms: dict[str, Any] = {}
+
+
+def record_histograms(message: dict[str, Any]) -> None:
+    """The turn's figures as OpenTelemetry histograms `archer.guide.*` (a no-op until an exporter is configured)."""
+    if not _histograms:
+        from opentelemetry import metrics
+
+        meter = metrics.get_meter("archer.guide")
+        for name in ("eos_to_first_audio_ms", "stt_final_ms", "brain_ms", "tts_first_byte_ms", "overhead_ms"):
+            _histograms[name] = meter.create_histogram(f"archer.guide.{name.removesuffix('_ms')}", unit="ms")
+    for name, histogram in _histograms.items():
+        if message.get(name) is not None:
+            histogram.record(message[name])
 
 
 def metrics_message(turn: int, clock: VoiceTurnClock) -> dict[str, Any]:

@@ -46,7 +46,8 @@ async def test_llm_brain_maps_a_free_question_to_the_typed_query(seeded, pool):
 async def test_a_hung_or_careless_model_falls_back_to_the_rules(seeded, pool):
     fake = OpenAIFake().start()
     try:
-        fake.push(Reply(hang=True), Reply(tool_calls=[("navigate", "{not json")]))
+        fake.push(Reply(hang=True), Reply(tool_calls=[("navigate", "{not json")]),
+                  Reply(text="Your success rate is 97 percent."))
         async with guide_stack(pool, settings_extra=llm_settings(fake)) as stack:
             cm, g, _ = await open_guide(stack.base, "viewer-token")
             try:
@@ -54,6 +55,8 @@ async def test_a_hung_or_careless_model_falls_back_to_the_rules(seeded, pool):
                 assert {"type": "action", "action": "navigate", "path": "/tactics"} in seen
                 seen = await g.ask("how many calls today?")           # bad arguments → rules
                 assert "There were 0 calls today" in said(seen)
+                seen = await g.ask("what is the success rate today?")  # a made-up figure → rules
+                assert "97" not in said(seen) and "no success rate today" in said(seen)
             finally:
                 await cm.__aexit__(None, None, None)
     finally:
