@@ -1,12 +1,14 @@
 """The guide's `llm` brain: the openai SDK (OpenAI, Azure OpenAI or a compatible OPENAI_BASE_URL, made like the
 collection engine's, shared/agent/brains/llm.py), streaming, strict tool schemas, exactly one tool call or a short
 reply. Free questions are mapped onto the SAME typed analytics query the rules brain produces; the tools, not the
-model, produce every figure. Any failure or a timeout raises LlmUnavailable and the agent answers with the rules."""
+model, produce every figure (a reply of the model's own that holds a number is not used). Any failure, a timeout or
+such a reply raises LlmUnavailable and the agent answers with the rules."""
 from __future__ import annotations
 
 import asyncio
 import json
 import logging
+import re
 from typing import Any
 
 from shared.guide.analytics import LATENCY_KINDS, METRICS, WINDOWS
@@ -107,4 +109,7 @@ class GuideLlm:
         reply = "".join(text).strip()
         if not reply:
             raise LlmUnavailable("empty reply")
+        if re.search(r"\d", reply):
+            # figures come only from the tools: a number the model wrote itself is not spoken
+            raise LlmUnavailable("a figure outside a tool result")
         return Reply(reply[:600])

@@ -68,3 +68,24 @@ async def open_guide(base: str, token: str = "admin-token", *, voice: bool = Fal
     assert ready["type"] == "ready", ready
     assert await client.next() == {"type": "state", "state": "idle"}
     return cm, client, ready
+
+
+def spoken_pcm16k(text: str) -> bytes:
+    """A real spoken clip (espeak-ng → sox): PCM s16le mono 16 kHz, as the browser's AudioWorklet sends it."""
+    import subprocess
+
+    wav = subprocess.run(["espeak-ng", "-s", "170", "--stdout", text], check=True, capture_output=True).stdout
+    pcm = subprocess.run(["sox", "-t", "wav", "-", "-t", "raw", "-r", "16000", "-e", "signed", "-b", "16", "-c",
+                          "1", "-L", "-"], input=wav, check=True, capture_output=True).stdout
+    return pcm[: len(pcm) - len(pcm) % 2]
+
+
+SILENCE_20MS = bytes(640)
+
+
+async def stream_pcm(client: GuideClient, pcm: bytes, *, speed: float = 4.0, trailing_silence_ms: int = 0) -> None:
+    """Send the clip as 20 ms frames (640 bytes), `speed` times faster than real time, then optional silence."""
+    frames = [pcm[i:i + 640] for i in range(0, len(pcm), 640)] + [SILENCE_20MS] * (trailing_silence_ms // 20)
+    for frame in frames:
+        await client.ws.send(frame)
+        await asyncio.sleep(0.02 / speed)

@@ -171,3 +171,24 @@ async def test_bad_input_is_answered_with_errors_and_the_session_survives(seeded
             assert info.value.rcvd is not None and info.value.rcvd.code == 1007
         finally:
             await cm.__aexit__(None, None, None)
+
+
+async def test_sessions_per_principal_and_messages_per_minute_are_limited(seeded, pool):
+    from voice.guide import GuideConfig
+
+    async with guide_stack(pool) as stack:
+        stack.services.guide_config = GuideConfig(pace=0.002, sessions_per_principal=1,  # type: ignore[attr-defined]
+                                                  messages_per_minute=3)
+        cm, g, _ = await open_guide(stack.base, "viewer-token")
+        try:
+            async with connect(f"{stack.base}/guide?token=viewer-token") as second:
+                with pytest.raises(ConnectionClosed) as info:
+                    await second.recv()
+                assert info.value.rcvd is not None and info.value.rcvd.code == 4429
+            for _ in range(3):
+                await g.ask("go to calls")
+            await g.send({"type": "text", "text": "go to tactics"})
+            m = await g.next()
+            assert m["type"] == "error" and "too many messages" in m["message"]
+        finally:
+            await cm.__aexit__(None, None, None)
