@@ -118,6 +118,10 @@ export function GuideProvider({ children }: { children: ReactNode }) {
             if (frame.path !== pathRef.current) navigate(frame.path);
           }
           if (frame.type === "tour" && (frame.state === "paused" || frame.state === "stopped")) playerRef.current?.stop();
+          const before = stateRef.current.tour?.state;
+          if (frame.type === "tour" && frame.state === "running" && before !== "running" && before !== "paused") {
+            setOpenState(false); // a tour just started (by asking, too): the page and the spotlight stay visible
+          }
           dispatch({ type: "server", frame });
         },
       },

@@ -3,7 +3,7 @@
 import { useEffect, useState } from "react";
 import { createPortal } from "react-dom";
 import { Pause, Play, Square, X } from "lucide-react";
-import { Button } from "../components/ui";
+import { Button, cx } from "../components/ui";
 import { catalogElement } from "./catalog";
 import { useGuide } from "./GuideProvider";
 
@@ -65,6 +65,8 @@ export function TourOverlay() {
   if (!touring && (!state.highlight || dismissedHighlight === state.highlight)) return null;
   const lastSay = [...state.messages].reverse().find((m) => m.kind === "archer");
   const pad = 6;
+  // Keep the caption off the highlighted element: at the top when the element sits low on the screen.
+  const captionOnTop = !!box && box.top + box.height / 2 > window.innerHeight * 0.55;
   const running = tour?.state === "running";
   return createPortal(
     <div className="guide-overlay" data-testid="guide-overlay" data-tour-state={tour?.state ?? "none"} data-step={tour?.step ?? ""}
@@ -75,12 +77,13 @@ export function TourOverlay() {
           onClick={() => g.tour("pause")} />
       )}
       {box ? (
-        <div aria-hidden className="pointer-events-none fixed z-[46] rounded-xl ring-4 ring-accent transition-all duration-300"
+        <div aria-hidden data-testid="guide-spotlight" className="pointer-events-none fixed z-[46] rounded-xl transition-all duration-300"
           style={{ top: box.top - pad, left: box.left - pad, width: box.width + 2 * pad, height: box.height + 2 * pad,
-            boxShadow: "0 0 0 9999px rgb(0 0 0 / 0.45)" }} />
-      ) : touring ? <div aria-hidden className="pointer-events-none fixed inset-0 z-[46] bg-black/45" /> : null}
+            boxShadow: "0 0 0 3px var(--color-accent), 0 0 24px 6px rgb(0 217 255 / 0.35), 0 0 0 9999px rgb(0 0 0 / 0.6)" }} />
+      ) : touring ? <div aria-hidden className="pointer-events-none fixed inset-0 z-[46] bg-black/60" /> : null}
       <section aria-label="Tour" role="region"
-        className="fixed inset-x-2 bottom-2 z-[47] mx-auto max-w-xl rounded-xl border border-border bg-surface p-4 text-fg shadow-2xl sm:bottom-6">
+        className={cx("fixed inset-x-2 z-[47] mx-auto max-w-xl rounded-xl border border-border bg-surface p-4 text-fg shadow-2xl",
+          captionOnTop ? "top-20" : "bottom-2 sm:bottom-6")}>
         <div className="mb-1 flex items-center justify-between gap-2 text-xs text-muted">
           <span data-testid="guide-tour-step">
             {touring ? `Quick tour · step ${Math.min(tour!.step + 1, tour!.of)} of ${tour!.of}${tour!.state === "paused" ? " · paused" : ""}` : "Archer"}
