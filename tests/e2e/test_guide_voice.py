@@ -157,6 +157,29 @@ async def test_spoken_question_is_answered_aloud_on_the_right_page(mic_browser: 
         assert await guide.get_attribute("data-played-samples") == stopped_at   # nothing more was played
         await page.keyboard.up("Space")
         assert sum(1 for f in sent if json.loads(f) == {"type": "ptt", "state": "down"}) == downs + 1
+
+        # Barge-in by voice: while Archer gives a long answer, hands-free opens the microphone (Chromium restarts the
+        # clip); the page's energy VAD hears the question start, stops playback and sends `interrupt`.
+        await page.get_by_role("button", name="Stop tour").click()
+        await page.get_by_role("button", name="Ask Archer").click()
+        hands_free = page.get_by_role("button", name="Hands-free")
+        await hands_free.click()                                            # on, then off: the microphone closes
+        await hands_free.click()
+        await expect(hands_free).to_have_attribute("aria-pressed", "false")
+        await page.get_by_label("Ask Archer").fill("what can you do")
+        await page.keyboard.press("Enter")
+        await expect(guide).to_have_attribute("data-state", "speaking", timeout=20_000)
+        interrupts = sum(1 for f in sent if json.loads(f) == {"type": "interrupt"})
+        await hands_free.click()
+        for _ in range(100):                                                # wait up to 10 s for the barge-in
+            if sum(1 for f in sent if json.loads(f) == {"type": "interrupt"}) > interrupts:
+                break
+            await page.wait_for_timeout(100)
+        assert sum(1 for f in sent if json.loads(f) == {"type": "interrupt"}) == interrupts + 1
+        await expect(guide).not_to_have_attribute("data-state", "speaking")
+        stopped_at = await guide.get_attribute("data-played-samples")
+        await page.wait_for_timeout(1_000)
+        assert await guide.get_attribute("data-played-samples") == stopped_at
     finally:
         await ctx.close()
     assert cartesia.stt.stats.transcripts == [QUESTION, SECOND]
