@@ -61,7 +61,7 @@ async def test_text_fallback_answers_a_typed_question_and_navigates(page: Page) 
     guide = page.get_by_test_id("guide")
     await expect(guide).to_have_attribute("data-connection", "open")
     await expect(guide).to_have_attribute("data-voice", "off")               # no Cartesia key: the text fallback
-    await expect(page.get_by_test_id("guide-voice-note")).to_contain_text("type your questions")
+    await expect(page.get_by_test_id("guide-voice-note")).to_contain_text("Type your questions below")
     log = page.get_by_role("log", name="Conversation with Archer")
     await expect(log.get_by_test_id("guide-say").first).to_contain_text("I'm Archer")   # the first-visit greeting
     await expect(page.get_by_label("Ask Archer")).to_be_focused()

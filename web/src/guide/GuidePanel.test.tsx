@@ -76,7 +76,7 @@ describe("guide panel", () => {
     expect(ws.url).toMatch(/\/guide\?token=/);
     expect(ws.frames()[0]).toEqual({ type: "hello", page: "/", voice: false, greet: true });
     ws.push({ type: "ready", voice: false, role: "viewer", reason: "voice is not configured" });
-    expect(screen.getByTestId("guide-voice-note")).toHaveTextContent("voice is not configured");
+    expect(screen.getByTestId("guide-voice-note")).toHaveTextContent("Voice is not configured. Type your questions below.");
     expect(screen.queryByRole("button", { name: "Hold to talk" })).not.toBeInTheDocument();
 
     fireEvent.change(input, { target: { value: "show me the calls page" } });

@@ -9,6 +9,8 @@ import { Avatar, Waveform } from "./Waveform";
 import { MAX_TEXT } from "./client";
 import type { GuideMessage, GuideMode } from "./protocol";
 
+const capitalize = (s: string) => s.charAt(0).toUpperCase() + s.slice(1).replace(/\.$/, "");
+
 export const MODE_LABEL: Record<GuideMode, string> = {
   idle: "Ready", listening: "Listening…", thinking: "Thinking…", speaking: "Speaking…",
 };
@@ -118,7 +120,7 @@ export function GuidePanel() {
       {state.error && <p role="alert" className="px-4 pb-2 text-xs text-danger">{state.error}</p>}
       {(g.micError || (state.ready && !state.voice)) && (
         <p className="px-4 pb-2 text-xs text-muted" data-testid="guide-voice-note">
-          {g.micError ?? `Voice is off${state.voiceReason ? ` (${state.voiceReason})` : ""}: type your questions.`}
+          {g.micError ?? `${state.voiceReason ? capitalize(state.voiceReason) : "Voice is off"}. Type your questions below.`}
         </p>
       )}
       <div className="space-y-2 border-t border-border px-4 py-3">

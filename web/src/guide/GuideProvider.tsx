@@ -7,6 +7,7 @@ import { GuideClient } from "./client";
 import { guideReducer, initialGuide, type GuideState } from "./protocol";
 
 export const GREETED_KEY = "archer.guide.greeted";
+const MIC_IDLE_MS = 20_000;
 
 export interface GuideApi {
   state: GuideState;
@@ -79,6 +80,7 @@ export function GuideProvider({ children }: { children: ReactNode }) {
   const ctxRef = useRef<AudioContext | null>(null);
   const playerRef = useRef<Player | null>(null);
   const micRef = useRef<MicHandle | null>(null);
+  const micIdle = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
   const micStarting = useRef<Promise<MicHandle | null> | null>(null);
   const sendingRef = useRef(false); // mic frames go to the server (PTT held or hands-free)
   const handsFreeRef = useRef(false);
@@ -188,6 +190,7 @@ export function GuideProvider({ children }: { children: ReactNode }) {
 
   const pttDown = useCallback(() => {
     if (!stateRef.current.voice) return;
+    clearTimeout(micIdle.current);
     audio();
     playerRef.current?.stop();
     sendingRef.current = true;
@@ -205,6 +208,13 @@ export function GuideProvider({ children }: { children: ReactNode }) {
     sendingRef.current = false;
     setTalking(false);
     client.ptt("up");
+    // The microphone stays open briefly for the next press (no clipped first word), then closes: no open mic at rest.
+    clearTimeout(micIdle.current);
+    micIdle.current = setTimeout(() => {
+      if (sendingRef.current || handsFreeRef.current) return;
+      micRef.current?.stop();
+      micRef.current = null;
+    }, MIC_IDLE_MS);
   }, [client]);
 
   const setHandsFree = useCallback((on: boolean) => {
