@@ -3,7 +3,7 @@ import { useEffect, useRef } from "react";
 import { cx } from "../components/ui";
 import type { GuideMode } from "./protocol";
 
-const BARS = 28;
+const BARS = 16;
 
 export function Avatar({ mode, size = "h-10 w-10" }: { mode: GuideMode; size?: string }) {
   return (
@@ -44,7 +44,7 @@ export function Waveform({ mode, level }: { mode: GuideMode; level: () => number
     return () => cancelAnimationFrame(raf);
   }, [mode, level]);
   return (
-    <div ref={ref} className="flex h-8 items-center gap-[3px]" aria-hidden data-testid="guide-waveform">
+    <div ref={ref} className="flex h-8 w-28 shrink-0 items-center gap-[3px] overflow-hidden" aria-hidden data-testid="guide-waveform">
       {Array.from({ length: BARS }, (_, i) => (
         <span key={i} className={cx("h-full w-1 origin-center rounded-full transition-transform duration-75",
           mode === "listening" ? "bg-ok" : mode === "speaking" ? "bg-accent" : "bg-muted/60")} style={{ transform: "scaleY(0.08)" }} />
