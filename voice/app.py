@@ -30,6 +30,7 @@ from shared.telephony.call_control import CallControl
 from voice import twilio_serializer as wire
 from voice.call import CallPipeline, VoiceConfig
 from voice.call.reader import close_for, pump_media, read_start
+from voice.guide import guide_endpoint
 from voice.records import WriteBehind
 from voice.sim import run_sim
 from voice.twilio_link import TwilioLink
@@ -488,7 +489,8 @@ def create_app(*, settings: Settings | None = None, engine_factory: EngineFactor
         await services.aclose()
 
     app = Starlette(routes=[Route("/healthz", healthz), WebSocketRoute("/twilio/media", twilio_media),
-                            WebSocketRoute("/sim", sim), WebSocketRoute("/live", live)], lifespan=lifespan)
+                            WebSocketRoute("/sim", sim), WebSocketRoute("/live", live),
+                            WebSocketRoute("/guide", guide_endpoint)], lifespan=lifespan)
     app.state.services = services
     return app
 

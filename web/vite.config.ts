@@ -14,6 +14,7 @@ export default defineConfig(({ mode }) => ({
       "/api": devHost,
       "/sim": { target: devHost.replace(/^http/, "ws"), ws: true },
       "/live": { target: devHost.replace(/^http/, "ws"), ws: true },
+      "/guide": { target: devHost.replace(/^http/, "ws"), ws: true },
     },
   },
   build: { sourcemap: false, chunkSizeWarningLimit: 1200 },

@@ -38,8 +38,10 @@ class SttStream:
 
     def __init__(self, client: AsyncCartesia, on_event: Callable[[SttEvent], None], *, model: str = "ink-2",
                  turn_end_timeout_ms: int | None = None, max_reconnects: int = 5, reconnect_delay_s: float = 0.2,
-                 label: str = "") -> None:
+                 label: str = "", encoding: str = "pcm_mulaw", sample_rate: int = SAMPLE_RATE) -> None:
         self._client = client
+        self._encoding = encoding                 # phone calls: μ-law 8 kHz; the browser guide: pcm_s16le 16 kHz
+        self._sample_rate = sample_rate
         self._on_event = on_event
         self._model = model
         self._turn_end_timeout_ms = turn_end_timeout_ms
@@ -65,7 +67,7 @@ class SttStream:
                        asyncio.create_task(self._recv_loop(), name=f"stt-recv{self._label}")]
 
     async def _connect(self) -> Any:
-        kwargs: dict[str, Any] = {"encoding": "pcm_mulaw", "sample_rate": SAMPLE_RATE, "model": self._model}
+        kwargs: dict[str, Any] = {"encoding": self._encoding, "sample_rate": self._sample_rate, "model": self._model}
         if self._turn_end_timeout_ms is not None:
             kwargs["turn_end_timeout_ms"] = self._turn_end_timeout_ms
         # Our own reconnect (not the SDK's on_reconnecting): the SDK's queue decodes binary audio as UTF-8.
@@ -173,6 +175,19 @@ class SttStream:
             log.info("stt reconnected", extra={"attempt": attempt})
             return True
         return False
+
+    async def finalize(self) -> None:
+        """End of speech now (push-to-talk released): send the audio still queued and Cartesia's `close` command,
+        which turns the buffered audio into its final events (`turn.end`) before the socket closes."""
+        await self._connected.wait()
+        if self._closed or self._conn is None:
+            return
+        self._flush()
+        inflight = self._inflight
+        if inflight is not None and not inflight.done():
+            await asyncio.wait([inflight])
+        self._max_reconnects = 0                  # the socket closing after `close` is the end, not a drop
+        await self._conn.send({"type": "close"})
 
     async def close(self) -> None:
         self._closed = True

@@ -32,8 +32,10 @@ class TtsStream:
     """The call's TTS websocket; `turn()` opens a context for one agent turn."""
 
     def __init__(self, client: AsyncCartesia, *, model_id: str, voice_id: str | None,
-                 stall_timeout_s: float = 1.0, max_retries: int = 2, label: str = "") -> None:
+                 stall_timeout_s: float = 1.0, max_retries: int = 2, label: str = "",
+                 output_format: dict[str, Any] | None = None) -> None:
         self._client = client
+        self.output_format = output_format or OUTPUT_FORMAT   # phone calls: μ-law 8 kHz (the guide: PCM 24 kHz)
         self.model_id = model_id
         self.voice_id = voice_id or DEFAULT_VOICE_ID
         self.stall_timeout_s = stall_timeout_s
@@ -52,7 +54,7 @@ class TtsStream:
 
     def context(self) -> Any:
         return self._conn.context(context_id=uuid.uuid4().hex, model_id=self.model_id, voice={"id": self.voice_id},
-                                  output_format=OUTPUT_FORMAT, language="en")
+                                  output_format=self.output_format, language="en")
 
     def turn(self, on_audio: AudioSink, on_sentence_done: SentenceDone) -> TtsTurn:
         return TtsTurn(self, on_audio, on_sentence_done)

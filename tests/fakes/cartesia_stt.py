@@ -5,9 +5,11 @@ speech onset and `turn.end` a fixed latency after the last speech byte arrives; 
 """
 from __future__ import annotations
 
+import array
 import asyncio
 import contextlib
 import json
+import sys
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -33,6 +35,11 @@ class SttFakeConfig:
     eager_then_resume: int = 0                # the next N turns: eager_end on half the words, turn.resume, turn.end
     drop_after_speech_bytes: int | None = None   # close the socket (1011) once, mid-utterance
     require_auth: bool = True
+    # PCM s16le 16 kHz sessions (the browser guide): a level-based recogniser. It hears a turn where the audio is
+    # loud, ends it after `pcm_end_silence_ms` of quiet (or at once on the `close` command: push-to-talk released)
+    # and "recognises" the next of `pcm_transcripts` (what the test's clip says), else an empty transcript.
+    pcm_transcripts: list[str] = field(default_factory=list)
+    pcm_end_silence_ms: float = 500
 
 
 @dataclass
@@ -143,6 +150,54 @@ class _Session:
         self.later({"type": "turn.end", "transcript": text}, cfg.end_latency_ms)
 
 
+PCM_RATE = 16_000
+PCM_FRAME_BYTES = PCM_RATE * 2 // 50        # 20 ms of s16le
+PCM_LOUD_MEAN_ABS = 400                     # mean |sample| above this is voice (silence and hiss are far below)
+
+
+def pcm_loud(frame: bytes) -> bool:
+    samples = array.array("h", frame[: len(frame) - len(frame) % 2])
+    if sys.byteorder != "little":
+        samples.byteswap()
+    return bool(samples) and sum(abs(x) for x in samples) / len(samples) > PCM_LOUD_MEAN_ABS
+
+
+class _PcmSession(_Session):
+    """A pcm_s16le 16 kHz session: turn.start at the first loud frame, turn.end after quiet or on `close`."""
+
+    def __init__(self, fake: CartesiaSttFake, ws: ServerConnection) -> None:
+        super().__init__(fake, ws)
+        self.quiet_ms = 0.0
+
+    async def feed(self, data: bytes) -> None:
+        self.fake.stats.audio_bytes += len(data)
+        self.buf += data
+        cut = len(self.buf) - len(self.buf) % PCM_FRAME_BYTES
+        frames, self.buf = bytes(self.buf[:cut]), self.buf[cut:]
+        for i in range(0, len(frames), PCM_FRAME_BYTES):
+            loud = pcm_loud(frames[i:i + PCM_FRAME_BYTES])
+            if self.state == "idle" and loud:
+                self.state = "speech"
+                self.quiet_ms = 0
+                self.later({"type": "turn.start"}, self.fake.config.start_latency_ms)
+            elif self.state == "speech":
+                self.quiet_ms = 0 if loud else self.quiet_ms + 20
+                if self.quiet_ms >= self.fake.config.pcm_end_silence_ms:
+                    self.finish_turn()
+
+    def finish_turn(self) -> None:
+        if self.state != "speech":
+            return
+        script = self.fake.config.pcm_transcripts
+        self._end_turn(script.pop(0) if script else "")
+
+    async def close_command(self) -> None:
+        """Cartesia's `close`: the buffered audio becomes its final events, then the socket closes."""
+        self.finish_turn()
+        if self.tasks:
+            await asyncio.gather(*list(self.tasks), return_exceptions=True)
+
+
 class CartesiaSttFake(LoopbackWsServer):
     def __init__(self, config: SttFakeConfig | None = None) -> None:
         super().__init__()
@@ -159,7 +214,8 @@ class CartesiaSttFake(LoopbackWsServer):
             problem = (401, "missing api key")
         elif not request.headers.get("cartesia-version"):
             problem = (400, "missing cartesia-version")
-        elif q.get("encoding") != "pcm_mulaw" or q.get("sample_rate") != "8000" or q.get("model") != "ink-2":
+        elif (q.get("encoding"), q.get("sample_rate")) not in (("pcm_mulaw", "8000"), ("pcm_s16le", "16000")) \
+                or q.get("model") != "ink-2":
             problem = (400, f"unsupported audio: {q}")
         if problem is None:
             return None
@@ -169,13 +225,17 @@ class CartesiaSttFake(LoopbackWsServer):
     async def _handle(self, ws: ServerConnection) -> None:
         self.stats.connections += 1
         self.stats.open_connections += 1
-        session = _Session(self, ws)
+        assert ws.request is not None
+        pcm = parse_qs(urlsplit(ws.request.path).query).get("encoding") == ["pcm_s16le"]
+        session = _PcmSession(self, ws) if pcm else _Session(self, ws)
         try:
             await session.send({"type": "connected"})
             async for message in ws:
                 if isinstance(message, bytes):
                     await session.feed(message)
                 elif json.loads(message).get("type") == "close":
+                    if isinstance(session, _PcmSession):
+                        await session.close_command()
                     break
         except Exception:
             pass

@@ -5,6 +5,7 @@ cached per text; first-byte latency, late chunks after cancel, stalls and socket
 """
 from __future__ import annotations
 
+import array
 import asyncio
 import base64
 import contextlib
@@ -70,6 +71,48 @@ async def synthesize(text: str, wpm: int = 220, tempo: float = 1.0) -> bytes:
     return audio
 
 
+PCM_FORMAT = {"container": "raw", "encoding": "pcm_s16le", "sample_rate": 24000}    # the browser guide's
+PCM_CHUNK_BYTES = 4800                                                              # 100 ms of s16le 24 kHz
+_pcm_cache: dict[tuple[str, int, float], bytes] = {}
+
+
+def pcm_tone(duration_ms: int, rate: int = 24000) -> bytes:
+    n = duration_ms * rate // 1000
+    return array.array("h", (int(8000 * math.sin(2 * math.pi * 220 * i / rate)) for i in range(n))).tobytes()
+
+
+async def synthesize_pcm(text: str, wpm: int = 220, tempo: float = 1.0) -> bytes:
+    """PCM s16le 24 kHz mono speech for `text` (espeak-ng + sox; a tone of speech-like length without them)."""
+    key = (text, wpm, tempo)
+    if key in _pcm_cache:
+        return _pcm_cache[key]
+    audio = b""
+    espeak, sox = shutil.which("espeak-ng"), shutil.which("sox")
+    if espeak and sox:
+        p1 = await asyncio.create_subprocess_exec(espeak, "-s", str(wpm), "--stdout", text,
+                                                  stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL)
+        wav, _ = await p1.communicate()
+        effects = ["tempo", str(tempo)] if tempo != 1.0 else []
+        p2 = await asyncio.create_subprocess_exec(sox, "-t", "wav", "-", "-t", "raw", "-r", "24000", "-e", "signed",
+                                                  "-b", "16", "-c", "1", "-L", "-", *effects,
+                                                  stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+                                                  stderr=asyncio.subprocess.DEVNULL)
+        audio, _ = await p2.communicate(wav)
+    if not audio:
+        audio = pcm_tone(max(300, int(len(text.split()) * 60_000 / wpm / tempo)))
+    audio = audio[: len(audio) - len(audio) % 2]
+    _pcm_cache[key] = audio
+    return audio
+
+
+def _encoded_pcm_chunks(audio: bytes) -> list[str]:
+    key = b"pcm" + audio
+    if key not in _encoded:
+        _encoded[key] = [base64.b64encode(audio[i:i + PCM_CHUNK_BYTES]).decode()
+                         for i in range(0, len(audio), PCM_CHUNK_BYTES)]
+    return _encoded[key]
+
+
 @dataclass
 class TtsFakeConfig:
     first_byte_ms: float = 90
@@ -100,6 +143,7 @@ class _Context:
         self.id = context_id
         self.queue: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue()
         self.flush_id = 0
+        self.pcm = False                   # output_format PCM s16le 24 kHz (else μ-law 8 kHz)
         self.cancelled = False
         self.stalled = False
         self.task: asyncio.Task[None] | None = None
@@ -141,6 +185,7 @@ class CartesiaTtsFake(LoopbackWsServer):
                 ctx = contexts.get(cid)
                 if ctx is None:
                     ctx = contexts[cid] = _Context(cid)
+                    ctx.pcm = req.get("output_format") == PCM_FORMAT
                     self.stats.contexts.add(cid)
                     if self.config.stall_contexts > 0:
                         self.config.stall_contexts -= 1
@@ -158,7 +203,7 @@ class CartesiaTtsFake(LoopbackWsServer):
     @staticmethod
     def _validate(req: dict[str, Any]) -> str | None:
         fmt = req.get("output_format") or {}
-        if fmt != {"container": "raw", "encoding": "pcm_mulaw", "sample_rate": 8000}:
+        if fmt not in ({"container": "raw", "encoding": "pcm_mulaw", "sample_rate": 8000}, PCM_FORMAT):
             return f"unexpected output_format {fmt}"
         if not req.get("model_id") or not req.get("voice"):
             return "model_id and voice are required"
@@ -181,12 +226,16 @@ class CartesiaTtsFake(LoopbackWsServer):
                     ctx.flush_id += 1
                 if text:
                     self.stats.transcripts.append(text)
-                    audio = await synthesize(text, cfg.wpm, cfg.tempo)
-                    encoded = _encoded_chunks(audio)
+                    if ctx.pcm:
+                        audio = await synthesize_pcm(text, cfg.wpm, cfg.tempo)
+                        encoded, chunk_bytes = _encoded_pcm_chunks(audio), PCM_CHUNK_BYTES
+                    else:
+                        audio = await synthesize(text, cfg.wpm, cfg.tempo)
+                        encoded, chunk_bytes = _encoded_chunks(audio), CHUNK_BYTES
                     if first:
                         await asyncio.sleep(cfg.first_byte_ms / 1000)
                         first = False
-                    for i in range(0, len(audio), CHUNK_BYTES):
+                    for i in range(0, len(audio), chunk_bytes):
                         if ctx.cancelled:
                             if late_left <= 0:
                                 return
@@ -198,7 +247,7 @@ class CartesiaTtsFake(LoopbackWsServer):
                         # pre-encoded: the fake builds no JSON per chunk (it shares a core with 300 callers)
                         await ws.send('{"type":"chunk","context_id":%s,"data":"%s","done":false,'  # noqa: UP031
                                       '"status_code":206,"step_time":1.0,"flush_id":%s}'
-                                      % (json.dumps(ctx.id), encoded[i // CHUNK_BYTES],
+                                      % (json.dumps(ctx.id), encoded[i // chunk_bytes],
                                          json.dumps(ctx.flush_id or None)))
                         self.stats.chunks_sent += 1
                         if cfg.drop_after_chunks is not None and self.stats.chunks_sent >= cfg.drop_after_chunks:

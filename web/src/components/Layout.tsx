@@ -7,6 +7,9 @@ import {
 import { useAuth } from "../auth/AuthProvider";
 import { useTheme } from "../theme/theme";
 import { cx, Loading } from "./ui";
+import { GuideProvider } from "../guide/GuideProvider";
+import { GuideGreeting, GuideLauncher, GuidePanel } from "../guide/GuidePanel";
+import { TourOverlay } from "../guide/TourOverlay";
 
 const NAV = [
   { to: "/", label: "Dashboard", icon: BarChart3, end: true },
@@ -41,6 +44,7 @@ function Sidebar({ open, onClose }: { open: boolean; onClose: () => void }) {
       {open && <div className="fixed inset-0 z-30 bg-black/50 lg:hidden" onClick={onClose} aria-hidden />}
       <nav
         aria-label="Main"
+        data-guide="nav"
         className={cx("fixed inset-y-0 left-0 z-40 flex w-60 flex-col border-r border-border bg-surface px-3 py-4 transition-transform",
           "lg:static lg:translate-x-0", open ? "translate-x-0" : "-translate-x-full")}
       >
@@ -130,6 +134,7 @@ export function Layout() {
     setNavOpen(false);
   }, [location.pathname]);
   return (
+    <GuideProvider>
     <div className="flex h-screen overflow-hidden bg-bg text-fg">
       <a href="#main" className="sr-only focus:not-sr-only focus:absolute focus:left-2 focus:top-2 focus:z-50 focus:rounded focus:bg-accent focus:px-3 focus:py-2 focus:text-accent-fg">
         Skip to content
@@ -141,14 +146,21 @@ export function Layout() {
             <Menu className="h-5 w-5" />
           </button>
           <div className="hidden text-sm text-muted md:block">Archer · AI collections voice agent</div>
-          <UserMenu />
+          <div className="flex items-center gap-2">
+            <GuideLauncher />
+            <UserMenu />
+          </div>
         </header>
+        <GuideGreeting />
         <main id="main" className="flex-1 overflow-y-auto px-4 py-6 lg:px-8">
           <div className="mx-auto max-w-7xl">
             <Suspense fallback={<Loading what="the page" />}><Outlet /></Suspense>
           </div>
         </main>
       </div>
+      <GuidePanel />
+      <TourOverlay />
     </div>
+    </GuideProvider>
   );
 }

@@ -20,11 +20,13 @@ export function PageHeader({ title, subtitle, actions }: { title: string; subtit
   );
 }
 
-export function Card({ title, actions, children, className }: {
+export function Card({ title, actions, children, className, guide }: {
   title?: ReactNode; actions?: ReactNode; children: ReactNode; className?: string;
+  /** Catalog id the Archer guide highlights (shared/guide/catalog.json). */
+  guide?: string;
 }) {
   return (
-    <section className={cx("rounded-xl border border-border bg-surface p-5 shadow-sm", className)}>
+    <section className={cx("rounded-xl border border-border bg-surface p-5 shadow-sm", className)} data-guide={guide}>
       {(title || actions) && (
         <header className="mb-4 flex items-center justify-between gap-3">
           {title && <h2 className="text-sm font-semibold uppercase tracking-wide text-muted">{title}</h2>}

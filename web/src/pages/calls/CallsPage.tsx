@@ -98,7 +98,7 @@ export function CallsPage() {
       />
       {exportError && <div className="mb-4"><ErrorState error={exportError} what="the export" /></div>}
       <Card>
-        <form className="mb-5 grid gap-3 sm:grid-cols-2 lg:grid-cols-4 2xl:grid-cols-7" onSubmit={(e) => { e.preventDefault(); set("q", q.trim()); }} role="search">
+        <form className="mb-5 grid gap-3 sm:grid-cols-2 lg:grid-cols-4 2xl:grid-cols-7" onSubmit={(e) => { e.preventDefault(); set("q", q.trim()); }} role="search" data-guide="calls-search">
           <div className="lg:col-span-2">
             <TextField label="Search transcripts" type="search" placeholder="e.g. payment plan" value={q} onChange={(e) => setQ(e.target.value)}
               hint="Results update as you type." />
@@ -120,6 +120,7 @@ export function CallsPage() {
             <TextField label="To" type="date" value={params.get("to") ?? ""} onChange={(e) => set("to", e.target.value)} />
           </div>
         </form>
+        <div data-guide="calls-table">
         {query.isPending ? <Loading what="calls" /> : query.error ? (
           <ErrorState error={query.error} what="calls" onRetry={() => query.refetch()} />
         ) : (
@@ -134,6 +135,7 @@ export function CallsPage() {
             </div>
           </>
         )}
+        </div>
       </Card>
     </>
   );

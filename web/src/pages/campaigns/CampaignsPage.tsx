@@ -26,13 +26,15 @@ export function CampaignsPage() {
         actions={<Can role="supervisor"><Button variant="primary" onClick={() => setCreating((c) => !c)}><Plus className="h-4 w-4" /> New campaign</Button></Can>}
       />
       {creating && <CreateCampaign onDone={() => setCreating(false)} />}
-      <QueryState query={query} what="campaigns">
-        {(data) => data.length === 0 ? <Card><Empty>No campaigns yet. Create one to call a group of customers.</Empty></Card> : (
-          <div className="space-y-4">
-            {data.map((c) => <CampaignCard key={c.id} campaign={c} tactics={tactics.data ?? []} />)}
-          </div>
-        )}
-      </QueryState>
+      <div data-guide="campaigns-list">
+        <QueryState query={query} what="campaigns">
+          {(data) => data.length === 0 ? <Card><Empty>No campaigns yet. Create one to call a group of customers.</Empty></Card> : (
+            <div className="space-y-4">
+              {data.map((c) => <CampaignCard key={c.id} campaign={c} tactics={tactics.data ?? []} />)}
+            </div>
+          )}
+        </QueryState>
+      </div>
     </>
   );
 }

@@ -23,7 +23,7 @@ export function CompliancePage() {
 function PolicyCard() {
   const query = $api.useQuery("get", "/api/v1/policy");
   return (
-    <Card title="Active collection policy">
+    <Card title="Active collection policy" guide="compliance-policy">
       <QueryState query={query} what="the policy">
         {(p) => (
           <>
@@ -57,7 +57,7 @@ function DncCard() {
   const add = $api.useMutation("post", "/api/v1/compliance/dnc", { onSuccess: () => { setPhone(""); setReason(""); void refresh(); } });
   const remove = $api.useMutation("delete", "/api/v1/compliance/dnc/{entry_id}", { onSuccess: () => void refresh() });
   return (
-    <Card title="Do-not-call list">
+    <Card title="Do-not-call list" guide="compliance-dnc">
       <Can role="admin">
         <form className="mb-4 grid gap-2 sm:grid-cols-[1fr_1fr_auto] sm:items-end" onSubmit={(e) => { e.preventDefault(); add.mutate({ body: { phone, reason } }); }}>
           <TextField label="Phone number" required placeholder="+1 212 555 0101" value={phone} onChange={(e) => setPhone(e.target.value)} />
@@ -93,7 +93,7 @@ function DncCard() {
 function RecentEvents() {
   const query = $api.useQuery("get", "/api/v1/compliance/events", { params: { query: { category: ["guard_block", "intent"], limit: 50 } } });
   return (
-    <Card title="Recent guard blocks and intents" className="mt-6">
+    <Card title="Recent guard blocks and intents" className="mt-6" guide="compliance-guard">
       <QueryState query={query} what="compliance events">
         {(r) => r.items.length === 0 ? <Empty>No guard blocks or customer intents recorded yet.</Empty> : (
           <table className={tableClass} aria-label="Recent guard blocks and intents">

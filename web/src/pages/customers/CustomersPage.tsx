@@ -32,7 +32,7 @@ export function CustomersPage() {
         </Can>} />
       {panel === "import" && <ImportCustomers />}
       {panel === "add" && <CustomerForm onDone={(id) => { setPanel("none"); if (id) navigate(`/customers/${id}`); }} />}
-      <Card>
+      <Card guide="customers-table">
         <form role="search" className="mb-4 max-w-md" onSubmit={(e) => e.preventDefault()}>
           <TextField label="Search" type="search" placeholder={numbers ? "Name, phone (any format) or account last four" : "Name"} value={q}
             onChange={(e) => setQ(e.target.value)} hint="Results update as you type." />

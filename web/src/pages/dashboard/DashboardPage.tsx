@@ -44,11 +44,10 @@ export function DashboardPage() {
         subtitle={connected ? "Live: updates as calls start and end." : "Refreshes every 15 seconds."}
         actions={<WindowPicker days={days} onChange={setDays} />}
       />
-      <QueryState query={query} what="the dashboard">
-        {(d) => {
-          const latency = latencyView(d.latency, d.window_days);
-          return (
-            <div className="space-y-6">
+      <div className="space-y-6">
+        <div data-guide="dashboard-kpis">
+          <QueryState query={query} what="the dashboard">
+            {(d) => (
               <div className="grid grid-cols-2 gap-4 md:grid-cols-3 xl:grid-cols-6">
                 <Stat label="Calls today" value={d.today.calls} hint={`${d.today.connected} connected`} />
                 <Stat label="Active now" value={d.today.active_calls} tone={d.today.active_calls > 0 ? "accent" : undefined} hint="Queued, ringing or talking" />
@@ -57,36 +56,43 @@ export function DashboardPage() {
                 <Stat label="Success rate" value={pct(d.window.success_rate)} tone="ok" hint={`Arrangement or promise per connected call · ${d.window.connected} connected`} />
                 <Stat label="Promise to pay" value={pct(d.window.promise_to_pay_rate)} hint={`Per right-party contact · ${d.window.right_party_contacts} contact${d.window.right_party_contacts === 1 ? "" : "s"}`} />
               </div>
-              <div className="grid gap-6 lg:grid-cols-2">
-                <Card title={`Tactic performance, last ${d.window_days} days (since ${d.comparison_since})`}>
-                  <TacticPerformanceChart
-                    data={d.tactics.map((t) => ({
-                      name: humanize(t.tactic_name ?? "no tactic"),
-                      calls: t.calls,
-                      success: Math.round((t.success_rate ?? 0) * 1000) / 10,
-                      ptp: Math.round((t.promise_to_pay_rate ?? 0) * 1000) / 10,
-                    }))}
-                  />
-                </Card>
-                <Card title={`${latency.title}, last ${d.window_days} days`}
-                  actions={<Link to="/quality" className="text-xs text-accent hover:underline">Quality report →</Link>}>
-                  <LatencyChart data={latency.data} empty={latency.empty} label={latency.title} />
-                  <p className="mt-2 text-xs text-muted">
-                    {latency.simulated
-                      ? `${d.latency.engine_turns} simulated turns: the engine's own timings. Voice-to-voice figures need a phone call.`
-                      : `${d.latency.turns} turns measured · voice to voice p50 ${ms(d.latency.voice_to_voice_p50_ms)}, p95 ${ms(d.latency.voice_to_voice_p95_ms)}`}
-                  </p>
-                </Card>
-              </div>
-              <Card title="Recent calls">
-                <QueryState query={recent} what="recent calls">
-                  {(r) => <CallsTable calls={r.items} empty="No calls yet. Place a test call to see one here." />}
-                </QueryState>
-              </Card>
-            </div>
-          );
-        }}
-      </QueryState>
+            )}
+          </QueryState>
+        </div>
+        {query.data && <DashboardCharts d={query.data} />}
+        <Card title="Recent calls" guide="dashboard-recent-calls">
+          <QueryState query={recent} what="recent calls">
+            {(r) => <CallsTable calls={r.items} empty="No calls yet. Place a test call to see one here." />}
+          </QueryState>
+        </Card>
+      </div>
     </>
+  );
+}
+
+function DashboardCharts({ d }: { d: components["schemas"]["Dashboard"] }) {
+  const latency = latencyView(d.latency, d.window_days);
+  return (
+    <div className="grid gap-6 lg:grid-cols-2">
+      <Card title={`Tactic performance, last ${d.window_days} days (since ${d.comparison_since})`}>
+        <TacticPerformanceChart
+          data={d.tactics.map((t) => ({
+            name: humanize(t.tactic_name ?? "no tactic"),
+            calls: t.calls,
+            success: Math.round((t.success_rate ?? 0) * 1000) / 10,
+            ptp: Math.round((t.promise_to_pay_rate ?? 0) * 1000) / 10,
+          }))}
+        />
+      </Card>
+      <Card title={`${latency.title}, last ${d.window_days} days`}
+        actions={<Link to="/quality" className="text-xs text-accent hover:underline">Quality report →</Link>}>
+        <LatencyChart data={latency.data} empty={latency.empty} label={latency.title} />
+        <p className="mt-2 text-xs text-muted">
+          {latency.simulated
+            ? `${d.latency.engine_turns} simulated turns: the engine's own timings. Voice-to-voice figures need a phone call.`
+            : `${d.latency.turns} turns measured · voice to voice p50 ${ms(d.latency.voice_to_voice_p50_ms)}, p95 ${ms(d.latency.voice_to_voice_p95_ms)}`}
+        </p>
+      </Card>
+    </div>
   );
 }

@@ -58,7 +58,7 @@ export function QualityPage() {
 function ReportView({ r }: { r: Report }) {
   return (
     <div className="space-y-6">
-      <Card title="Verdict" actions={<span className="text-xs text-muted">thresholds v{r.thresholds_version} · approved by {r.thresholds_approved_by} on {r.thresholds_approved_on}</span>}>
+      <Card title="Verdict" guide="quality-verdict" actions={<span className="text-xs text-muted">thresholds v{r.thresholds_version} · approved by {r.thresholds_approved_by} on {r.thresholds_approved_on}</span>}>
         <div className="flex flex-wrap items-start gap-6">
           <span data-testid="quality-verdict" className={cx("rounded-lg px-5 py-2 text-2xl font-bold text-white",
             r.overall === "GO" ? "bg-green-700" : r.overall === "NO-GO" ? "bg-red-700" : "bg-amber-700")}>{r.overall}</span>
@@ -74,7 +74,7 @@ function ReportView({ r }: { r: Report }) {
       </Card>
       <Card title="GO / NO-GO criteria"><VerdictTable rows={r.criteria} /></Card>
       <div className="grid gap-6 xl:grid-cols-2">
-        <Card title="Component latency"><FigureTable rows={r.components.map((f) => [f.label, f.summary])} /></Card>
+        <Card title="Component latency" guide="quality-latency"><FigureTable rows={r.components.map((f) => [f.label, f.summary])} /></Card>
         <Card title="Voice-to-voice by reply kind"><FigureTable rows={r.reply_kinds.map((f) => [f.label, f.summary])} /></Card>
       </div>
       <div className="grid gap-6 xl:grid-cols-2">

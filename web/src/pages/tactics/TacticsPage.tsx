@@ -4,11 +4,13 @@ import { Plus } from "lucide-react";
 import { $api } from "../../api/client";
 import { Can } from "../../auth/Can";
 import { Badge, Card, Empty, PageHeader, QueryState } from "../../components/ui";
+import { TacticPerformanceChart } from "../../components/charts";
 import { humanize } from "../../lib/format";
 import { DIMENSIONS } from "./dimensions";
 
 export function TacticsPage() {
   const query = $api.useQuery("get", "/api/v1/tactics");
+  const week = $api.useQuery("get", "/api/v1/dashboard", { params: { query: { days: 7 } } });
   return (
     <>
       <PageHeader
@@ -16,6 +18,21 @@ export function TacticsPage() {
         subtitle="How the agent negotiates. No tactic can override compliance: the guard checks every sentence."
         actions={<Can role="admin"><Link to="/tactics/new" className="inline-flex items-center gap-2 rounded-lg bg-accent px-3.5 py-2 text-sm font-semibold text-accent-fg hover:brightness-110"><Plus className="h-4 w-4" /> New tactic</Link></Can>}
       />
+      <Card title="Tactic performance, last 7 days" className="mb-6" guide="tactics-performance">
+        <QueryState query={week} what="tactic performance">
+          {(d) => (
+            <TacticPerformanceChart
+              data={d.tactics.map((t) => ({
+                name: humanize(t.tactic_name ?? "no tactic"),
+                calls: t.calls,
+                success: Math.round((t.success_rate ?? 0) * 1000) / 10,
+                ptp: Math.round((t.promise_to_pay_rate ?? 0) * 1000) / 10,
+              }))}
+            />
+          )}
+        </QueryState>
+      </Card>
+      <div data-guide="tactics-list">
       <QueryState query={query} what="tactics">
         {(data) => data.length === 0 ? <Empty>No tactics yet.</Empty> : (
           <div className="grid gap-4 md:grid-cols-2">
@@ -49,6 +66,7 @@ export function TacticsPage() {
           </div>
         )}
       </QueryState>
+      </div>
     </>
   );
 }

@@ -1,7 +1,7 @@
 // Test call: pick a customer (or a number) and a tactic, see their context and whether a call is allowed now,
 // then simulate the call in the browser over /sim or place a real call through Twilio.
-import { useState } from "react";
-import { Link, useNavigate } from "react-router";
+import { useEffect, useRef, useState } from "react";
+import { Link, useNavigate, useSearchParams } from "react-router";
 import { Mic, PhoneOff, PhoneOutgoing, Play, Send, ShieldAlert, Volume2, VolumeX } from "lucide-react";
 import { $api, errorMessage } from "../../api/client";
 import { Can, useCan } from "../../auth/Can";
@@ -16,9 +16,11 @@ import { SimTranscript } from "./SimTranscript";
 const KEYPAD = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "*", "0", "#"];
 
 export function TestCallPage() {
-  const [customerId, setCustomerId] = useState("");
+  // `?customer=<id>&tactic=<name>&autostart=1` preselects and starts a simulation (Archer's launch_test_call).
+  const [search, setSearch] = useSearchParams();
+  const [customerId, setCustomerId] = useState(() => search.get("customer") ?? "");
   const [phone, setPhone] = useState("");
-  const [tactic, setTactic] = useState("balanced_progression");
+  const [tactic, setTactic] = useState(() => search.get("tactic") || "balanced_progression");
   const [voice, setVoice] = useState(false);
   const [overrides, setOverrides] = useState<SimOverrides>({});
   const customers = $api.useQuery("get", "/api/v1/customers", { params: { query: { limit: 200 } } });
@@ -28,13 +30,31 @@ export function TestCallPage() {
   const activeTactics = (tactics.data ?? []).filter((t) => t.active).sort((a, b) => humanize(a.name).localeCompare(humanize(b.name)));
   const sim = useSimCall((text) => { if (voice) speak(text); });
   const running = sim.state.status === "connecting" || sim.state.status === "agent" || sim.state.status === "listening";
+  const canSimulate = useCan("supervisor");
+  const launch = useRef(search.get("autostart") === "1" ? `${search.get("customer")}|${search.get("tactic")}` : null);
+  useEffect(() => {
+    // A new launch from the guide while the page is open: take its customer and tactic.
+    const c = search.get("customer");
+    const t = search.get("tactic");
+    if (c) setCustomerId(c);
+    if (t) setTactic(t);
+    if (search.get("autostart") === "1") launch.current = `${c}|${t}`;
+  }, [search]);
+  useEffect(() => {
+    if (!launch.current || !canSimulate || running || !customerId || !customers.data || !tactics.data) return;
+    launch.current = null;
+    void sim.start(customerId, tactic, overrides);
+    const next = new URLSearchParams(search);
+    next.delete("autostart"); // a reload must not start a second call
+    setSearch(next, { replace: true });
+  }, [canSimulate, running, customerId, tactic, customers.data, tactics.data, sim, overrides, search, setSearch]);
 
   return (
     <>
       <PageHeader title="Test call" subtitle="Rehearse a collection call with the same engine and compliance guard as a live one." />
       <div className="grid gap-6 xl:grid-cols-5">
         <div className="space-y-6 xl:col-span-2">
-          <Card title="Who and how">
+          <Card title="Who and how" guide="testcall-setup">
             <div className="space-y-4">
               <SelectField label="Customer" value={customerId} onChange={(e) => { setCustomerId(e.target.value); setPhone(""); setOverrides({}); }} disabled={running}>
                 <option value="">Choose a customer…</option>
@@ -159,6 +179,7 @@ function SimPanel({ customerId, phone, tactic, overrides, sim, running, voice, s
   };
   return (
     <Card
+      guide="testcall-conversation"
       title="Conversation"
       actions={<div className="flex items-center gap-2">
         <StatusPill status={state.status} />

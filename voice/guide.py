@@ -1,0 +1,458 @@
+"""WS /guide: the Archer guide's socket (protocol: the guide contract, text frames + binary PCM audio).
+
+Authenticated like /live (`_principal`: any signed-in role); sessions per principal and messages per minute are
+rate limited through shared/ratelimit.py. Text mode always works (no Cartesia, no LLM: the rules brain). Voice mode
+when Cartesia is configured and the client asks for it: microphone PCM s16le 16 kHz → Cartesia STT (SttStream),
+answers → Cartesia TTS (TtsStream) as PCM s16le 24 kHz binary frames, barge-in on `interrupt` / `ptt down`, and a
+`metrics` message per voice turn (end of speech → first audio byte sent; end of speech = `ptt up`, or the STT's
+turn end in hands-free mode).
+
+Bad input never ends the session: a clear `error` message, logged without PII. Only a frame that is not a small JSON
+object (or too large) closes the socket, with the code voice/ws_frames.py gives it.
+"""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from shared.guide.agent import GuideAgent, GuideTurn
+from shared.guide.catalog import load_catalog
+from shared.guide.guard import safe_say
+from shared.guide.tools import Caller
+from shared.guide.tour import DEMO_FLOWS, TourStep
+from voice.ws_frames import RATE_LIMITED, Disconnected, FrameError, parse_frame
+
+if TYPE_CHECKING:
+    from voice.app import VoiceServices, WsPrincipal
+
+log = logging.getLogger(__name__)
+
+HELLO_TIMEOUT_S = 15.0
+MAX_TEXT_CHARS = 500
+MAX_AUDIO_FRAME_BYTES = 32_000            # 1 s of 16 kHz s16le in one frame at most
+MIC_RATE = 16_000
+OUT_RATE = 24_000
+OUT_FORMAT = {"container": "raw", "encoding": "pcm_s16le", "sample_rate": OUT_RATE}
+BYTES_PER_S_OUT = OUT_RATE * 2
+SESSIONS_PER_PRINCIPAL = 5
+MESSAGES_PER_MINUTE = 120
+GREETING = ("Hi, I'm Archer, your guide to this console. Ask me about your calls, say where you want to go, "
+            "or ask for the quick tour.")
+
+
+@dataclass
+class GuideConfig:
+    """Tests and the bench shrink the text-mode narration pace (1.0 = 150 words per minute)."""
+    pace: float = 1.0
+    stt_model: str | None = None                # default: the settings' cartesia_stt_model
+    sessions_per_principal: int = SESSIONS_PER_PRINCIPAL
+    messages_per_minute: int = MESSAGES_PER_MINUTE
+
+
+def config_of(svc: Any) -> GuideConfig:
+    """The guide's settings for this service (tests and the bench set `services.guide_config`)."""
+    cfg = getattr(svc, "guide_config", None)
+    return cfg if isinstance(cfg, GuideConfig) else GuideConfig()
+
+
+async def guide_endpoint(ws: WebSocket) -> None:
+    from voice.app import _principal, _refuse_after_accept, services_of
+
+    svc = services_of(ws)
+    principal = await _principal(ws, svc)
+    if principal is None:
+        await ws.close(code=1008)
+        return
+    cfg = config_of(svc)
+    limiter = svc.get_limiter()
+    lease, wait_s = await limiter.acquire("guide", principal.subject, limit=cfg.sessions_per_principal,
+                                          lease_s=svc.limits.lease_s)
+    if lease is None:
+        log.warning("guide connection refused: rate limited")
+        await _refuse_after_accept(ws, RATE_LIMITED, f"too many guide sessions; retry after {wait_s} s")
+        return
+    async with limiter.holding(lease, lease_s=svc.limits.lease_s):
+        await ws.accept()
+        session = GuideSession(ws, svc, principal, cfg)
+        try:
+            await session.run()
+        finally:
+            await session.aclose()
+
+
+# ---- the session ------------------------------------------------------------------------------------------------
+@dataclass
+class VoiceTurnClock:
+    eos_at: float | None = None               # end of speech (ptt up, or the STT's turn end when hands-free)
+    stt_final_at: float | None = None
+    brain_ms: float = 0.0
+    brain: str = "rules"
+    tts_first_push_at: float | None = None
+    tts_first_byte_at: float | None = None
+    first_audio_sent_at: float | None = None
+
+
+@dataclass
+class TourState:
+    name: str
+    steps: tuple[TourStep, ...]
+    index: int = 0
+    state: str = "running"                    # running | paused | done | stopped
+    task: asyncio.Task[None] | None = None
+
+
+@dataclass
+class GuideSession:
+    ws: WebSocket
+    svc: VoiceServices
+    principal: WsPrincipal
+    cfg: GuideConfig
+    page_path: str = "/"
+    voice: bool = False
+    turn: int = 0
+    agent: GuideAgent | None = None
+    speech: Any = None                        # GuideSpeech in voice mode
+    answering: asyncio.Task[None] | None = None
+    tour: TourState | None = None
+    _send_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    _closed: bool = False
+
+    @property
+    def role(self) -> str:
+        return self.principal.role or "viewer"
+
+    def caller(self) -> Caller:
+        return Caller(role=self.role, page_path=self.page_path)
+
+    # ---- sending ----
+    async def send(self, message: dict[str, Any]) -> None:
+        if self._closed:
+            return
+        async with self._send_lock:
+            with contextlib.suppress(WebSocketDisconnect, RuntimeError, OSError):
+                await self.ws.send_json(message)
+
+    async def send_audio(self, data: bytes) -> None:
+        if self._closed or not data:
+            return
+        async with self._send_lock:
+            with contextlib.suppress(WebSocketDisconnect, RuntimeError, OSError):
+                await self.ws.send_bytes(data)
+
+    async def error(self, message: str) -> None:
+        await self.send({"type": "error", "message": message})
+
+    async def state(self, state: str) -> None:
+        await self.send({"type": "state", "state": state})
+
+    # ---- the loop ----
+    async def run(self) -> None:
+        hello = await self._hello()
+        if hello is None:
+            return
+        settings = self.svc.settings
+        self.agent = GuideAgent(self.svc.get_pool, settings)
+        self.page_path = _path(hello.get("page")) or "/"
+        reason = None
+        if hello.get("voice") is True:
+            if settings.secret("cartesia_api_key"):
+                try:
+                    from voice.guide_speech import GuideSpeech
+
+                    self.speech = GuideSpeech(self, self.svc.get_cartesia(), settings, self.cfg)
+                    await self.speech.start()
+                    self.voice = True
+                except Exception as exc:
+                    log.warning("guide voice unavailable", extra={"error": type(exc).__name__})
+                    self.speech = None
+                    reason = "the speech service is unavailable; text chat works"
+            else:
+                reason = "voice is not configured (no Cartesia key); text chat works"
+        ready: dict[str, Any] = {"type": "ready", "voice": self.voice, "role": self.role}
+        if reason:
+            ready["reason"] = reason
+        await self.send(ready)
+        await self.state("idle")
+        if hello.get("greet") is True:
+            self._start_answer(self._say_lines([GREETING]))
+        await self._loop()
+
+    async def _hello(self) -> dict[str, Any] | None:
+        try:
+            async with asyncio.timeout(HELLO_TIMEOUT_S):
+                while True:
+                    frame = await self._receive()
+                    if frame is None:
+                        return None
+                    if isinstance(frame, bytes):
+                        await self.error("send a hello message first")
+                        continue
+                    if frame.get("type") == "hello":
+                        return frame
+                    await self.error("the first message must be {\"type\": \"hello\"}")
+        except TimeoutError:
+            with contextlib.suppress(Exception):
+                await self.ws.close(code=1008, reason="no hello")
+            return None
+
+    async def _receive(self) -> dict[str, Any] | bytes | None:
+        """The next frame: a JSON object, audio bytes, or None when the socket is gone (closed on a bad frame)."""
+        try:
+            message = await self.ws.receive()
+        except (WebSocketDisconnect, RuntimeError):
+            return None
+        if message["type"] == "websocket.receive" and message.get("bytes") is not None:
+            return bytes(message["bytes"])
+        try:
+            body = parse_frame(message)
+        except FrameError as exc:
+            log.warning("guide: protocol error, closing", extra={"code": exc.code, "reason": exc.reason})
+            with contextlib.suppress(Exception):
+                await self.ws.close(code=exc.code, reason=exc.reason)
+            return None
+        return None if isinstance(body, Disconnected) else body
+
+    async def _loop(self) -> None:
+        limiter = self.svc.get_limiter()
+        while True:
+            frame = await self._receive()
+            if frame is None:
+                return
+            if isinstance(frame, bytes):
+                await self._audio(frame)
+                continue
+            verdict = await limiter.hit("guide_msg", self.principal.subject, limit=self.cfg.messages_per_minute)
+            if not verdict.allowed:
+                await self.error(f"too many messages; wait {verdict.retry_after_s} s")
+                continue
+            try:
+                await self._dispatch(frame)
+            except Exception as exc:       # one bad message never ends the session
+                log.warning("guide message failed", extra={"kind": str(frame.get("type"))[:20],
+                                                           "error": type(exc).__name__})
+                await self.error("that message could not be handled")
+
+    async def _dispatch(self, frame: dict[str, Any]) -> None:
+        kind = frame.get("type")
+        if kind == "text":
+            text = frame.get("text")
+            if not isinstance(text, str) or not text.strip():
+                await self.error("text messages need a non-empty \"text\"")
+                return
+            if len(text) > MAX_TEXT_CHARS:
+                await self.error(f"questions are limited to {MAX_TEXT_CHARS} characters")
+                return
+            await self.ask(text.strip())
+        elif kind == "page":
+            path = _path(frame.get("path"))
+            if path is None:
+                await self.error("page messages need a \"path\" such as /calls")
+                return
+            self.page_path = path
+        elif kind == "tour":
+            action = frame.get("action")
+            if action not in ("start", "pause", "resume", "stop"):
+                await self.error("tour actions are start, pause, resume and stop")
+                return
+            await self.tour_action(str(action))
+        elif kind == "interrupt":
+            await self.interrupt()
+        elif kind == "ptt":
+            state = frame.get("state")
+            if state not in ("down", "up"):
+                await self.error("ptt state is down or up")
+                return
+            if not self.voice or self.speech is None:
+                await self.error("push-to-talk needs voice mode")
+                return
+            if state == "down":
+                await self.interrupt()
+                await self.speech.ptt_down()
+            else:
+                await self.speech.ptt_up()
+        elif kind == "hello":
+            await self.error("hello was already received")
+        else:
+            await self.error("unknown message type; expected text, ptt, interrupt, page or tour")
+
+    async def _audio(self, data: bytes) -> None:
+        if not self.voice or self.speech is None:
+            await self.error("audio is accepted only in voice mode")
+            return
+        if len(data) > MAX_AUDIO_FRAME_BYTES:
+            await self.error(f"audio frames are limited to {MAX_AUDIO_FRAME_BYTES} bytes")
+            return
+        if len(data) % 2:
+            await self.error("audio must be PCM signed 16-bit little-endian: a whole number of samples")
+            return
+        await self.speech.audio(data)
+
+    # ---- answers ----
+    async def ask(self, text: str, clock: VoiceTurnClock | None = None) -> None:
+        """A question: pauses a running tour, cuts Archer off, answers in the background."""
+        if self.tour is not None and self.tour.state == "running":
+            await self._pause_tour()
+        await self._cancel_answer()
+        self._start_answer(self._answer(text, clock))
+
+    def _start_answer(self, coro: Any) -> None:
+        self.answering = asyncio.create_task(coro, name="guide-answer")
+
+    async def _cancel_answer(self) -> None:
+        task, self.answering = self.answering, None
+        if task is not None and not task.done() and task is not asyncio.current_task():
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+        if self.speech is not None:
+            await self.speech.cancel_output()
+
+    async def _answer(self, text: str, clock: VoiceTurnClock | None) -> None:
+        assert self.agent is not None
+        await self.state("thinking")
+        started = time.monotonic()
+        result: GuideTurn = await self.agent.answer(text, self.caller())
+        if clock is not None:
+            clock.brain_ms = round((time.monotonic() - started) * 1000, 1)
+            clock.brain = result.brain
+        if result.tool is not None:
+            await self.send(result.tool)
+        for action in result.actions:
+            await self.send(action)
+            if action.get("action") == "navigate":
+                self.page_path = _path(action.get("path")) or self.page_path
+        await self._speak(result.say, clock)
+        if result.tour:
+            await self.start_tour(result.tour)
+
+    async def _say_lines(self, lines: list[str]) -> None:
+        await self._speak([safe_say(line) for line in lines], None)
+
+    async def _speak(self, lines: list[str], clock: VoiceTurnClock | None) -> None:
+        """Say each sentence (one `say` each); in voice mode stream its audio and wait until it has played."""
+        if not lines:
+            await self.state("idle")
+            return
+        self.turn += 1
+        turn = self.turn
+        if self.speech is None:
+            for line in lines:
+                await self.send({"type": "say", "turn": turn, "text": line})
+            await self.state("idle")
+            return
+        await self.state("speaking")
+        await self.speech.speak(turn, lines, clock)
+        await self.state("idle")
+
+    async def interrupt(self) -> None:
+        """Barge-in: stop speaking now; a running tour pauses."""
+        if self.tour is not None and self.tour.state == "running":
+            await self._pause_tour()
+        await self._cancel_answer()
+        await self.state("listening" if self.voice else "idle")
+
+    # ---- the tour ----
+    async def start_tour(self, name: str) -> None:
+        await self._stop_tour_task()
+        self.tour = TourState(name=name, steps=DEMO_FLOWS[name])
+        self._run_tour()
+
+    def _run_tour(self) -> None:
+        assert self.tour is not None
+        self.tour.state = "running"
+        self.tour.task = asyncio.create_task(self._tour_steps(self.tour), name="guide-tour")
+
+    async def _tour_steps(self, tour: TourState) -> None:
+        catalog = load_catalog()
+        while tour.index < len(tour.steps):
+            step = tour.steps[tour.index]
+            page = catalog.page(step.page)
+            assert page is not None
+            await self.send({"type": "tour", "state": "running", "step": tour.index, "of": len(tour.steps),
+                             "title": step.title, "page": step.page, "element": step.element,
+                             "narration_ms": step.narration_ms})
+            await self.send({"type": "action", "action": "navigate", "path": page.path})
+            self.page_path = page.path
+            if step.element:
+                await self.send({"type": "action", "action": "highlight", "element": step.element})
+            else:
+                await self.send({"type": "action", "action": "clear_highlight"})
+            if self.speech is None:
+                self.turn += 1
+                await self.send({"type": "say", "turn": self.turn, "text": step.narration})
+                await asyncio.sleep(step.narration_ms / 1000 * self.cfg.pace)
+            else:
+                await self.state("speaking")
+                self.turn += 1
+                await self.speech.speak(self.turn, [step.narration], None, wait_playout=True)
+            tour.index += 1
+        tour.state = "done"
+        await self.send({"type": "action", "action": "clear_highlight"})
+        await self.state("idle")
+        await self.send({"type": "tour", "state": "done", "step": len(tour.steps) - 1, "of": len(tour.steps),
+                         "title": tour.steps[-1].title, "page": tour.steps[-1].page, "element": None,
+                         "narration_ms": 0})
+
+    def _tour_message(self, tour: TourState) -> dict[str, Any]:
+        i = min(tour.index, len(tour.steps) - 1)
+        step = tour.steps[i]
+        return {"type": "tour", "state": tour.state, "step": i, "of": len(tour.steps), "title": step.title,
+                "page": step.page, "element": step.element, "narration_ms": step.narration_ms}
+
+    async def _stop_tour_task(self) -> None:
+        tour = self.tour
+        if tour is not None and tour.task is not None and not tour.task.done():
+            tour.task.cancel()
+            await asyncio.gather(tour.task, return_exceptions=True)
+        if self.speech is not None:
+            await self.speech.cancel_output()
+
+    async def _pause_tour(self) -> None:
+        assert self.tour is not None
+        await self._stop_tour_task()
+        self.tour.state = "paused"
+        await self.send(self._tour_message(self.tour))
+        await self.state("idle")
+
+    async def tour_action(self, action: str) -> None:
+        tour = self.tour
+        if action == "start":
+            await self._cancel_answer()
+            await self.start_tour("quick_tour")
+        elif tour is None or tour.state in ("done", "stopped"):
+            await self.error("no tour is running; send {\"type\":\"tour\",\"action\":\"start\"}")
+        elif action == "pause":
+            if tour.state == "running":
+                await self._pause_tour()
+            else:
+                await self.send(self._tour_message(tour))
+        elif action == "resume":
+            if tour.state == "paused":
+                await self._cancel_answer()
+                self._run_tour()           # the current step's narration starts again
+            else:
+                await self.send(self._tour_message(tour))
+        else:                              # stop
+            await self._stop_tour_task()
+            tour.state = "stopped"
+            await self.send({"type": "action", "action": "clear_highlight"})
+            await self.send(self._tour_message(tour))
+            await self.state("idle")
+
+    async def aclose(self) -> None:
+        await self._cancel_answer()
+        await self._stop_tour_task()
+        self._closed = True
+        if self.speech is not None:
+            await self.speech.aclose()
+
+
+def _path(raw: Any) -> str | None:
+    if not isinstance(raw, str) or not raw.startswith("/") or len(raw) > 300:
+        return None
+    return raw
