@@ -171,9 +171,11 @@ class Playout:
         self._kick(now=self.cursor >= len(self.frames))
 
     def pause(self) -> None:
+        """Stop sending (the caller sends `clear`, which empties the far end's buffer: nothing is queued there)."""
         self.paused = True
         self.epoch += 1
         self.last_frame_at = None
+        self._play_end = 0.0
 
     def resume(self, position: int) -> None:
         self.cursor = max(0, min(position, len(self.frames)))
