@@ -17,6 +17,7 @@ import itertools
 import multiprocessing as mp
 import os
 import random
+import signal
 import sys
 import time
 import uuid
@@ -29,7 +30,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 TWILIO_TOKEN = "bench-twilio-token-not-real"
 STT_MS, LLM_MS, TTS_MS = 100, 250, 90
 SERVICE_CORE, LOAD_CORE = 0, 1
-ARRIVAL_S = 1.0
+ARRIVAL_S = 5.0
+PHASES = 10
 
 
 def _pin(core: int) -> None:
@@ -78,17 +80,10 @@ def serve_voice(port: int, cartesia_http: str, database_url: str, redis_url: str
     async def factory(started: Any, services: Any) -> ScriptedEngine:
         return ScriptedEngine(script=_script, ttft_s=LLM_MS / 1000)
 
-    if os.environ.get("BENCH_GC_LOG"):                   # log every garbage collection that takes > 5 ms
-        import gc
+    if os.environ.get("BENCH_GC"):                        # e.g. BENCH_GC=700,10,10: the service's GC thresholds
+        import voice.call.turn_taking as tt
 
-        started: list[float] = []
-
-        def on_gc(phase: str, info: dict[str, int]) -> None:
-            if phase == "start":
-                started[:] = [time.perf_counter()]
-            elif started and (took := time.perf_counter() - started[0]) > 0.005:
-                print(f"gc gen{info['generation']} took {took * 1000:.0f} ms", file=sys.stderr, flush=True)
-        gc.callbacks.append(on_gc)
+        tt.GC_THRESHOLDS = tuple(int(x) for x in os.environ["BENCH_GC"].split(","))  # type: ignore[assignment]
     config = None
     if os.environ.get("BENCH_VAD"):                       # compare VADs under load: energy, webrtc, cascade
         from voice.call.config import VoiceConfig
@@ -101,7 +96,12 @@ def serve_voice(port: int, cartesia_http: str, database_url: str, redis_url: str
 
         logging.basicConfig(level=logging.WARNING)
         asyncio.get_event_loop_policy()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error", ws="websockets-sansio",
+    ws: Any = os.environ.get("BENCH_WS")                  # BENCH_WS=websockets-sansio: without the text sink
+    if not ws:
+        from voice.ws_protocol import SinkWebSocketProtocol
+
+        ws = SinkWebSocketProtocol
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error", ws=ws,
                             lifespan="on", ws_max_size=2**20, ws_per_message_deflate=False,
                             loop="asyncio" if debug else "auto")
     server = uvicorn.Server(config)
@@ -114,7 +114,6 @@ def serve_voice(port: int, cartesia_http: str, database_url: str, redis_url: str
         asyncio.run(serve())
     elif os.environ.get("BENCH_PROFILE"):                  # cProfile the service; stats written on SIGTERM
         import cProfile
-        import signal
 
         profiler = cProfile.Profile()
 
@@ -127,18 +126,13 @@ def serve_voice(port: int, cartesia_http: str, database_url: str, redis_url: str
         server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
         profiler.enable()
         server.run()
-    elif os.environ.get("BENCH_LAG_LOG"):                  # print event-loop lags over 50 ms as they happen
+    elif os.environ.get("BENCH_DIAG"):                     # event-loop lag and GC pauses, reported per level
         async def serve_watched() -> None:
-            async def watch() -> None:
-                while True:
-                    t = time.monotonic()
-                    c = time.process_time()
-                    await asyncio.sleep(0.01)
-                    lag = time.monotonic() - t - 0.01
-                    if lag > 0.05:
-                        print(f"loop lag {lag * 1000:.0f} ms (cpu {1000 * (time.process_time() - c):.0f} ms) "
-                              f"calls {len(app.state.services.calls)}", file=sys.stderr, flush=True)
-            watcher = asyncio.create_task(watch())
+            diag = LoopDiag()
+            loop = asyncio.get_running_loop()
+            loop.add_signal_handler(signal.SIGUSR1, diag.reset)     # the bench: a level starts
+            loop.add_signal_handler(signal.SIGUSR2, diag.report)    # the bench: a level ended
+            watcher = asyncio.create_task(diag.watch())
             await server.serve()
             watcher.cancel()
         import uvloop
@@ -146,6 +140,76 @@ def serve_voice(port: int, cartesia_http: str, database_url: str, redis_url: str
         uvloop.run(serve_watched())
     else:
         server.run()
+
+
+class LoopDiag:
+    """Bench-only diagnostics inside the service process (BENCH_DIAG=1): a 5 ms ticker records how late the event
+    loop runs it (queueing behind a burst or a stall), gc.callbacks time every collection. On SIGUSR2 one line per
+    level goes to stderr: lag percentiles, how much of the time the loop was > 20 ms late, GC pauses per
+    generation, and the worst lag in each second of the level (a timeline: start-up storm vs steady state)."""
+
+    PERIOD_S = 0.005
+
+    def __init__(self) -> None:
+        import gc
+
+        self.reset()
+        self._gc_started = 0.0
+        gc.callbacks.append(self._on_gc)
+
+    def reset(self) -> None:
+        self.t0 = time.monotonic()
+        self.cpu0 = time.process_time()
+        self.lags: list[tuple[float, float]] = []
+        self.stalls: list[tuple[float, float]] = []            # (lag, CPU the process used meanwhile) in ms
+        self.gcs: dict[int, list[float]] = {0: [], 1: [], 2: []}
+
+    def _on_gc(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":                   # CPU time of the thread: a preempted collection is not a longer one
+            self._gc_started = time.thread_time()
+        else:
+            self.gcs[info["generation"]].append((time.thread_time() - self._gc_started) * 1000)
+
+    async def watch(self) -> None:
+        census = os.environ.get("BENCH_DIAG") == "2"      # also count the GC-tracked objects 12 s into a level
+        while True:
+            t = time.monotonic()
+            c = time.process_time()
+            await asyncio.sleep(self.PERIOD_S)
+            lag = (time.monotonic() - t - self.PERIOD_S) * 1000
+            self.lags.append((t - self.t0, lag))
+            if lag > 20:                    # busy (the service's own work) or preempted (the machine's)?
+                self.stalls.append((lag, (time.process_time() - c) * 1000))
+            if census and 12 <= t - self.t0 < 12 + self.PERIOD_S * 2:
+                self.census()
+
+    def census(self) -> None:
+        import collections
+        import gc
+
+        objects = gc.get_objects()
+        top = collections.Counter(type(o).__qualname__ for o in objects).most_common(25)
+        print(f"  [service gc] {len(objects)} tracked objects (+{gc.get_freeze_count()} frozen); counts "
+              f"{gc.get_count()}; top types: {top}", flush=True)
+
+    def report(self) -> None:
+        wall = time.monotonic() - self.t0
+        lags = [lag for _, lag in self.lags]
+        late = sum(lag for lag in lags if lag > 20) / 1000
+        per_s: dict[int, float] = {}
+        for at, lag in self.lags:
+            per_s[int(at)] = max(per_s.get(int(at), 0.0), lag)
+        busy = sum(1 for lag, cpu in self.stalls if cpu >= lag / 2)
+        timeline = " ".join(f"{per_s.get(s, 0):.0f}" for s in range(int(wall) + 1))
+        gcs = ", ".join(f"gen{g} {len(v)}x max {max(v, default=0):.1f} ms (total {sum(v):.0f})"
+                        for g, v in self.gcs.items())
+        print(f"  [service loop] lag p50/p95/p99/max {_pct(lags, 50)}/{_pct(lags, 95)}/{_pct(lags, 99)}/"
+              f"{max(lags, default=0):.0f} ms; > 20 ms late {100 * late / max(wall, 1e-9):.1f} % of the time; "
+              f"CPU {100 * (time.process_time() - self.cpu0) / max(wall, 1e-9):.0f} %; GC {gcs}\n"
+              f"  [service loop] worst lag per second (ms): {timeline}\n"
+              f"  [service loop] {len(self.stalls)} lags > 20 ms: {busy} with the service busy (its own work), "
+              f"{len(self.stalls) - busy} mostly preempted (CPU < half the lag: the machine, not the service)",
+              flush=True)
 
 
 # ---- process: the Cartesia fake ------------------------------------------------------------------------------------
@@ -179,7 +243,8 @@ def serve_cartesia(port: int) -> None:
 
 
 # ---- the callers -------------------------------------------------------------------------------------------------
-async def one_call(swarm: Any, base: str, call_id: uuid.UUID, turns: int, out: dict[str, list[float]]) -> None:
+async def one_call(swarm: Any, base: str, call_id: uuid.UUID, turns: int, out: dict[str, list[float]],
+                   seed: int = 0) -> None:
     from twilio.request_validator import RequestValidator
 
     from shared.telephony.stream_token import issue_stream_token
@@ -192,15 +257,15 @@ async def one_call(swarm: Any, base: str, call_id: uuid.UUID, turns: int, out: d
             url, {})}, custom_parameters={"call_id": str(call_id), "token": issue_stream_token(
                 call_id, secret=TWILIO_TOKEN, now=datetime.now(UTC), ttl_s=600)})
         await call.wait_agent_done(timeout=30)
-        think = random.Random(call_id.int)                # callers pause a varying while before they answer,
-        for i in range(turns):                            # so calls do not march in step (as real ones do not)
+        think = random.Random(seed)                       # callers pause a varying (seeded) while before they
+        for i in range(turns):                            # answer, so calls do not march in step (real ones don't)
             await asyncio.sleep(think.uniform(0.2, 2.0))
             await call.say(f"option {i} please", duration_ms=800)
             await call.wait_agent_done(timeout=30)
         await asyncio.sleep(think.uniform(0.2, 2.0))
         await call.say("tell me more", duration_ms=700)
         await call.wait_agent_speaking(timeout=30)
-        await asyncio.sleep(1.0)
+        await asyncio.sleep(think.uniform(0.6, 1.6))      # then cut in somewhere in its first sentences
         clears_before = len(call.log.clears)
         onset_at = time.monotonic()
         await call.say("stop there please", duration_ms=900)
@@ -294,16 +359,24 @@ async def run_level(n: int, turns: int, bases: list[str], database_url: str, voi
         encoded_utterance(f"option {i} please", 800)
     for text, ms in (("tell me more", 700), ("stop there please", 900), ("bye now", 600)):
         encoded_utterance(text, ms)
-    swarm = Swarm()
+    swarm = Swarm(phases=PHASES)
+    diag = bool(os.environ.get("BENCH_DIAG"))
+    if diag:
+        for pid in voice_pids:
+            os.kill(pid, signal.SIGUSR1)
     cpu0, t0 = sum(map(_cpu_seconds, voice_pids)), time.monotonic()
     load0 = _cpu_seconds(os.getpid()) + _cpu_seconds(cartesia_pid)
     tasks = []
-    for k, call_id in enumerate(ids):                   # stagger starts over ARRIVAL_S (1 s unless told)
+    arrivals = random.Random(n)                         # seeded: the same schedule on every run of this level
+    for k, call_id in enumerate(ids):                   # starts spread over ARRIVAL_S, evenly with jitter
         base = bases[k % len(bases)]                    # round-robin over the workers, as a load balancer would
-        tasks.append(asyncio.create_task(one_call(swarm, base, call_id, turns, out)))
-        await asyncio.sleep(ARRIVAL_S / max(n, 1))
+        tasks.append(asyncio.create_task(one_call(swarm, base, call_id, turns, out, seed=n * 100_003 + k)))
+        await asyncio.sleep(ARRIVAL_S / max(n, 1) * arrivals.uniform(0.5, 1.5))
     await asyncio.gather(*tasks)
     await swarm.close()
+    if diag:
+        for pid in voice_pids:
+            os.kill(pid, signal.SIGUSR2)
     load_cpu = (_cpu_seconds(os.getpid()) + _cpu_seconds(cartesia_pid) - load0) / (time.monotonic() - t0) * 100
     cpu_s = sum(map(_cpu_seconds, voice_pids)) - cpu0
     cpu = cpu_s / (time.monotonic() - t0) * 100
@@ -361,6 +434,7 @@ def _wait_port(port: int, timeout: float = 30) -> None:
 
 
 def main() -> int:
+    global ARRIVAL_S, PHASES
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--calls", type=int, default=100, help="concurrent calls (default 100)")
     parser.add_argument("--ramp", default="", help="comma-separated concurrency levels, e.g. 50,100,200")
@@ -369,8 +443,11 @@ def main() -> int:
     parser.add_argument("--nice", type=int, default=0,
                         help="raise the bench processes' priority by this much (root; a shared machine's neighbours "
                              "then cannot preempt the measured service)")
-    parser.add_argument("--arrival-s", type=float, default=1.0,
-                        help="spread each level's call starts over this many seconds (default 1 s)")
+    parser.add_argument("--arrival-s", type=float, default=ARRIVAL_S,
+                        help=f"spread each level's call starts over this many seconds (default {ARRIVAL_S:g} s)")
+    parser.add_argument("--phases", type=int, default=PHASES,
+                        help=f"offsets of the callers' 20 ms frames within the period (default {PHASES}; 1 = every "
+                             "call's frame at the same instant, the old lock-step bench)")
     parser.add_argument("--workers", type=int, default=1, help="voice service processes (calls spread round-robin)")
     parser.add_argument("--service-cores", default=str(SERVICE_CORE),
                         help="cores the service processes may use (default: one core; the load runs on core 1)")
@@ -379,8 +456,8 @@ def main() -> int:
     _pin(LOAD_CORE)
     if args.nice:
         os.nice(-args.nice)                       # inherited by the service and fake processes
-    global ARRIVAL_S
     ARRIVAL_S = args.arrival_s
+    PHASES = args.phases
 
     from shared.db import migrate
     from tests.support.servers import PostgresServer, RedisServer, free_port
@@ -436,13 +513,15 @@ def main() -> int:
             r = run(run_level(n, args.turns, bases, database_url, pids, redis_server.url,
                                       cartesia.pid or 0))
             ok = meets(r)
+            saturated = r["load_cpu_pct"] > 85 or r["late_ticks"] > 0.02 * max(r["ticks"], 1)
             best = max(best, n) if ok else best
             print(f"{r['calls']:>5} {r['completed']:>4} {r['failed']:>4} {'/'.join(map(str, r['v2v'])):>22} "
                   f"{'/'.join(map(str, r['overhead'])):>22} {r['max_gap_p99']!s:>8} {r['barge_in_p95']!s:>9} "
                   f"{r['cpu_pct']:>6} {r['cpu_ms_call_s']:>6} {r['load_cpu_pct']:>7} | "
                   f"{r['caller_v2v_p50']!s:>14} {r['caller_gap_p99']!s:>8} "
                   f"{r['caller_barge_p95']!s:>9}  {'yes' if ok else 'no'} {r['errors'] or ''} "
-                  f"late ticks {r['late_ticks']}/{r['ticks']}",
+                  f"late ticks {r['late_ticks']}/{r['ticks']} "
+                  f"{'GENERATOR SATURATED (figures not the service alone)' if saturated else 'generator ok'}",
                   flush=True)
         print(f"highest concurrency meeting the §9 targets: {best or 'none of the levels run'}")
         if spy is not None:

@@ -49,6 +49,7 @@ class DrainingServer(uvicorn.Server):
 def main() -> int:
     try:
         from voice.services import build_voice_app
+        from voice.ws_protocol import SinkWebSocketProtocol
 
         app = build_voice_app()
     except SettingsError as exc:
@@ -56,7 +57,7 @@ def main() -> int:
         return 2
     # log_config=None: uvicorn's loggers propagate to our JSON handler (query strings redacted) instead of its own.
     config = uvicorn.Config(app, host=os.environ.get("HOST", "0.0.0.0"), port=int(os.environ.get("PORT", "8080")),  # noqa: S104
-                            ws="websockets-sansio", lifespan="on", proxy_headers=True, forwarded_allow_ips="*",
+                            ws=SinkWebSocketProtocol, lifespan="on", proxy_headers=True, forwarded_allow_ips="*",
                             timeout_graceful_shutdown=10, log_config=None)
     DrainingServer(config, app).run()
     return 0

@@ -3,11 +3,14 @@
 Frames are sent at most `lead_ms` ahead of what the far end is playing, so `clear` stays effective; mark names carry
 an epoch that changes on every clear, so the echoes returned for dropped audio are recognisably stale.
 
-One `PlayoutClock` per event loop paces every call's playout from a single 80 ms tick, so hundreds of calls cost
-one timer wake-up per tick instead of one per call and frame; each tick sends a call's due audio as one 80 ms
-message (a quarter of the messages and syscalls of 20 ms frames; the lead keeps the far end's buffer from
-running dry, and `clear` drops whatever is buffered, so barge-in is not slower for it).
-A playout that has audio to start is kicked at once (the first audio of a reply never waits for the next tick).
+One `PlayoutClock` per event loop paces every call's playout: each call is ticked every 80 ms and sends its due
+audio as one 80 ms message (a quarter of the messages and syscalls of 20 ms frames; the lead keeps the far end's
+buffer from running dry, and `clear` drops whatever is buffered, so barge-in is not slower for it). The calls are
+spread over `PHASES` phases of the 80 ms period (the clock wakes every 20 ms for a quarter of them), so hundreds of
+calls cost a few timer wake-ups per tick, and no single wake-up sends every call's audio at once (that burst would
+hold up whatever else the loop has to do, e.g. a turn end, for its whole length).
+A playout that has audio to start is ticked at once, in the caller's task (the first audio of a reply never waits
+for a tick or a task switch).
 `max_gap_ms` is what the caller hears: the longest interval between consecutive 20 ms frames' playback inside a
 run of audio (20 ms when the far end's buffer never ran dry). Sends are stepped eagerly: a send that completes
 without blocking (the normal case) costs no task; one that blocks (a slow peer) finishes in its own task while that
@@ -25,7 +28,8 @@ from shared.speech.audio import FRAME_MS
 MARK_EVERY = 10                      # a progress mark every 200 ms of audio
 FRAME_S = FRAME_MS / 1000
 FRAMES_PER_SEND = 4                  # 80 ms of audio per media message (Twilio plays any payload size)
-TICK_S = FRAME_S * FRAMES_PER_SEND   # the clock's period: one message per call per tick in steady state
+TICK_S = FRAME_S * FRAMES_PER_SEND   # a call's period: one message per call per tick in steady state
+PHASES = 4                           # the clock wakes every TICK_S / PHASES for the calls of one phase
 
 
 def step_eagerly(coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any] | None:
@@ -62,45 +66,39 @@ class PlayoutClock:
     """The process's (event loop's) playout tick."""
 
     def __init__(self) -> None:
-        self._active: dict[Playout, None] = {}
+        self._phases: list[dict[Playout, None]] = [{} for _ in range(PHASES)]
+        self._assigned = 0
         self._task: asyncio.Task[None] | None = None
-        self._wake: asyncio.Future[None] | None = None
 
-    def activate(self, playout: Playout, *, now: bool = False) -> None:
-        self._active[playout] = None
+    def assign(self) -> int:
+        """A phase for a new playout (round-robin, so the phases stay balanced)."""
+        self._assigned += 1
+        return self._assigned % PHASES
+
+    def activate(self, playout: Playout) -> None:
+        self._phases[playout.phase % PHASES][playout] = None
         if self._task is None or self._task.done():
             self._task = asyncio.get_running_loop().create_task(self._run(), name="playout-clock")
-        elif now and self._wake is not None and not self._wake.done():
-            self._wake.set_result(None)
 
     def deactivate(self, playout: Playout) -> None:
-        self._active.pop(playout, None)
+        self._phases[playout.phase % PHASES].pop(playout, None)
 
     async def _run(self) -> None:
-        loop = asyncio.get_running_loop()
+        step = TICK_S / PHASES
         next_tick = time.monotonic()
-        while self._active:
+        phase = 0
+        while any(self._phases):
             now = time.monotonic()
-            for playout in list(self._active):
+            active = self._phases[phase]
+            for playout in list(active):
                 if not playout.tick(now):
-                    self._active.pop(playout, None)
-            if now >= next_tick:                     # a regular tick (a kick in between keeps the schedule)
-                next_tick += TICK_S
+                    active.pop(playout, None)
+            phase = (phase + 1) % PHASES
+            next_tick += step
             now = time.monotonic()
             if next_tick <= now:                     # the loop lagged: skip ahead rather than burst
-                next_tick = now + TICK_S
-            if not self._active:
-                break
-            self._wake = loop.create_future()
-            handle = loop.call_at(loop.time() + (next_tick - now), _resolve, self._wake)
-            await self._wake
-            handle.cancel()
-            self._wake = None
-
-
-def _resolve(fut: asyncio.Future[None]) -> None:
-    if not fut.done():
-        fut.set_result(None)
+                next_tick = now + step
+            await asyncio.sleep(next_tick - now)
 
 
 _clocks: dict[asyncio.AbstractEventLoop, PlayoutClock] = {}
@@ -123,6 +121,7 @@ class Playout:
         self._send_mark = send_mark
         self._lead = lead_ms / 1000
         self._clock = clock or playout_clock()
+        self.phase = self._clock.assign()
         self.label = label
         self.frames: list[bytes] = []
         self._end_marks: set[int] = set()
@@ -149,8 +148,12 @@ class Playout:
         self.last_frame_at = None
 
     def _kick(self, now: bool) -> None:
-        if not self.closed and not self.paused:
-            self._clock.activate(self, now=now)
+        """Hand the playout to the clock; `now`: first tick it here and at once (audio to start, a resume)."""
+        if self.closed or self.paused:
+            return
+        if now and not self.tick(time.monotonic()):
+            return                                   # all sent (e.g. only an end mark): nothing for the clock
+        self._clock.activate(self)
 
     def append(self, frame: bytes) -> None:
         self.extend([frame])
@@ -168,9 +171,11 @@ class Playout:
         self._kick(now=self.cursor >= len(self.frames))
 
     def pause(self) -> None:
+        """Stop sending (the caller sends `clear`, which empties the far end's buffer: nothing is queued there)."""
         self.paused = True
         self.epoch += 1
         self.last_frame_at = None
+        self._play_end = 0.0
 
     def resume(self, position: int) -> None:
         self.cursor = max(0, min(position, len(self.frames)))

@@ -28,6 +28,7 @@ from shared.speech.audio import FRAME_BYTES, SILENCE_FRAME, loud_fraction
 from tests.fakes.speech_codec import utterance_audio
 
 TICK_S = 0.02
+PHASES = 10                          # each call's 20 ms frames go out in one of 10 phases 2 ms apart (see Swarm)
 _B64_SILENCE = binascii.b2a_base64(SILENCE_FRAME, newline=False).decode()
 _utterance_cache: dict[tuple[str, int], list[str]] = {}
 
@@ -76,6 +77,7 @@ class SwarmCall(asyncio.Protocol):
         self._last_played_at = 0.0
         self._awaiting_reply = False
         self._spoken: asyncio.Future[None] | None = None
+        self.phase = 0                                                 # its offset in the 20 ms period
 
     # ---- asyncio.Protocol ---------------------------------------------------------------------------------------
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -186,6 +188,7 @@ class SwarmCall(asyncio.Protocol):
                                               "mediaFormat": {"encoding": "audio/x-mulaw", "sampleRate": 8000,
                                                               "channels": 1}}}))
         self.swarm.calls.add(self)
+        self.swarm._by_phase[self.phase][self] = None
 
     async def say(self, text: str, duration_ms: int) -> None:
         if self.closed.is_set():
@@ -231,10 +234,21 @@ class SwarmCall(asyncio.Protocol):
 
 
 class Swarm:
-    """The callers of one load level and their single ticker."""
+    """The callers of one load level and their single ticker.
 
-    def __init__(self) -> None:
+    Real phone streams are not in phase: each call's 20 ms frames leave the carrier at its own offset within the
+    20 ms period. A ticker that sent every call's frame at the same instant would land N messages on the service in
+    one burst every 20 ms (and every reply behind that burst), which no carrier does. So each call is given one of
+    `PHASES` offsets (round-robin as it dials, i.e. deterministic) and the ticker wakes every 20/PHASES ms for the
+    calls of that phase: the same frames per second, spread over the period as independent streams would be.
+    `phases=1` restores the old lock-step ticker (for a before/after comparison).
+    """
+
+    def __init__(self, phases: int = PHASES) -> None:
         self.calls: set[SwarmCall] = set()
+        self.phases = max(1, phases)
+        self._by_phase: list[dict[SwarmCall, None]] = [{} for _ in range(self.phases)]
+        self._dialed = 0
         self._ticker: asyncio.Task[None] | None = None
         self.late_ticks = 0                       # ticks that started > 10 ms late: the generator is saturated
         self.ticks = 0
@@ -244,21 +258,31 @@ class Swarm:
         loop = asyncio.get_running_loop()
         _, call = await loop.create_connection(lambda: SwarmCall(self, url, headers, custom_parameters),
                                                parts.hostname, parts.port)
+        call.phase = self._dialed % self.phases
+        self._dialed += 1
         await call.start()
         if self._ticker is None or self._ticker.done():
             self._ticker = asyncio.create_task(self._tick_loop(), name="swarm-ticker")
         return call
 
     async def _tick_loop(self) -> None:
+        step = TICK_S / self.phases
         next_tick = time.monotonic()
+        phase = 0
         while True:
             now = time.monotonic()
-            self.ticks += 1
-            if now - next_tick > 0.01:
-                self.late_ticks += 1
-            for call in list(self.calls):
-                call.tick(now)
-            next_tick += TICK_S
+            if phase == 0:
+                self.ticks += 1
+                if now - next_tick > 0.01:
+                    self.late_ticks += 1
+            calls = self._by_phase[phase]
+            for call in list(calls):
+                if call in self.calls:
+                    call.tick(now)
+                else:
+                    del calls[call]
+            phase = (phase + 1) % self.phases
+            next_tick += step
             if next_tick < now:
                 next_tick = now
             await asyncio.sleep(max(0.0, next_tick - time.monotonic()))

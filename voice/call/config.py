@@ -14,7 +14,9 @@ class VoiceConfig:
     vad_onset_frames: int = 3
     vad: str = "cascade"                   # 'energy' | 'webrtc' | 'silero' | 'cascade' (shared/speech/vad.py;
                                            # bench/bargein.py chose 'cascade': WebRTC, Silero while the agent talks)
-    lead_ms: int = 200                     # audio sent ahead of playback: rides out a 180 ms loop stall
+    lead_ms: int = 300                     # audio sent ahead of playback: with a call ticked every 80 ms this rides
+                                           # out a ~220 ms loop stall (a full GC, a preempted core); `clear`
+                                           # drops it on barge-in, so barge-in is not slower for it
     tts_stall_timeout_s: float = 1.0
     hangup_grace_s: float = 5.0            # hang up even if the last mark is never echoed
     engine_close_timeout_s: float = 5.0

@@ -9,10 +9,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from voice import twilio_serializer as wire
 from voice.call.phone import CallerAudio, LineHangUp, PhoneEvent
+from voice.ws_protocol import TEXT_SINK
 
 log = logging.getLogger(__name__)
 
@@ -58,31 +60,89 @@ async def close_for(ws: Any, error: wire.ProtocolError, call_id: object = None) 
         await ws.close(code=error.close_code)
 
 
+def _frame_handler(listener: Listener) -> Callable[[str], bool]:
+    """One text frame → the listener; True when the stream is over (the line hung up). Raises ProtocolError."""
+    feed = listener.feed
+    parse = wire.parse
+
+    def handle(text: str) -> bool:
+        event = parse(text)
+        if type(event) is CallerAudio:
+            feed(event)
+            return False
+        if event is None or isinstance(event, wire.Connected):
+            return False
+        if isinstance(event, wire.Start):
+            raise wire.ProtocolError("a second start on one stream", 1008)
+        feed(event)
+        return isinstance(event, LineHangUp)
+
+    return handle
+
+
+_SINK_END = "archer.media.end"
+
+
+def _attach_sink(ws: Any, handle: Callable[[str], bool]) -> Callable[[], None] | None:
+    """Take text frames straight from the protocol (voice/ws_protocol.py) when the server offers it: no queue and no
+    task switch per 20 ms frame. The sink's end (hang-up, protocol error) comes back through the receive queue.
+    Returns the detach function, or None when the server has no text sink."""
+    scope = getattr(ws, "scope", None)
+    attach = scope.get("extensions", {}).get(TEXT_SINK) if isinstance(scope, dict) else None
+    if attach is None:
+        return None
+    ended = False
+
+    def sink(text: str) -> None:
+        nonlocal ended
+        if ended:
+            return
+        try:
+            if handle(text):
+                ended = True
+                post({"type": _SINK_END, "error": None})
+        except Exception as exc:                     # ProtocolError, or a bug: either way this stream ends
+            ended = True
+            post({"type": _SINK_END, "error": exc})
+
+    post = attach(sink)
+
+    def detach() -> None:
+        nonlocal ended
+        ended = True
+        attach(None)
+
+    return detach
+
+
 async def pump_media(ws: Any, listener: Listener, *, call_id: object = None) -> None:
     """Read frames until the stream stops; always ends by feeding the listener a hang-up."""
     # The raw ASGI receive when the framework exposes it (Starlette's WebSocket.receive adds per-frame state
     # bookkeeping that this loop does itself: it stops at the first disconnect).
     receive = getattr(ws, "_receive", None) or ws.receive
-    feed = listener.feed
-    parse = wire.parse
+    handle = _frame_handler(listener)
+    detach = _attach_sink(ws, handle)
     try:
         while True:
-            text = _unwrap(await receive())
+            message = await receive()
+            if message["type"] == _SINK_END:
+                error = message["error"]
+                if error is None:
+                    return                           # the line hung up (the listener has been told)
+                if isinstance(error, wire.ProtocolError):
+                    raise error
+                log.error("media frame handling failed: %s", type(error).__name__, extra={"call_id": str(call_id)})
+                break
+            text = _unwrap(message)
             if text is None:
                 break
-            event = parse(text)
-            if type(event) is CallerAudio:
-                feed(event)
-            elif event is None or isinstance(event, wire.Connected):
-                continue
-            elif isinstance(event, wire.Start):
-                raise wire.ProtocolError("a second start on one stream", 1008)
-            else:
-                feed(event)
-                if isinstance(event, LineHangUp):
-                    return
+            if handle(text):
+                return
     except wire.ProtocolError as exc:
         await close_for(ws, exc, call_id)
     except (RuntimeError, OSError) as exc:            # the socket went away under us (Starlette's state errors)
         log.info("media stream closed: %s", type(exc).__name__, extra={"call_id": str(call_id)})
-    feed(LineHangUp())
+    finally:
+        if detach is not None:
+            detach()
+    listener.feed(LineHangUp())

@@ -100,7 +100,7 @@ class TurnTaking:
         self._engine_inputs: asyncio.Queue[EngineInput] = asyncio.Queue()
         self._gates: dict[int, _Speculation] = {}          # id(input) → its speculation gate
         self._spec: _Speculation | None = None
-        self._driver: asyncio.Task[None] | None = None
+        self._stopping = False
         self._responder: asyncio.Task[None] | None = None
         self._barge: _Barge | None = None
         self._pending_action: EndCall | TransferCall | None = None
@@ -170,10 +170,9 @@ class TurnTaking:
         try:
             await self.stt.start()
             await self._start_tts()
-            self._driver = asyncio.create_task(self._drive(), name=f"engine-driver:{str(self.call_id)[:8]}")
             self.observation.call_started(direction=self.started.direction, tactic=self.started.tactic_name,
                                           simulated=self.started.simulated)
-            self._engine_inputs.put_nowait(self.started)
+            self._submit(self.started)
             while self.ended is None:
                 timeout = self._next_deadline() - time.monotonic()
                 if self._inbox.empty():
@@ -196,11 +195,10 @@ class TurnTaking:
             await start()
 
     async def _shutdown(self) -> None:
+        self._stopping = True
         if self._responder is not None:
             self._responder.cancel()
-        if self._driver is not None:
-            self._driver.cancel()
-        await asyncio.gather(*(t for t in (self._responder, self._driver) if t), return_exceptions=True)
+            await asyncio.gather(self._responder, return_exceptions=True)
         close_tts = getattr(self.speaker.tts, "close", None)
         await asyncio.gather(self.speaker.close(), self.stt.close(),
                              *([close_tts()] if close_tts is not None else []), return_exceptions=True)
@@ -260,7 +258,7 @@ class TurnTaking:
                     await self._caller_onset(at)
                     await self._confirm_barge()
                 self._listening_since = None
-                self._engine_inputs.put_nowait(DtmfDigit(digit))
+                self._submit(DtmfDigit(digit))
             case m.LineClosed():
                 self.caller_hung_up = self._pending_action is None
                 self._end("caller_hangup" if self.caller_hung_up else self._action_reason())
@@ -292,7 +290,7 @@ class TurnTaking:
             heard = await self.speaker.interrupt(utt, barge.heard_pos)
             self.interrupted_heard.append(heard)
             self._finish_turn(utt)
-            self._engine_inputs.put_nowait(Interrupted(heard))
+            self._submit(Interrupted(heard))
 
     def _resume(self) -> None:
         barge, self._barge = self._barge, None
@@ -308,7 +306,7 @@ class TurnTaking:
         self._next_clock = TurnClock(turn=-1, speech_end=self.vad.last_loud_at, stt_end=now)
         utterance = UserUtterance(text)
         self._gates[id(utterance)] = spec
-        self._engine_inputs.put_nowait(utterance)
+        self._submit(utterance)
 
     def _drop_speculation(self) -> None:
         spec, self._spec = self._spec, None
@@ -347,7 +345,7 @@ class TurnTaking:
         self._listening_since = None
         self._silences = 0
         self.observation.caller_said(text)
-        self._engine_inputs.put_nowait(UserUtterance(text))
+        self._submit(UserUtterance(text))
 
     async def _speech_played(self) -> None:
         utt = self.speaker.played_out()
@@ -392,7 +390,7 @@ class TurnTaking:
                 await self.link.hangup()
                 self._end("silence")
                 return
-            self._engine_inputs.put_nowait(SilenceTimeout(self.cfg.silence_prompt_s))
+            self._submit(SilenceTimeout(self.cfg.silence_prompt_s))
 
     # ---- ending ---------------------------------------------------------------------------------------------
     def _action_reason(self) -> str:
@@ -415,12 +413,20 @@ class TurnTaking:
         self._end(reason)
 
     # ---- the engine side -------------------------------------------------------------------------------------
-    async def _drive(self) -> None:
-        """Feeds the engine one input at a time (its contract); a barge-in cancels only the current response."""
-        while True:
-            inp = await self._engine_inputs.get()
-            self._responder = asyncio.create_task(self._respond(inp), name=f"responder:{str(self.call_id)[:8]}")
-            await asyncio.wait({self._responder})
+    def _submit(self, inp: EngineInput) -> None:
+        """Queue an input for the engine, which takes one at a time (its contract); a barge-in cancels only the
+        current response. An idle engine starts on it at once (no driver task to wake in between)."""
+        self._engine_inputs.put_nowait(inp)
+        self._next_input()
+
+    def _next_input(self, _done: asyncio.Task[None] | None = None) -> None:
+        if self._stopping or self._engine_inputs.empty():
+            return
+        if self._responder is not None and not self._responder.done():
+            return                                        # its done-callback starts the next input
+        inp = self._engine_inputs.get_nowait()
+        self._responder = asyncio.create_task(self._respond(inp), name=f"responder:{str(self.call_id)[:8]}")
+        self._responder.add_done_callback(self._next_input)
 
     async def _respond(self, inp: EngineInput) -> None:
         spec = self._gates.pop(id(inp), None)
@@ -461,16 +467,25 @@ class TurnTaking:
 
 
 _gc_tuned: list[bool] = []
+GC_THRESHOLDS = (3_000, 10, 10)         # CPython's default is (700, 10, 10)
 
 
 def _tune_gc_once() -> None:
     """At the first call, once the service's modules and clients are loaded: move everything alive into the
     permanent generation (gc.freeze) so a full collection scans only what calls allocate — a full collection over
-    the imported world otherwise stalls every call's audio for ~150 ms at a time."""
+    the imported world otherwise stalls every call's audio for ~150 ms at a time. And collect the youngest
+    generation after 3,000 net allocations instead of 700: the audio path allocates hundreds of short-lived
+    containers per second per call, and at the default each young collection promotes whatever happens to be in
+    flight (futures, parsed frames), so the older generations fill with garbage and a 40-90 ms full collection
+    (200 calls' live objects) ran every ~12 s. Measured at 200 calls (bench/voice_load.py, BENCH_DIAG, CPU time):
+    default 240 young (max 6 ms) + 22 middle (max 14 ms) + 2 full (max 87 ms) collections per level, 460 ms in
+    all; 3,000: 46 young (max 7 ms) + 4 middle (max 19 ms), no full one, 140 ms; 10,000 had fewer, longer pauses
+    (a 50 ms middle collection)."""
     if not _gc_tuned:
         _gc_tuned.append(True)
         gc.collect()
         gc.freeze()
+        gc.set_threshold(*GC_THRESHOLDS)
 
 
 class CallPipeline(TurnTaking):

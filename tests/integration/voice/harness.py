@@ -23,6 +23,7 @@ from tests.fakes.twilio_caller import TwilioCaller
 from tests.support.servers import free_port
 from voice.app import VoiceServices, create_app
 from voice.call import VoiceConfig
+from voice.ws_protocol import SinkWebSocketProtocol
 
 TWILIO_TOKEN = "test-twilio-auth-token-not-real"
 FAST = VoiceConfig(silence_prompt_s=5.0, barge_resume_ms=300, barge_confirm_ms=500, tts_stall_timeout_s=0.4,
@@ -79,7 +80,7 @@ async def voice_stack(pool: Any, *, script: Script = default_script, stt: SttFak
                      config=config,
                      pool=pool, **app_kwargs)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="on", log_level="warning",
-                                           ws="websockets-sansio"))
+                                           ws=SinkWebSocketProtocol))  # as `python -m voice` serves
     server.install_signal_handlers = lambda: None  # type: ignore[method-assign]  # the test runner owns signals
     task = asyncio.create_task(server.serve())
     while not server.started:

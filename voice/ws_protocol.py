@@ -1,0 +1,59 @@
+"""uvicorn's sans-I/O websocket protocol with one addition: a route may take its text messages synchronously.
+
+Twilio sends every call's audio as 50 text messages a second. Through plain ASGI each one is queued, reading is
+paused and resumed around it, and the route's reader task is woken to take it: a queue, two transport calls and a
+task switch per 20 ms frame. A route that handles a message without awaiting anything (the media reader: parse,
+VAD, queue for STT) can instead attach a *text sink* through the `archer.text_sink` scope extension: complete text
+messages are then handed to it straight from `data_received`, in order, on the event loop's I/O callback.
+
+`attach(sink)` returns `post(message)`, which puts an ASGI-style message on the connection's ordinary receive queue,
+so the route keeps one `receive()` loop for everything else (disconnects, binary or fragmented frames) and for its
+own end-of-stream signal. Messages queued before the sink was attached are still in that queue (uvicorn stops
+reading while its queue is not empty), so they are received, in order, before any message reaches the sink.
+Without the extension (another server, the dev host) routes fall back to plain `receive()`.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+from websockets.frames import Frame
+
+TEXT_SINK = "archer.text_sink"
+
+TextSink = Callable[[str], None]
+Attach = Callable[[TextSink | None], Callable[[dict[str, Any]], None]]
+
+
+class SinkWebSocketProtocol(WebSocketsSansIOProtocol):
+    """uvicorn `ws=` protocol class: websockets-sansio plus the `archer.text_sink` extension."""
+
+    text_sink: TextSink | None = None
+
+    def handle_connect(self, event: Any) -> None:
+        super().handle_connect(event)
+        scope = getattr(self, "scope", None)
+        if scope is not None:
+            scope["extensions"][TEXT_SINK] = self._attach  # type: ignore[index]
+
+    def _attach(self, sink: TextSink | None) -> Callable[[dict[str, Any]], None]:
+        self.text_sink = sink
+        return self.queue.put_nowait  # type: ignore[return-value]
+
+    def handle_text(self, event: Frame) -> None:
+        sink = self.text_sink
+        if sink is None or not event.fin or self.close_sent:
+            super().handle_text(event)          # queued (or, once the app closed, dropped) as uvicorn does
+            return
+        try:
+            text = bytes(event.data).decode()
+        except UnicodeDecodeError:
+            super().handle_text(event)          # uvicorn closes with 1007
+            return
+        try:
+            sink(text)
+        except Exception:                       # a sink must not raise; if one does, the route reads the queue
+            self.logger.exception("text sink failed; falling back to the receive queue")
+            self.text_sink = None
+            self.queue.put_nowait({"type": "websocket.receive", "text": text})
