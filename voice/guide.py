@@ -7,6 +7,11 @@ answers → Cartesia TTS (TtsStream) as PCM s16le 24 kHz binary frames, barge-in
 `metrics` message per voice turn (end of speech → first audio byte sent; end of speech = `ptt up`, or the STT's
 turn end in hands-free mode).
 
+Extensions to the guide contract (README, "Archer guide"):
+- `hello` may carry `"tour":{"name":"quick_tour","step":i,"state":"running"|"paused"}` when the browser reconnects
+  with a tour on; validated (known flow, step in range), the tour runs on from step i or stays paused there (an
+  `error` otherwise). `tour` messages carry the flow's `"name"`.
+
 Bad input never ends the session: a clear `error` message, logged without PII. Only a frame that is not a small JSON
 object (or too large) closes the socket, with the code voice/ws_frames.py gives it.
 """
@@ -179,9 +184,31 @@ class GuideSession:
             ready["reason"] = reason
         await self.send(ready)
         await self.state("idle")
-        if hello.get("greet") is True:
+        resumed = await self._resume_tour(hello.get("tour"))
+        if hello.get("greet") is True and not resumed:
             self._start_answer(self._say_lines([GREETING]))
         await self._loop()
+
+    async def _resume_tour(self, raw: Any) -> bool:
+        """A reconnect: the hello's `tour` says where the browser was; a valid one resumes or stays paused there."""
+        if raw is None:
+            return False
+        problem = _tour_problem(raw)
+        if problem is not None:
+            log.warning("guide: bad tour in hello", extra={"problem": problem})
+            await self.error(f"the tour in hello was ignored: {problem}")
+            return False
+        steps = DEMO_FLOWS[raw["name"]]
+        self.tour = TourState(name=raw["name"], steps=steps, index=raw["step"], state="paused")
+        if raw["state"] == "running":
+            self._run_tour()
+        else:
+            step = steps[raw["step"]]
+            page = load_catalog().page(step.page)
+            if page is not None:
+                self.page_path = page.path
+            await self.send(self._tour_message(self.tour))
+        return True
 
     async def _hello(self) -> dict[str, Any] | None:
         try:
@@ -373,7 +400,8 @@ class GuideSession:
             step = tour.steps[tour.index]
             page = catalog.page(step.page)
             assert page is not None
-            await self.send({"type": "tour", "state": "running", "step": tour.index, "of": len(tour.steps),
+            await self.send({"type": "tour", "name": tour.name, "state": "running", "step": tour.index,
+                             "of": len(tour.steps),
                              "title": step.title, "page": step.page, "element": step.element,
                              "narration_ms": step.narration_ms})
             await self.send({"type": "action", "action": "navigate", "path": page.path})
@@ -394,14 +422,16 @@ class GuideSession:
         tour.state = "done"
         await self.send({"type": "action", "action": "clear_highlight"})
         await self.state("idle")
-        await self.send({"type": "tour", "state": "done", "step": len(tour.steps) - 1, "of": len(tour.steps),
+        await self.send({"type": "tour", "name": tour.name, "state": "done", "step": len(tour.steps) - 1,
+                         "of": len(tour.steps),
                          "title": tour.steps[-1].title, "page": tour.steps[-1].page, "element": None,
                          "narration_ms": 0})
 
     def _tour_message(self, tour: TourState) -> dict[str, Any]:
         i = min(tour.index, len(tour.steps) - 1)
         step = tour.steps[i]
-        return {"type": "tour", "state": tour.state, "step": i, "of": len(tour.steps), "title": step.title,
+        return {"type": "tour", "name": tour.name, "state": tour.state, "step": i, "of": len(tour.steps),
+                "title": step.title,
                 "page": step.page, "element": step.element, "narration_ms": step.narration_ms}
 
     async def _stop_tour_task(self) -> None:
@@ -450,6 +480,20 @@ class GuideSession:
         self._closed = True
         if self.speech is not None:
             await self.speech.aclose()
+
+
+def _tour_problem(raw: Any) -> str | None:
+    """Why a hello's `tour` ({"name", "step", "state"}) cannot be resumed, or None when it can."""
+    if not isinstance(raw, dict):
+        return "tour must be an object with name, step and state"
+    name, step, state = raw.get("name"), raw.get("step"), raw.get("state")
+    if not isinstance(name, str) or name not in DEMO_FLOWS:
+        return f"unknown tour; known: {', '.join(sorted(DEMO_FLOWS))}"
+    if isinstance(step, bool) or not isinstance(step, int) or not 0 <= step < len(DEMO_FLOWS[name]):
+        return f"step must be a whole number from 0 to {len(DEMO_FLOWS[name]) - 1}"
+    if state not in ("running", "paused"):
+        return "state must be running or paused"
+    return None
 
 
 def _path(raw: Any) -> str | None:

@@ -192,3 +192,49 @@ async def test_sessions_per_principal_and_messages_per_minute_are_limited(seeded
             assert m["type"] == "error" and "too many messages" in m["message"]
         finally:
             await cm.__aexit__(None, None, None)
+
+
+async def test_a_dropped_socket_resumes_the_tour_from_the_step_the_browser_sends(seeded, pool):
+    async with guide_stack(pool, pace=0.05) as stack:
+        cm, g, _ = await open_guide(stack.base, "viewer-token")
+        try:
+            await g.send({"type": "tour", "action": "start"})
+            at = (await g.until(lambda m: m["type"] == "tour" and m.get("step") == 3))[-1]
+            assert at["name"] == "quick_tour" and at["state"] == "running"
+        finally:
+            await cm.__aexit__(None, None, None)                # the socket drops mid-tour
+        # Bad tours in the hello are refused with a clear error and the session works without a tour.
+        for bad, expect in (({"name": "grand_tour", "step": 0, "state": "running"}, "unknown tour"),
+                            ({"name": "quick_tour", "step": len(QUICK_TOUR), "state": "running"}, "step must be"),
+                            ({"name": "quick_tour", "step": "3", "state": "running"}, "step must be"),
+                            ({"name": "quick_tour", "step": 3, "state": "done"}, "state must be"),
+                            ("quick_tour", "an object")):
+            cm, g, _ = await open_guide(stack.base, "viewer-token", tour=bad)
+            try:
+                m = await g.next()
+                assert m["type"] == "error" and expect in m["message"], (bad, m)
+                await g.send({"type": "tour", "action": "resume"})
+                assert "no tour" in (await g.next())["message"]
+            finally:
+                await cm.__aexit__(None, None, None)
+        # Paused where it was: nothing runs until the user resumes.
+        cm, g, _ = await open_guide(stack.base, "viewer-token", greet=True,
+                                    tour={"name": "quick_tour", "step": 3, "state": "paused"})
+        try:
+            paused = await g.next()
+            assert paused["type"] == "tour" and (paused["state"], paused["step"]) == ("paused", 3), paused
+            await asyncio.sleep(0.3)
+            await g.send({"type": "page", "path": "/calls"})
+            seen = await g.ask("how many calls today?")         # no greeting, no narration in between
+            assert not [m for m in seen if m["type"] == "tour"] and "calls today" in said(seen)
+        finally:
+            await cm.__aexit__(None, None, None)
+        # Running: the server resumes from that step and runs to the end.
+        cm, g, _ = await open_guide(stack.base, "viewer-token", tour={"name": "quick_tour", "step": 3,
+                                                                      "state": "running"})
+        try:
+            rest = await g.until(lambda m: m["type"] == "tour" and m["state"] == "done", timeout=30)
+        finally:
+            await cm.__aexit__(None, None, None)
+        assert [s["step"] for s in _steps(rest)] == list(range(3, len(QUICK_TOUR)))
+        assert rest[1] == {"type": "action", "action": "navigate", "path": "/calls"}     # step 3: the calls page

@@ -4,7 +4,7 @@ import { createContext, useCallback, useContext, useEffect, useMemo, useReducer,
 import { useLocation, useNavigate } from "react-router";
 import { EnergyVad, Player, startMic, type MicHandle } from "./audio";
 import { GuideClient } from "./client";
-import { guideReducer, initialGuide, type GuideState } from "./protocol";
+import { guideReducer, initialGuide, tourHello, type GuideState } from "./protocol";
 
 export const GREETED_KEY = "archer.guide.greeted";
 const MIC_IDLE_MS = 20_000;
@@ -127,7 +127,7 @@ export function GuideProvider({ children }: { children: ReactNode }) {
           dispatch({ type: "server", frame });
         },
       },
-      () => ({ page: pathRef.current, voice: voiceCapable(), greet: greetRef.current }),
+      () => ({ page: pathRef.current, voice: voiceCapable(), greet: greetRef.current, tour: tourHello(stateRef.current.tour) }),
     );
   }
   const client = clientRef.current;
@@ -275,6 +275,7 @@ export function GuideProvider({ children }: { children: ReactNode }) {
     if (action !== "start" && action !== "resume") playerRef.current?.stop();
     if (action === "start") setOpenState(false); // the overlay carries the captions; the page stays visible
     if (action === "start" && !client.connected) connect();
+    dispatch({ type: "tour_action", action });
     client.tour(action); // queued until the socket is open when the tour starts the session
   }, [audio, client, connect]);
 

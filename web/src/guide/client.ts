@@ -2,8 +2,10 @@
 // with backoff while wanted, and drops audio after an interrupt until the next audio_start.
 import { authedWsUrl } from "../auth/token";
 import { voiceBase } from "../auth/config";
+import type { TourHello } from "./protocol";
 
-export interface GuideHello { page: string; voice: boolean; greet: boolean }
+/** `tour` (a reconnect): where the running or paused tour was, so the server carries on from that step. */
+export interface GuideHello { page: string; voice: boolean; greet: boolean; tour?: TourHello | null }
 
 export interface GuideCallbacks {
   onOpen: () => void;
@@ -74,9 +76,9 @@ export class GuideClient {
     socket.binaryType = "arraybuffer";
     socket.onopen = () => {
       this.attempts = 0;
-      const hello = this.hello();
+      const { tour, ...hello } = this.hello();
       // Greet once per page load even if the socket reconnects.
-      socket.send(JSON.stringify({ type: "hello", ...hello, greet: hello.greet && !this.greeted }));
+      socket.send(JSON.stringify({ type: "hello", ...hello, greet: hello.greet && !this.greeted, ...(tour ? { tour } : {}) }));
       this.greeted = this.greeted || hello.greet;
       for (const frame of this.queue.splice(0)) socket.send(frame);
       this.callbacks.onOpen();
