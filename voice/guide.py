@@ -8,6 +8,10 @@ answers → Cartesia TTS (TtsStream) as PCM s16le 24 kHz binary frames, barge-in
 turn end in hands-free mode).
 
 Extensions to the guide contract (README, "Archer guide"):
+- `{"type":"client_metrics","turn":N,"eos_to_first_audio_ms":x}` (client → server): the browser's own end of speech
+  (its VAD's last voiced frame) → first played sample of turn N's answer, which includes the STT's endpointing. x is
+  0–60000 and N a turn Archer spoke (an `error` otherwise); it is logged ("guide turn figures") beside the server's
+  figures for that turn and recorded as the `archer.guide.client_eos_to_first_audio` histogram.
 - `hello` may carry `"tour":{"name":"quick_tour","step":i,"state":"running"|"paused"}` when the browser reconnects
   with a tour on; validated (known flow, step in range), the tour runs on from step i or stays paused there (an
   `error` otherwise). `tour` messages carry the flow's `"name"`.
@@ -47,6 +51,8 @@ OUT_FORMAT = {"container": "raw", "encoding": "pcm_s16le", "sample_rate": OUT_RA
 BYTES_PER_S_OUT = OUT_RATE * 2
 SESSIONS_PER_PRINCIPAL = 5
 MESSAGES_PER_MINUTE = 120
+MAX_CLIENT_EOS_MS = 60_000
+KEPT_TURN_FIGURES = 20
 GREETING = ("Hi, I'm Archer, your guide to this console. Ask me about your calls, say where you want to go, "
             "or ask for the quick tour.")
 
@@ -125,6 +131,7 @@ class GuideSession:
     speech: Any = None                        # GuideSpeech in voice mode
     answering: asyncio.Task[None] | None = None
     tour: TourState | None = None
+    figures: dict[int, dict[str, Any]] = field(default_factory=dict)   # the server's metrics of recent turns
     _send_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     _closed: bool = False
 
@@ -303,10 +310,12 @@ class GuideSession:
                 await self.speech.ptt_down()
             else:
                 await self.speech.ptt_up()
+        elif kind == "client_metrics":
+            await self.client_metrics(frame)
         elif kind == "hello":
             await self.error("hello was already received")
         else:
-            await self.error("unknown message type; expected text, ptt, interrupt, page or tour")
+            await self.error("unknown message type; expected text, ptt, interrupt, page, tour or client_metrics")
 
     async def _audio(self, data: bytes) -> None:
         if not self.voice or self.speech is None:
@@ -319,6 +328,32 @@ class GuideSession:
             await self.error("audio must be PCM signed 16-bit little-endian: a whole number of samples")
             return
         await self.speech.audio(data)
+
+    # ---- figures ----
+    def remember_figures(self, message: dict[str, Any]) -> None:
+        """The server's `metrics` for a turn, kept so the browser's own figure is logged beside them."""
+        self.figures[int(message["turn"])] = message
+        while len(self.figures) > KEPT_TURN_FIGURES:
+            del self.figures[min(self.figures)]
+
+    async def client_metrics(self, frame: dict[str, Any]) -> None:
+        """The browser's end of speech (its VAD's last voiced frame) → first played sample, for one voice turn."""
+        turn, value = frame.get("turn"), frame.get("eos_to_first_audio_ms")
+        if isinstance(turn, bool) or not isinstance(turn, int) or not 1 <= turn <= self.turn:
+            await self.error("client_metrics needs the \"turn\" of an answer Archer spoke")
+            return
+        if (isinstance(value, bool) or not isinstance(value, int | float) or value != value
+                or not 0 <= value <= MAX_CLIENT_EOS_MS):
+            await self.error(f"eos_to_first_audio_ms must be a number of milliseconds from 0 to {MAX_CLIENT_EOS_MS}")
+            return
+        from voice.guide_speech import record_client_histogram
+
+        server = self.figures.get(turn, {})
+        record_client_histogram(float(value))
+        log.info("guide turn figures", extra={
+            "turn": turn, "client_eos_to_first_audio_ms": round(float(value), 1),
+            **{f"server_{k}": server.get(k) for k in ("eos_to_first_audio_ms", "stt_final_ms", "brain_ms",
+                                                      "tts_first_byte_ms", "overhead_ms")}})
 
     # ---- answers ----
     async def ask(self, text: str, clock: VoiceTurnClock | None = None) -> None:

@@ -78,6 +78,9 @@ describe("guide client", () => {
     client.interrupt();
     client.page("/tactics");
     client.tour("pause");
+    expect(client.clientMetrics(3, 2712.345)).toBe(true);
+    expect(client.clientMetrics(3, -1)).toBe(false);          // out of range: never sent
+    expect(client.clientMetrics(3, Number.NaN)).toBe(false);
     expect(ws.json()).toEqual([
       { type: "hello", page: "/calls", voice: true, greet: true },
       { type: "text", text: "hi" },
@@ -88,6 +91,7 @@ describe("guide client", () => {
       { type: "interrupt" },
       { type: "page", path: "/tactics" },
       { type: "tour", action: "pause" },
+      { type: "client_metrics", turn: 3, eos_to_first_audio_ms: 2712.3 },
     ]);
     expect(ws.sent.filter((s) => s instanceof ArrayBuffer)).toHaveLength(1);
   });
@@ -215,6 +219,8 @@ describe("guide state", () => {
     ]);
     expect(t.metrics).toMatchObject({ turn: 3, eos_to_first_audio_ms: 212.5, overhead_ms: 8 });
     expect(run([{ type: "interrupted" }], t)).toMatchObject({ mode: "listening", audioTurn: null });
+    expect(run([{ type: "client_metrics", metrics: { turn: 3, eos_to_first_audio_ms: 2712.3 } }], t).clientMetrics)
+      .toEqual({ turn: 3, eos_to_first_audio_ms: 2712.3 });
   });
 
   it("falls back to text with the server's reason and shows typed questions and errors", () => {

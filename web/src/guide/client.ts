@@ -155,6 +155,12 @@ export class GuideClient {
     return this.send({ type: "page", path });
   }
 
+  /** The page's own end of speech → first played sample for a spoken turn (logged beside the server's figures). */
+  clientMetrics(turn: number, eosToFirstAudioMs: number): boolean {
+    if (!Number.isFinite(eosToFirstAudioMs) || eosToFirstAudioMs < 0 || eosToFirstAudioMs > 60_000) return false;
+    return this.send({ type: "client_metrics", turn, eos_to_first_audio_ms: Math.round(eosToFirstAudioMs * 10) / 10 });
+  }
+
   tour(action: "start" | "pause" | "resume" | "stop"): boolean {
     return this.send({ type: "tour", action });
   }

@@ -41,6 +41,9 @@ export interface TurnMetrics {
   overhead_ms?: number | null;
 }
 
+/** The browser's own measure of a spoken turn: the VAD's last voiced frame → the answer's first played sample. */
+export interface ClientMetrics { turn: number; eos_to_first_audio_ms: number }
+
 export interface GuideState {
   connection: Connection;
   ready: boolean;
@@ -53,13 +56,14 @@ export interface GuideState {
   highlight: string | null;  // catalog element id the overlay spotlights
   tour: TourState | null;
   metrics: TurnMetrics | null;
+  clientMetrics: ClientMetrics | null;
   audioTurn: number | null;  // the turn whose audio is accepted (null after an interrupt until the next audio_start)
   error: string | null;
 }
 
 export const initialGuide: GuideState = {
   connection: "closed", ready: false, voice: false, voiceReason: null, role: null, mode: "idle", partial: "",
-  messages: [], highlight: null, tour: null, metrics: null, audioTurn: null, error: null,
+  messages: [], highlight: null, tour: null, metrics: null, clientMetrics: null, audioTurn: null, error: null,
 };
 
 export type GuideAction =
@@ -69,6 +73,7 @@ export type GuideAction =
   | { type: "server"; frame: Record<string, unknown> }
   | { type: "typed"; text: string }
   | { type: "interrupted" }
+  | { type: "client_metrics"; metrics: ClientMetrics }
   | { type: "tour_action"; action: "start" | "pause" | "resume" | "stop" }
   | { type: "mode"; mode: GuideMode };
 
@@ -104,6 +109,8 @@ export function guideReducer(state: GuideState, action: GuideAction): GuideState
       return { ...state, audioTurn: null, mode: state.mode === "speaking" ? "listening" : state.mode };
     case "mode":
       return { ...state, mode: action.mode };
+    case "client_metrics":
+      return { ...state, clientMetrics: action.metrics };
     case "server":
       return applyFrame(state, action.frame);
   }
