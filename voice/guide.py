@@ -15,6 +15,9 @@ Extensions to the guide contract (README, "Archer guide"):
 - `hello` may carry `"tour":{"name":"quick_tour","step":i,"state":"running"|"paused"}` when the browser reconnects
   with a tour on; validated (known flow, step in range), the tour runs on from step i or stays paused there (an
   `error` otherwise). `tour` messages carry the flow's `"name"`.
+- The quick tour's live-call step (`TourStep.live_call`) launches a simulated call for a supervisor or admin: a `tool`
+  message (launch_test_call), then `navigate` to `/test-call?customer=…&tactic=…&autostart=1`; a viewer hears
+  `narration_unlaunched` and nothing is launched. `narration_ms` is the variant spoken.
 
 Bad input never ends the session: a clear `error` message, logged without PII. Only a frame that is not a small JSON
 object (or too large) closes the socket, with the code voice/ws_frames.py gives it.
@@ -33,7 +36,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from shared.guide.agent import GuideAgent, GuideTurn
 from shared.guide.catalog import load_catalog
 from shared.guide.guard import safe_say
-from shared.guide.tools import Caller
+from shared.guide.tools import SUPERVISOR_ROLES, Caller, LaunchTestCall, launch_test_call
 from shared.guide.tour import DEMO_FLOWS, TourStep
 from voice.ws_frames import RATE_LIMITED, Disconnected, FrameError, parse_frame
 
@@ -116,6 +119,8 @@ class TourState:
     index: int = 0
     state: str = "running"                    # running | paused | done | stopped
     task: asyncio.Task[None] | None = None
+    launch: bool = False                      # the user may launch the live simulated call (supervisor, admin)
+    launched: dict[int, str] = field(default_factory=dict)   # step → the test-call page of the call it started
 
 
 @dataclass
@@ -206,7 +211,8 @@ class GuideSession:
             await self.error(f"the tour in hello was ignored: {problem}")
             return False
         steps = DEMO_FLOWS[raw["name"]]
-        self.tour = TourState(name=raw["name"], steps=steps, index=raw["step"], state="paused")
+        self.tour = TourState(name=raw["name"], steps=steps, index=raw["step"], state="paused",
+                              launch=self.role in SUPERVISOR_ROLES)
         if raw["state"] == "running":
             self._run_tour()
         else:
@@ -421,7 +427,7 @@ class GuideSession:
     # ---- the tour ----
     async def start_tour(self, name: str) -> None:
         await self._stop_tour_task()
-        self.tour = TourState(name=name, steps=DEMO_FLOWS[name])
+        self.tour = TourState(name=name, steps=DEMO_FLOWS[name], launch=self.role in SUPERVISOR_ROLES)
         self._run_tour()
 
     def _run_tour(self) -> None:
@@ -435,24 +441,31 @@ class GuideSession:
             step = tour.steps[tour.index]
             page = catalog.page(step.page)
             assert page is not None
+            path, launched = page.path, False
+            if step.live_call is not None and tour.launch:
+                if tour.index in tour.launched:          # resumed: back to the call it started, not a second one
+                    path, launched = tour.launched[tour.index], True
+                elif (live := await self._launch_live_call(step.live_call)) is not None:
+                    path, launched = live, True
+                    tour.launched[tour.index] = _without_autostart(live)
+            narration = step.narration_for(launched)
             await self.send({"type": "tour", "name": tour.name, "state": "running", "step": tour.index,
-                             "of": len(tour.steps),
-                             "title": step.title, "page": step.page, "element": step.element,
-                             "narration_ms": step.narration_ms})
-            await self.send({"type": "action", "action": "navigate", "path": page.path})
-            self.page_path = page.path
+                             "of": len(tour.steps), "title": step.title, "page": step.page,
+                             "element": step.element, "narration_ms": step.narration_ms_for(launched)})
+            await self.send({"type": "action", "action": "navigate", "path": path})
+            self.page_path = path
             if step.element:
                 await self.send({"type": "action", "action": "highlight", "element": step.element})
             else:
                 await self.send({"type": "action", "action": "clear_highlight"})
             if self.speech is None:
                 self.turn += 1
-                await self.send({"type": "say", "turn": self.turn, "text": step.narration})
-                await asyncio.sleep(step.narration_ms / 1000 * self.cfg.pace)
+                await self.send({"type": "say", "turn": self.turn, "text": narration})
+                await asyncio.sleep(step.narration_ms_for(launched) / 1000 * self.cfg.pace)
             else:
                 await self.state("speaking")
                 self.turn += 1
-                await self.speech.speak(self.turn, [step.narration], None, wait_playout=True)
+                await self.speech.speak(self.turn, [narration], None, wait_playout=True)
             tour.index += 1
         tour.state = "done"
         await self.send({"type": "action", "action": "clear_highlight"})
@@ -462,12 +475,32 @@ class GuideSession:
                          "title": tour.steps[-1].title, "page": tour.steps[-1].page, "element": None,
                          "narration_ms": 0})
 
+    async def _launch_live_call(self, live_call: tuple[str, str]) -> str | None:
+        """The tour's live simulated call (supervisor, admin): launch_test_call with the step's seeded customer and
+        tactic → the /test-call page that starts it (autostart). None when it cannot (the step is narrated only)."""
+        customer, tactic = live_call
+        args = LaunchTestCall(customer=customer, tactic=tactic)
+        try:
+            pool = await self.svc.get_pool()
+            async with pool.connection() as conn:
+                outcome = await launch_test_call(args, self.caller(), conn)
+        except Exception as exc:
+            log.warning("guide tour: live simulated call not launched", extra={"error": type(exc).__name__})
+            return None
+        path = outcome.result.get("path")
+        if not isinstance(path, str):
+            return None
+        await self.send({"type": "tool", "name": "launch_test_call",
+                         "arguments": {"customer": customer, "tactic": tactic}, "result": outcome.result})
+        return path
+
     def _tour_message(self, tour: TourState) -> dict[str, Any]:
         i = min(tour.index, len(tour.steps) - 1)
         step = tour.steps[i]
+        launched = i in tour.launched
         return {"type": "tour", "name": tour.name, "state": tour.state, "step": i, "of": len(tour.steps),
-                "title": step.title,
-                "page": step.page, "element": step.element, "narration_ms": step.narration_ms}
+                "title": step.title, "page": step.page, "element": step.element,
+                "narration_ms": step.narration_ms_for(launched)}
 
     async def _stop_tour_task(self) -> None:
         tour = self.tour
@@ -529,6 +562,13 @@ def _tour_problem(raw: Any) -> str | None:
     if state not in ("running", "paused"):
         return "state must be running or paused"
     return None
+
+
+def _without_autostart(path: str) -> str:
+    """The test-call page of a call already started (the page drops autostart once it has started it)."""
+    base, _, query = path.partition("?")
+    kept = [p for p in query.split("&") if p and not p.startswith("autostart=")]
+    return base + ("?" + "&".join(kept) if kept else "")
 
 
 def _path(raw: Any) -> str | None:

@@ -112,8 +112,40 @@ async def test_quick_tour_runs_every_step_in_order(seeded, pool):
         i = seen.index(s)
         assert seen[i + 1] == {"type": "action", "action": "navigate", "path": catalog.page(s["page"]).path}
         assert seen[i + 2] == {"type": "action", "action": "highlight", "element": s["element"]}
-        assert seen[i + 3]["type"] == "say" and seen[i + 3]["text"] == QUICK_TOUR[s["step"]].narration
+        assert seen[i + 3]["type"] == "say" and seen[i + 3]["text"] == QUICK_TOUR[s["step"]].narration_for(False)
     assert seen[-2:] == [{"type": "state", "state": "idle"}, seen[-1]] or seen[-1]["state"] == "done"
+    assert not [m for m in seen if m.get("name") == "launch_test_call"]     # a viewer: that step is narrated only
+
+
+async def test_the_tour_launches_a_live_simulated_call_for_a_supervisor(seeded, pool):
+    live = next(i for i, t in enumerate(QUICK_TOUR) if t.live_call is not None)
+    cur = await seeded.execute("SELECT id FROM customers WHERE account_last_4 = '4821'")
+    (maria,) = await cur.fetchone()
+    launch = f"/test-call?customer={maria}&tactic=empathetic_gradual&autostart=1"
+    async with guide_stack(pool, pace=0.05) as stack:
+        cm, g, _ = await open_guide(stack.base, "supervisor-token")
+        try:
+            await g.send({"type": "tour", "action": "start"})
+            seen = await g.until(lambda m: m["type"] == "tour" and m.get("step") == live, timeout=30)
+            seen += await g.until(lambda m: m["type"] == "say")
+            await g.send({"type": "tour", "action": "pause"})
+            await g.until(lambda m: m["type"] == "tour" and m["state"] == "paused")
+            await g.send({"type": "tour", "action": "resume"})     # the step again: back to that call, no second
+            rest = await g.until(lambda m: m["type"] == "tour" and m["state"] == "done", timeout=30)
+        finally:
+            await cm.__aexit__(None, None, None)
+    tool = next(m for m in seen if m["type"] == "tool")
+    assert tool["name"] == "launch_test_call" and tool["result"]["path"] == launch
+    assert tool["result"]["tactic"] == "empathetic_gradual" and "0101" not in json.dumps(tool)
+    step = seen[-4]
+    assert step["type"] == "tour" and step["step"] == live and step["narration_ms"] == QUICK_TOUR[live].narration_ms
+    assert seen[-3] == {"type": "action", "action": "navigate", "path": launch}
+    assert seen[-2] == {"type": "action", "action": "highlight", "element": "testcall-conversation"}
+    assert "Maria Gonzalez" in seen[-1]["text"] and seen[-1]["text"] == QUICK_TOUR[live].narration
+    navs = [m["path"] for m in rest if m.get("action") == "navigate"]
+    assert navs == [launch.removesuffix("&autostart=1")] and not [m for m in rest if m["type"] == "tool"]
+    narrated = sum(t.narration_ms_for(True) for t in QUICK_TOUR)
+    assert 80_000 <= narrated <= 100_000
 
 
 async def test_tour_pause_interrupt_resume_and_stop(seeded, pool):
