@@ -213,6 +213,8 @@ class GuideSession:
         steps = DEMO_FLOWS[raw["name"]]
         self.tour = TourState(name=raw["name"], steps=steps, index=raw["step"], state="paused",
                               launch=self.role in SUPERVISOR_ROLES)
+        if steps[raw["step"]].live_call is not None and self.tour.launch and _is_test_call(self.page_path):
+            self.tour.launched[raw["step"]] = _without_autostart(self.page_path)   # that call is already on the page
         if raw["state"] == "running":
             self._run_tour()
         else:
@@ -562,6 +564,10 @@ def _tour_problem(raw: Any) -> str | None:
     if state not in ("running", "paused"):
         return "state must be running or paused"
     return None
+
+
+def _is_test_call(path: str) -> bool:
+    return path.startswith("/test-call?") and "customer=" in path
 
 
 def _without_autostart(path: str) -> str:

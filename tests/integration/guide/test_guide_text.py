@@ -146,6 +146,17 @@ async def test_the_tour_launches_a_live_simulated_call_for_a_supervisor(seeded, 
     assert navs == [launch.removesuffix("&autostart=1")] and not [m for m in rest if m["type"] == "tool"]
     narrated = sum(t.narration_ms_for(True) for t in QUICK_TOUR)
     assert 80_000 <= narrated <= 100_000
+    # The socket drops during that step and the page (still showing the call) reconnects: no second call is launched.
+    async with guide_stack(pool, pace=0.05) as stack:
+        page = launch.removesuffix("&autostart=1")
+        cm, g, _ = await open_guide(stack.base, "supervisor-token", page=page,
+                                    tour={"name": "quick_tour", "step": live, "state": "running"})
+        try:
+            again = await g.until(lambda m: m["type"] == "tour" and m["state"] == "done", timeout=30)
+        finally:
+            await cm.__aexit__(None, None, None)
+    assert [m["path"] for m in again if m.get("action") == "navigate"] == [page]
+    assert not [m for m in again if m["type"] == "tool"] and "Maria Gonzalez" in said(again)
 
 
 async def test_tour_pause_interrupt_resume_and_stop(seeded, pool):
