@@ -7,6 +7,18 @@ answers → Cartesia TTS (TtsStream) as PCM s16le 24 kHz binary frames, barge-in
 `metrics` message per voice turn (end of speech → first audio byte sent; end of speech = `ptt up`, or the STT's
 turn end in hands-free mode).
 
+Extensions to the guide contract (README, "Archer guide"):
+- `{"type":"client_metrics","turn":N,"eos_to_first_audio_ms":x}` (client → server): the browser's own end of speech
+  (its VAD's last voiced frame) → first played sample of turn N's answer, which includes the STT's endpointing. x is
+  0–60000 and N a turn Archer spoke (an `error` otherwise); it is logged ("guide turn figures") beside the server's
+  figures for that turn and recorded as the `archer.guide.client_eos_to_first_audio` histogram.
+- `hello` may carry `"tour":{"name":"quick_tour","step":i,"state":"running"|"paused"}` when the browser reconnects
+  with a tour on; validated (known flow, step in range), the tour runs on from step i or stays paused there (an
+  `error` otherwise). `tour` messages carry the flow's `"name"`.
+- The quick tour's live-call step (`TourStep.live_call`) launches a simulated call for a supervisor or admin: a `tool`
+  message (launch_test_call), then `navigate` to `/test-call?customer=…&tactic=…&autostart=1`; a viewer hears
+  `narration_unlaunched` and nothing is launched. `narration_ms` is the variant spoken.
+
 Bad input never ends the session: a clear `error` message, logged without PII. Only a frame that is not a small JSON
 object (or too large) closes the socket, with the code voice/ws_frames.py gives it.
 """
@@ -24,7 +36,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from shared.guide.agent import GuideAgent, GuideTurn
 from shared.guide.catalog import load_catalog
 from shared.guide.guard import safe_say
-from shared.guide.tools import Caller
+from shared.guide.tools import SUPERVISOR_ROLES, Caller, LaunchTestCall, launch_test_call
 from shared.guide.tour import DEMO_FLOWS, TourStep
 from voice.ws_frames import RATE_LIMITED, Disconnected, FrameError, parse_frame
 
@@ -42,6 +54,8 @@ OUT_FORMAT = {"container": "raw", "encoding": "pcm_s16le", "sample_rate": OUT_RA
 BYTES_PER_S_OUT = OUT_RATE * 2
 SESSIONS_PER_PRINCIPAL = 5
 MESSAGES_PER_MINUTE = 120
+MAX_CLIENT_EOS_MS = 60_000
+KEPT_TURN_FIGURES = 20
 GREETING = ("Hi, I'm Archer, your guide to this console. Ask me about your calls, say where you want to go, "
             "or ask for the quick tour.")
 
@@ -105,6 +119,8 @@ class TourState:
     index: int = 0
     state: str = "running"                    # running | paused | done | stopped
     task: asyncio.Task[None] | None = None
+    launch: bool = False                      # the user may launch the live simulated call (supervisor, admin)
+    launched: dict[int, str] = field(default_factory=dict)   # step → the test-call page of the call it started
 
 
 @dataclass
@@ -120,6 +136,7 @@ class GuideSession:
     speech: Any = None                        # GuideSpeech in voice mode
     answering: asyncio.Task[None] | None = None
     tour: TourState | None = None
+    figures: dict[int, dict[str, Any]] = field(default_factory=dict)   # the server's metrics of recent turns
     _send_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     _closed: bool = False
 
@@ -179,9 +196,34 @@ class GuideSession:
             ready["reason"] = reason
         await self.send(ready)
         await self.state("idle")
-        if hello.get("greet") is True:
+        resumed = await self._resume_tour(hello.get("tour"))
+        if hello.get("greet") is True and not resumed:
             self._start_answer(self._say_lines([GREETING]))
         await self._loop()
+
+    async def _resume_tour(self, raw: Any) -> bool:
+        """A reconnect: the hello's `tour` says where the browser was; a valid one resumes or stays paused there."""
+        if raw is None:
+            return False
+        problem = _tour_problem(raw)
+        if problem is not None:
+            log.warning("guide: bad tour in hello", extra={"problem": problem})
+            await self.error(f"the tour in hello was ignored: {problem}")
+            return False
+        steps = DEMO_FLOWS[raw["name"]]
+        self.tour = TourState(name=raw["name"], steps=steps, index=raw["step"], state="paused",
+                              launch=self.role in SUPERVISOR_ROLES)
+        if steps[raw["step"]].live_call is not None and self.tour.launch and _is_test_call(self.page_path):
+            self.tour.launched[raw["step"]] = _without_autostart(self.page_path)   # that call is already on the page
+        if raw["state"] == "running":
+            self._run_tour()
+        else:
+            step = steps[raw["step"]]
+            page = load_catalog().page(step.page)
+            if page is not None:
+                self.page_path = page.path
+            await self.send(self._tour_message(self.tour))
+        return True
 
     async def _hello(self) -> dict[str, Any] | None:
         try:
@@ -276,10 +318,12 @@ class GuideSession:
                 await self.speech.ptt_down()
             else:
                 await self.speech.ptt_up()
+        elif kind == "client_metrics":
+            await self.client_metrics(frame)
         elif kind == "hello":
             await self.error("hello was already received")
         else:
-            await self.error("unknown message type; expected text, ptt, interrupt, page or tour")
+            await self.error("unknown message type; expected text, ptt, interrupt, page, tour or client_metrics")
 
     async def _audio(self, data: bytes) -> None:
         if not self.voice or self.speech is None:
@@ -292,6 +336,32 @@ class GuideSession:
             await self.error("audio must be PCM signed 16-bit little-endian: a whole number of samples")
             return
         await self.speech.audio(data)
+
+    # ---- figures ----
+    def remember_figures(self, message: dict[str, Any]) -> None:
+        """The server's `metrics` for a turn, kept so the browser's own figure is logged beside them."""
+        self.figures[int(message["turn"])] = message
+        while len(self.figures) > KEPT_TURN_FIGURES:
+            del self.figures[min(self.figures)]
+
+    async def client_metrics(self, frame: dict[str, Any]) -> None:
+        """The browser's end of speech (its VAD's last voiced frame) → first played sample, for one voice turn."""
+        turn, value = frame.get("turn"), frame.get("eos_to_first_audio_ms")
+        if isinstance(turn, bool) or not isinstance(turn, int) or not 1 <= turn <= self.turn:
+            await self.error("client_metrics needs the \"turn\" of an answer Archer spoke")
+            return
+        if (isinstance(value, bool) or not isinstance(value, int | float) or value != value
+                or not 0 <= value <= MAX_CLIENT_EOS_MS):
+            await self.error(f"eos_to_first_audio_ms must be a number of milliseconds from 0 to {MAX_CLIENT_EOS_MS}")
+            return
+        from voice.guide_speech import record_client_histogram
+
+        server = self.figures.get(turn, {})
+        record_client_histogram(float(value))
+        log.info("guide turn figures", extra={
+            "turn": turn, "client_eos_to_first_audio_ms": round(float(value), 1),
+            **{f"server_{k}": server.get(k) for k in ("eos_to_first_audio_ms", "stt_final_ms", "brain_ms",
+                                                      "tts_first_byte_ms", "overhead_ms")}})
 
     # ---- answers ----
     async def ask(self, text: str, clock: VoiceTurnClock | None = None) -> None:
@@ -359,7 +429,7 @@ class GuideSession:
     # ---- the tour ----
     async def start_tour(self, name: str) -> None:
         await self._stop_tour_task()
-        self.tour = TourState(name=name, steps=DEMO_FLOWS[name])
+        self.tour = TourState(name=name, steps=DEMO_FLOWS[name], launch=self.role in SUPERVISOR_ROLES)
         self._run_tour()
 
     def _run_tour(self) -> None:
@@ -373,36 +443,66 @@ class GuideSession:
             step = tour.steps[tour.index]
             page = catalog.page(step.page)
             assert page is not None
-            await self.send({"type": "tour", "state": "running", "step": tour.index, "of": len(tour.steps),
-                             "title": step.title, "page": step.page, "element": step.element,
-                             "narration_ms": step.narration_ms})
-            await self.send({"type": "action", "action": "navigate", "path": page.path})
-            self.page_path = page.path
+            path, launched = page.path, False
+            if step.live_call is not None and tour.launch:
+                if tour.index in tour.launched:          # resumed: back to the call it started, not a second one
+                    path, launched = tour.launched[tour.index], True
+                elif (live := await self._launch_live_call(step.live_call)) is not None:
+                    path, launched = live, True
+                    tour.launched[tour.index] = _without_autostart(live)
+            narration = step.narration_for(launched)
+            await self.send({"type": "tour", "name": tour.name, "state": "running", "step": tour.index,
+                             "of": len(tour.steps), "title": step.title, "page": step.page,
+                             "element": step.element, "narration_ms": step.narration_ms_for(launched)})
+            await self.send({"type": "action", "action": "navigate", "path": path})
+            self.page_path = path
             if step.element:
                 await self.send({"type": "action", "action": "highlight", "element": step.element})
             else:
                 await self.send({"type": "action", "action": "clear_highlight"})
             if self.speech is None:
                 self.turn += 1
-                await self.send({"type": "say", "turn": self.turn, "text": step.narration})
-                await asyncio.sleep(step.narration_ms / 1000 * self.cfg.pace)
+                await self.send({"type": "say", "turn": self.turn, "text": narration})
+                await asyncio.sleep(step.narration_ms_for(launched) / 1000 * self.cfg.pace)
             else:
                 await self.state("speaking")
                 self.turn += 1
-                await self.speech.speak(self.turn, [step.narration], None, wait_playout=True)
+                await self.speech.speak(self.turn, [narration], None, wait_playout=True)
             tour.index += 1
         tour.state = "done"
         await self.send({"type": "action", "action": "clear_highlight"})
         await self.state("idle")
-        await self.send({"type": "tour", "state": "done", "step": len(tour.steps) - 1, "of": len(tour.steps),
+        await self.send({"type": "tour", "name": tour.name, "state": "done", "step": len(tour.steps) - 1,
+                         "of": len(tour.steps),
                          "title": tour.steps[-1].title, "page": tour.steps[-1].page, "element": None,
                          "narration_ms": 0})
+
+    async def _launch_live_call(self, live_call: tuple[str, str]) -> str | None:
+        """The tour's live simulated call (supervisor, admin): launch_test_call with the step's seeded customer and
+        tactic → the /test-call page that starts it (autostart). None when it cannot (the step is narrated only)."""
+        customer, tactic = live_call
+        args = LaunchTestCall(customer=customer, tactic=tactic)
+        try:
+            pool = await self.svc.get_pool()
+            async with pool.connection() as conn:
+                outcome = await launch_test_call(args, self.caller(), conn)
+        except Exception as exc:
+            log.warning("guide tour: live simulated call not launched", extra={"error": type(exc).__name__})
+            return None
+        path = outcome.result.get("path")
+        if not isinstance(path, str):
+            return None
+        await self.send({"type": "tool", "name": "launch_test_call",
+                         "arguments": {"customer": customer, "tactic": tactic}, "result": outcome.result})
+        return path
 
     def _tour_message(self, tour: TourState) -> dict[str, Any]:
         i = min(tour.index, len(tour.steps) - 1)
         step = tour.steps[i]
-        return {"type": "tour", "state": tour.state, "step": i, "of": len(tour.steps), "title": step.title,
-                "page": step.page, "element": step.element, "narration_ms": step.narration_ms}
+        launched = i in tour.launched
+        return {"type": "tour", "name": tour.name, "state": tour.state, "step": i, "of": len(tour.steps),
+                "title": step.title, "page": step.page, "element": step.element,
+                "narration_ms": step.narration_ms_for(launched)}
 
     async def _stop_tour_task(self) -> None:
         tour = self.tour
@@ -450,6 +550,31 @@ class GuideSession:
         self._closed = True
         if self.speech is not None:
             await self.speech.aclose()
+
+
+def _tour_problem(raw: Any) -> str | None:
+    """Why a hello's `tour` ({"name", "step", "state"}) cannot be resumed, or None when it can."""
+    if not isinstance(raw, dict):
+        return "tour must be an object with name, step and state"
+    name, step, state = raw.get("name"), raw.get("step"), raw.get("state")
+    if not isinstance(name, str) or name not in DEMO_FLOWS:
+        return f"unknown tour; known: {', '.join(sorted(DEMO_FLOWS))}"
+    if isinstance(step, bool) or not isinstance(step, int) or not 0 <= step < len(DEMO_FLOWS[name]):
+        return f"step must be a whole number from 0 to {len(DEMO_FLOWS[name]) - 1}"
+    if state not in ("running", "paused"):
+        return "state must be running or paused"
+    return None
+
+
+def _is_test_call(path: str) -> bool:
+    return path.startswith("/test-call?") and "customer=" in path
+
+
+def _without_autostart(path: str) -> str:
+    """The test-call page of a call already started (the page drops autostart once it has started it)."""
+    base, _, query = path.partition("?")
+    kept = [p for p in query.split("&") if p and not p.startswith("autostart=")]
+    return base + ("?" + "&".join(kept) if kept else "")
 
 
 def _path(raw: Any) -> str | None:

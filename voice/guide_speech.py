@@ -193,6 +193,7 @@ class GuideSpeech:
                         clock.first_audio_sent_at = first_sent_at
                         figures = metrics_message(turn, clock)
                         await session.send(figures)
+                        session.remember_figures(figures)
                         record_histograms(figures)
             if started:
                 await session.send({"type": "audio_end", "turn": turn})
@@ -236,6 +237,7 @@ class GuideSpeech:
 
 
 _histograms: dict[str, Any] = {}
+_client_histogram: list[Any] = []
 
 
 def record_histograms(message: dict[str, Any]) -> None:
@@ -249,6 +251,16 @@ def record_histograms(message: dict[str, Any]) -> None:
     for name, histogram in _histograms.items():
         if message.get(name) is not None:
             histogram.record(message[name])
+
+
+def record_client_histogram(value_ms: float) -> None:
+    """The browser's end of speech → first played sample (`client_metrics`), beside the server's histograms."""
+    if not _client_histogram:
+        from opentelemetry import metrics
+
+        meter = metrics.get_meter("archer.guide")
+        _client_histogram.append(meter.create_histogram("archer.guide.client_eos_to_first_audio", unit="ms"))
+    _client_histogram[0].record(value_ms)
 
 
 def metrics_message(turn: int, clock: VoiceTurnClock) -> dict[str, Any]:

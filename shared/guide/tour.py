@@ -1,8 +1,11 @@
 """The quick tour: a deterministic script of steps over the console (page, element to highlight, narration).
 
 Narration time in text mode is words at 150 words per minute (2.5 words per second); in voice mode it is the TTS
-audio's duration. The whole script is 80–100 s at 150 wpm (tests/unit/guide/test_tour.py asserts it and that every
-page and element exists in the catalog). Nothing here depends on data, a model or a network: it cannot fail."""
+audio's duration. The whole script is 80–100 s at 150 wpm (tests/unit/guide/test_tour_and_rules.py asserts it, for a
+supervisor and for a viewer, and that every page and element exists in the catalog). Nothing here depends on a model
+or a network. One step launches a live simulated call for a supervisor or admin (`live_call`: a seeded customer and
+tactic through `launch_test_call`, the /sim sandbox with the rules brain); a viewer — or a database without that
+seeded customer — hears `narration_unlaunched` instead, so the tour still cannot fail."""
 from __future__ import annotations
 
 import re
@@ -17,15 +20,34 @@ class TourStep:
     page: str                 # catalog page id
     element: str | None       # catalog element id to highlight, or None
     narration: str
+    live_call: tuple[str, str] | None = None     # (customer, tactic) launched for a supervisor or admin
+    narration_unlaunched: str | None = None      # what a viewer hears on a live_call step (nothing is launched)
+
+    def narration_for(self, launched: bool) -> str:
+        if self.live_call is not None and not launched and self.narration_unlaunched:
+            return self.narration_unlaunched
+        return self.narration
 
     @property
     def words(self) -> int:
-        return len(re.findall(r"[A-Za-z0-9'$%.,-]+", self.narration))
+        return words(self.narration)
 
     @property
     def narration_ms(self) -> int:
         """Text-mode pacing: the narration read at 150 words per minute."""
-        return round(self.words / WORDS_PER_SECOND * 1000)
+        return narration_ms(self.narration)
+
+    def narration_ms_for(self, launched: bool) -> int:
+        return narration_ms(self.narration_for(launched))
+
+
+def words(text: str) -> int:
+    return len(re.findall(r"[A-Za-z0-9'$%.,-]+", text))
+
+
+def narration_ms(text: str) -> int:
+    """Text-mode pacing: the text read at 150 words per minute."""
+    return round(words(text) / WORDS_PER_SECOND * 1000)
 
 
 QUICK_TOUR: tuple[TourStep, ...] = (
@@ -55,12 +77,18 @@ QUICK_TOUR: tuple[TourStep, ...] = (
              "Quality tracks latency, recordings and tester ratings, and gives a clear go or no-go verdict."),
     TourStep("Test call", "test-call", "testcall-setup",
              "Finally, rehearse any call in the simulation sandbox: same engine, same guard, and it never dials "
-             "the real customer. Ask me to launch a test call whenever you like. That's the tour."),
+             "the real customer."),
+    TourStep("Live simulated call", "test-call", "testcall-conversation",
+             "Watch: I've started a simulated call with Maria Gonzalez on the empathetic tactic. The agent greets her "
+             "just as on a real line. That's the tour.",
+             live_call=("Maria Gonzalez", "empathetic_gradual"),
+             narration_unlaunched="A supervisor would see a live simulated call start right here, with the agent "
+                                  "greeting the customer. That's the tour."),
 )
 
 
-def total_narration_s(steps: tuple[TourStep, ...] = QUICK_TOUR) -> float:
-    return sum(s.narration_ms for s in steps) / 1000
+def total_narration_s(steps: tuple[TourStep, ...] = QUICK_TOUR, *, launched: bool = True) -> float:
+    return sum(s.narration_ms_for(launched) for s in steps) / 1000
 
 
 DEMO_FLOWS = {"quick_tour": QUICK_TOUR}

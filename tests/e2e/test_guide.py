@@ -1,7 +1,8 @@
 """The Archer guide in Chromium under `make dev` (no Cartesia or LLM key): the first-visit greeting, the text
 fallback answering a typed question and following a navigate action, axe on the open panel in both themes, and the
-quick tour in demo mode run to the end twice at once — once straight through, once paused by a click on the overlay
-and resumed — checking each step's page and highlighted element and the 80–100 s of narration."""
+quick tour in demo mode run to the end twice at once — once straight through (a supervisor), once paused by a click
+on the overlay and resumed (an admin) — checking each step's page and highlighted element, the 80–100 s of narration,
+and that the live simulated call the tour launches shows the agent's first line during that step."""
 from __future__ import annotations
 
 import asyncio
@@ -113,13 +114,13 @@ async def test_open_guide_panel_has_no_serious_axe_violations(context: BrowserCo
     assert bad == {}, "\n".join(f"{where}: {line}" for where, lines in bad.items() for line in lines)
 
 
-async def _run_tour(browser: Browser, base_url: str, *, interrupt: bool) -> dict[str, Any]:
+async def _run_tour(browser: Browser, base_url: str, *, interrupt: bool, role: str) -> dict[str, Any]:
     ctx = await browser.new_context(base_url=base_url, viewport={"width": 1440, "height": 900})
     ctx.set_default_timeout(20_000)
     try:
         page = await ctx.new_page()
         frames = guide_frames(page)
-        await sign_in(page, "admin")
+        await sign_in(page, role)
         if interrupt:                                     # started by asking, from the panel
             await page.get_by_role("button", name="Talk to Archer").click()
             await page.get_by_label("Ask Archer").fill("take the quick tour")
@@ -128,6 +129,7 @@ async def _run_tour(browser: Browser, base_url: str, *, interrupt: bool) -> dict
             await page.get_by_role("button", name="Take the tour").click()
         overlay = page.get_by_test_id("guide-overlay")
         checked: list[str] = []
+        greeting = ""
         paused_s = 0.0
         step = 0
         while True:
@@ -143,6 +145,14 @@ async def _run_tour(browser: Browser, base_url: str, *, interrupt: bool) -> dict
                 await expect(target).to_be_in_viewport()
                 await expect(overlay).to_have_attribute("data-highlight", tour["element"])
             checked.append(f"{tour['page']}:{tour['element']}")
+            launched = [f for _, f in frames if f.get("type") == "tool" and f.get("name") == "launch_test_call"]
+            if launched and tour["element"] == "testcall-conversation":    # the live simulated call (supervisor)
+                await expect(page).to_have_url(re.compile(r"/test-call\?customer=[0-9a-f-]+&tactic=empathetic_gradual$"))
+                agent = page.get_by_test_id("sim-agent").first
+                await expect(agent).to_be_visible(timeout=15_000)         # the agent's greeting, while Archer narrates
+                await expect(overlay).to_have_attribute("data-step", str(step), timeout=1)
+                await expect(overlay).to_have_attribute("data-tour-state", "running", timeout=1)
+                greeting = (await agent.inner_text()).strip()
             if interrupt and step == 3:
                 await page.get_by_test_id("guide-overlay-catcher").click(position={"x": 700, "y": 300})
                 await expect(overlay).to_have_attribute("data-tour-state", "paused")
@@ -165,19 +175,21 @@ async def _run_tour(browser: Browser, base_url: str, *, interrupt: bool) -> dict
         per_step = {f["step"]: f["narration_ms"] for _, f in running if f["state"] == "running"}
         return {"steps": n, "checked": checked, "narration_s": sum(per_step.values()) / 1000,
                 "wall_s": done - first, "paused_s": paused_s,
-                "highlighted": sum(1 for c in checked if not c.endswith("None"))}
+                "highlighted": sum(1 for c in checked if not c.endswith("None")), "greeting": greeting}
     finally:
         await ctx.close()
 
 
 async def test_quick_tour_runs_to_the_end_twice_once_paused_and_resumed(browser: Browser, devhost: str) -> None:
-    plain, interrupted = await asyncio.gather(_run_tour(browser, devhost, interrupt=False),
-                                              _run_tour(browser, devhost, interrupt=True))
+    plain, interrupted = await asyncio.gather(_run_tour(browser, devhost, interrupt=False, role="supervisor"),
+                                              _run_tour(browser, devhost, interrupt=True, role="admin"))
     for name, run in (("plain", plain), ("paused+resumed", interrupted)):
         print(f"tour {name}: {run['steps']} steps, narration {run['narration_s']:.1f} s, wall {run['wall_s']:.1f} s "
-              f"(paused {run['paused_s']:.1f} s), {run['highlighted']} highlights checked")
+              f"(paused {run['paused_s']:.1f} s), {run['highlighted']} highlights checked; live simulated call: "
+              f"the agent said {run['greeting'][:60]!r}")
         assert len(run["checked"]) == run["steps"] >= 8
         assert 80 <= run["narration_s"] <= 100
+        assert "Archer" in run["greeting"] and len(run["greeting"]) > len("Archer") + 10   # a real first line
     assert plain["checked"] == interrupted["checked"]
     assert 80 <= plain["wall_s"] <= 100 + 10                    # paced like speech; a few seconds of page loads
     # The resumed step's narration starts again, so the interrupted run takes at least the pause longer.

@@ -125,6 +125,8 @@ async def test_spoken_question_is_answered_aloud_on_the_right_page(mic_browser: 
         await expect(guide).to_have_attribute("data-state", "idle")
         played = int(await guide.get_attribute("data-played-samples") or 0)
         metrics = json.loads(await guide.get_attribute("data-metrics") or "{}")
+        await expect(guide).not_to_have_attribute("data-client-metrics", "")
+        client = json.loads(await guide.get_attribute("data-client-metrics") or "{}")
         await screenshot(page, "guide-voice-answer")
 
         # Push-to-talk on the space bar (hands-free off; focus outside any text field): the release ends the turn.
@@ -190,6 +192,15 @@ async def test_spoken_question_is_answered_aloud_on_the_right_page(mic_browser: 
           f"(stt final {metrics.get('stt_final_ms')} ms, brain {metrics.get('brain_ms')} ms, tts first byte "
           f"{metrics.get('tts_first_byte_ms')} ms, overhead {metrics.get('overhead_ms')} ms); "
           f"{played} samples played at 24 kHz")
+    # Measured where the user is (hands-free): the page's VAD's last voiced frame → the answer's first played sample,
+    # so it includes the STT's endpointing (the fake ends the turn after 2.5 s of quiet), and it reaches the server.
+    fixed_ms = 60 + 40                                                   # the fakes' STT end + TTS first byte
+    assert client["turn"] == metrics["turn"] and fixed_ms < client["eos_to_first_audio_ms"] < 5000, client
+    assert client["eos_to_first_audio_ms"] > metrics["eos_to_first_audio_ms"]   # the server's starts at the turn end
+    assert {"type": "client_metrics", **client} in [json.loads(f) for f in sent]
+    print(f"guide voice turn, measured in the page: end of speech (VAD) → first played sample "
+          f"{client['eos_to_first_audio_ms']:.1f} ms (server, from the STT's turn end: "
+          f"{metrics['eos_to_first_audio_ms']:.1f} ms)")
     assert ptt["turn"] > metrics["turn"] and ptt["eos_to_first_audio_ms"] > 0
     assert ptt["stt_final_ms"] > 0                                        # the release finalized the STT turn
     print(f"push-to-talk turn: end of speech (space released) → first audio {ptt['eos_to_first_audio_ms']:.1f} ms "

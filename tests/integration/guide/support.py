@@ -59,11 +59,14 @@ def said(messages: list[dict[str, Any]]) -> str:
 
 
 async def open_guide(base: str, token: str = "admin-token", *, voice: bool = False, greet: bool = False,
-                     page: str = "/") -> tuple[Any, GuideClient, dict[str, Any]]:
+                     page: str = "/", tour: Any = None) -> tuple[Any, GuideClient, dict[str, Any]]:
     cm = connect(f"{base}/guide?token={token}", max_size=2**22)
     ws = await cm.__aenter__()
     client = GuideClient(ws)
-    await client.send({"type": "hello", "page": page, "voice": voice, "greet": greet})
+    hello: dict[str, Any] = {"type": "hello", "page": page, "voice": voice, "greet": greet}
+    if tour is not None:
+        hello["tour"] = tour
+    await client.send(hello)
     ready = await client.next()
     assert ready["type"] == "ready", ready
     assert await client.next() == {"type": "state", "state": "idle"}

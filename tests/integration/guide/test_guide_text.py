@@ -112,8 +112,51 @@ async def test_quick_tour_runs_every_step_in_order(seeded, pool):
         i = seen.index(s)
         assert seen[i + 1] == {"type": "action", "action": "navigate", "path": catalog.page(s["page"]).path}
         assert seen[i + 2] == {"type": "action", "action": "highlight", "element": s["element"]}
-        assert seen[i + 3]["type"] == "say" and seen[i + 3]["text"] == QUICK_TOUR[s["step"]].narration
+        assert seen[i + 3]["type"] == "say" and seen[i + 3]["text"] == QUICK_TOUR[s["step"]].narration_for(False)
     assert seen[-2:] == [{"type": "state", "state": "idle"}, seen[-1]] or seen[-1]["state"] == "done"
+    assert not [m for m in seen if m.get("name") == "launch_test_call"]     # a viewer: that step is narrated only
+
+
+async def test_the_tour_launches_a_live_simulated_call_for_a_supervisor(seeded, pool):
+    live = next(i for i, t in enumerate(QUICK_TOUR) if t.live_call is not None)
+    cur = await seeded.execute("SELECT id FROM customers WHERE account_last_4 = '4821'")
+    (maria,) = await cur.fetchone()
+    launch = f"/test-call?customer={maria}&tactic=empathetic_gradual&autostart=1"
+    async with guide_stack(pool, pace=0.05) as stack:
+        cm, g, _ = await open_guide(stack.base, "supervisor-token")
+        try:
+            await g.send({"type": "tour", "action": "start"})
+            seen = await g.until(lambda m: m["type"] == "tour" and m.get("step") == live, timeout=30)
+            seen += await g.until(lambda m: m["type"] == "say")
+            await g.send({"type": "tour", "action": "pause"})
+            await g.until(lambda m: m["type"] == "tour" and m["state"] == "paused")
+            await g.send({"type": "tour", "action": "resume"})     # the step again: back to that call, no second
+            rest = await g.until(lambda m: m["type"] == "tour" and m["state"] == "done", timeout=30)
+        finally:
+            await cm.__aexit__(None, None, None)
+    tool = next(m for m in seen if m["type"] == "tool")
+    assert tool["name"] == "launch_test_call" and tool["result"]["path"] == launch
+    assert tool["result"]["tactic"] == "empathetic_gradual" and "0101" not in json.dumps(tool)
+    step = seen[-4]
+    assert step["type"] == "tour" and step["step"] == live and step["narration_ms"] == QUICK_TOUR[live].narration_ms
+    assert seen[-3] == {"type": "action", "action": "navigate", "path": launch}
+    assert seen[-2] == {"type": "action", "action": "highlight", "element": "testcall-conversation"}
+    assert "Maria Gonzalez" in seen[-1]["text"] and seen[-1]["text"] == QUICK_TOUR[live].narration
+    navs = [m["path"] for m in rest if m.get("action") == "navigate"]
+    assert navs == [launch.removesuffix("&autostart=1")] and not [m for m in rest if m["type"] == "tool"]
+    narrated = sum(t.narration_ms_for(True) for t in QUICK_TOUR)
+    assert 80_000 <= narrated <= 100_000
+    # The socket drops during that step and the page (still showing the call) reconnects: no second call is launched.
+    async with guide_stack(pool, pace=0.05) as stack:
+        page = launch.removesuffix("&autostart=1")
+        cm, g, _ = await open_guide(stack.base, "supervisor-token", page=page,
+                                    tour={"name": "quick_tour", "step": live, "state": "running"})
+        try:
+            again = await g.until(lambda m: m["type"] == "tour" and m["state"] == "done", timeout=30)
+        finally:
+            await cm.__aexit__(None, None, None)
+    assert [m["path"] for m in again if m.get("action") == "navigate"] == [page]
+    assert not [m for m in again if m["type"] == "tool"] and "Maria Gonzalez" in said(again)
 
 
 async def test_tour_pause_interrupt_resume_and_stop(seeded, pool):
@@ -192,3 +235,49 @@ async def test_sessions_per_principal_and_messages_per_minute_are_limited(seeded
             assert m["type"] == "error" and "too many messages" in m["message"]
         finally:
             await cm.__aexit__(None, None, None)
+
+
+async def test_a_dropped_socket_resumes_the_tour_from_the_step_the_browser_sends(seeded, pool):
+    async with guide_stack(pool, pace=0.05) as stack:
+        cm, g, _ = await open_guide(stack.base, "viewer-token")
+        try:
+            await g.send({"type": "tour", "action": "start"})
+            at = (await g.until(lambda m: m["type"] == "tour" and m.get("step") == 3))[-1]
+            assert at["name"] == "quick_tour" and at["state"] == "running"
+        finally:
+            await cm.__aexit__(None, None, None)                # the socket drops mid-tour
+        # Bad tours in the hello are refused with a clear error and the session works without a tour.
+        for bad, expect in (({"name": "grand_tour", "step": 0, "state": "running"}, "unknown tour"),
+                            ({"name": "quick_tour", "step": len(QUICK_TOUR), "state": "running"}, "step must be"),
+                            ({"name": "quick_tour", "step": "3", "state": "running"}, "step must be"),
+                            ({"name": "quick_tour", "step": 3, "state": "done"}, "state must be"),
+                            ("quick_tour", "an object")):
+            cm, g, _ = await open_guide(stack.base, "viewer-token", tour=bad)
+            try:
+                m = await g.next()
+                assert m["type"] == "error" and expect in m["message"], (bad, m)
+                await g.send({"type": "tour", "action": "resume"})
+                assert "no tour" in (await g.next())["message"]
+            finally:
+                await cm.__aexit__(None, None, None)
+        # Paused where it was: nothing runs until the user resumes.
+        cm, g, _ = await open_guide(stack.base, "viewer-token", greet=True,
+                                    tour={"name": "quick_tour", "step": 3, "state": "paused"})
+        try:
+            paused = await g.next()
+            assert paused["type"] == "tour" and (paused["state"], paused["step"]) == ("paused", 3), paused
+            await asyncio.sleep(0.3)
+            await g.send({"type": "page", "path": "/calls"})
+            seen = await g.ask("how many calls today?")         # no greeting, no narration in between
+            assert not [m for m in seen if m["type"] == "tour"] and "calls today" in said(seen)
+        finally:
+            await cm.__aexit__(None, None, None)
+        # Running: the server resumes from that step and runs to the end.
+        cm, g, _ = await open_guide(stack.base, "viewer-token", tour={"name": "quick_tour", "step": 3,
+                                                                      "state": "running"})
+        try:
+            rest = await g.until(lambda m: m["type"] == "tour" and m["state"] == "done", timeout=30)
+        finally:
+            await cm.__aexit__(None, None, None)
+        assert [s["step"] for s in _steps(rest)] == list(range(3, len(QUICK_TOUR)))
+        assert rest[1] == {"type": "action", "action": "navigate", "path": "/calls"}     # step 3: the calls page

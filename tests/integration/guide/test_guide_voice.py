@@ -4,6 +4,7 @@ barge-in stops the audio; bad audio frames get clear errors and the session goes
 from __future__ import annotations
 
 import asyncio
+import logging
 
 from tests.fakes.cartesia_stt import SttFakeConfig
 from tests.fakes.cartesia_tts import TtsFakeConfig
@@ -51,21 +52,39 @@ async def test_push_to_talk_question_is_heard_answered_spoken_and_measured(seede
     print("guide voice turn metrics:", metrics)
 
 
-async def test_hands_free_turn_detection_ends_the_turn(seeded, pool):
+async def test_hands_free_turn_detection_ends_the_turn(seeded, pool, caplog):
     clip = spoken_pcm16k("how many calls today")
     stt = SttFakeConfig(start_latency_ms=20, end_latency_ms=60, pcm_transcripts=["how many calls today"],
                         pcm_end_silence_ms=300)
+    caplog.set_level(logging.INFO, logger="voice.guide")
     async with guide_stack(pool, stt=stt, tts=TTS) as stack:
         cm, g, _ = await open_guide(stack.base, "viewer-token", voice=True)
         try:
             await stream_pcm(g, clip, trailing_silence_ms=600)
             seen = await g.until(lambda m: m["type"] == "audio_end", timeout=15)
+            turn = next(m for m in seen if m["type"] == "metrics")["turn"]
+            # The browser's own figure (its VAD's last voiced frame → first played sample) is checked and logged.
+            for bad, expect in (({"turn": turn, "eos_to_first_audio_ms": -1}, "from 0 to 60000"),
+                                ({"turn": turn, "eos_to_first_audio_ms": 60_001}, "from 0 to 60000"),
+                                ({"turn": turn, "eos_to_first_audio_ms": "400"}, "from 0 to 60000"),
+                                ({"turn": turn, "eos_to_first_audio_ms": True}, "from 0 to 60000"),
+                                ({"turn": turn + 5, "eos_to_first_audio_ms": 400}, "turn"),
+                                ({"eos_to_first_audio_ms": 400}, "turn")):
+                await g.send({"type": "client_metrics", **bad})
+                m = await g.until(lambda m: m["type"] == "error")
+                assert expect in m[-1]["message"], (bad, m)
+            await g.send({"type": "client_metrics", "turn": turn, "eos_to_first_audio_ms": 712.5})
+            seen += await g.ask("go to tactics")                # no error in between; the session goes on
         finally:
             await cm.__aexit__(None, None, None)
     assert {"type": "transcript", "text": "how many calls today", "final": True} in seen
     assert "There were 0 calls today" in said(seen)
+    assert not [m for m in seen if m["type"] == "error"]
     metrics = next(m for m in seen if m["type"] == "metrics")
     assert metrics["stt_final_ms"] == 0.0 and metrics["eos_to_first_audio_ms"] > 0
+    logged = [r for r in caplog.records if r.getMessage() == "guide turn figures"]
+    assert len(logged) == 1 and logged[0].turn == turn and logged[0].client_eos_to_first_audio_ms == 712.5
+    assert logged[0].server_eos_to_first_audio_ms == metrics["eos_to_first_audio_ms"]
 
 
 async def test_interrupt_stops_archers_audio(seeded, pool):

@@ -14,7 +14,12 @@ from shared.guide.tour import QUICK_TOUR, total_narration_s
 def test_the_quick_tour_takes_80_to_100_seconds_over_existing_pages_and_elements():
     catalog = load_catalog()
     assert 10 <= len(QUICK_TOUR) <= 12
-    assert 80 <= total_narration_s() <= 100
+    assert 80 <= total_narration_s() <= 100                      # a supervisor: the live simulated call is launched
+    assert 80 <= total_narration_s(launched=False) <= 100        # a viewer: that step is narrated only
+    live = [s for s in QUICK_TOUR if s.live_call is not None]
+    assert len(live) == 1 and live[0].page == "test-call" and live[0].narration_unlaunched
+    assert live[0].narration_for(True) != live[0].narration_for(False)
+    assert all(s.narration_for(False) == s.narration for s in QUICK_TOUR if s.live_call is None)
     for step in QUICK_TOUR:
         assert catalog.page(step.page) is not None, step.page
         if step.element is not None:

@@ -23,7 +23,8 @@ export function GuideLauncher() {
     <div data-guide="guide-panel" data-testid="guide" data-state={state.mode} data-connection={state.connection}
       data-voice={state.voice ? "on" : "off"} data-played-samples={g.playedSamples}
       data-tour={state.tour?.state ?? "none"} data-highlight={state.highlight ?? ""}
-      data-metrics={state.metrics ? JSON.stringify(state.metrics) : ""}>
+      data-metrics={state.metrics ? JSON.stringify(state.metrics) : ""}
+      data-client-metrics={state.clientMetrics ? JSON.stringify(state.clientMetrics) : ""}>
       <button type="button" aria-expanded={g.open} aria-controls="guide-drawer" onClick={() => g.setOpen(!g.open)}
         className="flex items-center gap-2 rounded-lg px-2 py-1.5 text-sm hover:bg-surface-2">
         <Avatar mode={state.mode} size="h-8 w-8" />

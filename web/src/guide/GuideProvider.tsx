@@ -2,9 +2,9 @@
 // space bar, barge-in, and the server's navigate actions. The panel and the tour overlay read it from context.
 import { createContext, useCallback, useContext, useEffect, useMemo, useReducer, useRef, useState, type ReactNode } from "react";
 import { useLocation, useNavigate } from "react-router";
-import { EnergyVad, Player, startMic, type MicHandle } from "./audio";
+import { EnergyVad, LastVoiced, Player, startMic, type MicHandle } from "./audio";
 import { GuideClient } from "./client";
-import { guideReducer, initialGuide, type GuideState } from "./protocol";
+import { guideReducer, initialGuide, tourHello, type GuideState } from "./protocol";
 
 export const GREETED_KEY = "archer.guide.greeted";
 const MIC_IDLE_MS = 20_000;
@@ -85,6 +85,11 @@ export function GuideProvider({ children }: { children: ReactNode }) {
   const sendingRef = useRef(false); // mic frames go to the server (PTT held or hands-free)
   const handsFreeRef = useRef(false);
   const vad = useRef(new EnergyVad());
+  // End of speech where the user is: the VAD's last voiced frame, taken when the STT's final transcript arrives and
+  // closed by the first played sample of that turn's answer.
+  const lastVoiced = useRef(new LastVoiced());
+  const spokenEos = useRef<number | null>(null);
+  const measuring = useRef<{ turn: number; eos: number } | null>(null);
   const clientRef = useRef<GuideClient | null>(null);
 
   const audio = useCallback((): Player | null => {
@@ -114,8 +119,24 @@ export function GuideProvider({ children }: { children: ReactNode }) {
       {
         onOpen: () => dispatch({ type: "open" }),
         onClose: (error) => dispatch({ type: "closed", error }),
-        onAudio: (pcm, rate) => playerRef.current?.enqueue(pcm, rate),
+        onAudio: (pcm, rate) => {
+          const heardAt = playerRef.current?.enqueue(pcm, rate) ?? null;
+          const m = measuring.current;
+          if (m && heardAt !== null) {
+            measuring.current = null;
+            const ms = Math.round(Math.max(0, heardAt - m.eos) * 10) / 10;
+            dispatch({ type: "client_metrics", metrics: { turn: m.turn, eos_to_first_audio_ms: ms } });
+            clientRef.current?.clientMetrics(m.turn, ms);
+          }
+        },
         onFrame: (frame) => {
+          if (frame.type === "transcript" && frame.final === true && typeof frame.text === "string" && frame.text.trim()) {
+            spokenEos.current = lastVoiced.current.take();
+          } else if (frame.type === "audio_start") {
+            const eos = spokenEos.current;
+            spokenEos.current = null;
+            measuring.current = eos !== null && typeof frame.turn === "number" ? { turn: frame.turn, eos } : null;
+          }
           if (frame.type === "action" && frame.action === "navigate" && typeof frame.path === "string" && frame.path.startsWith("/")) {
             if (frame.path !== pathRef.current) navigate(frame.path);
           }
@@ -127,7 +148,7 @@ export function GuideProvider({ children }: { children: ReactNode }) {
           dispatch({ type: "server", frame });
         },
       },
-      () => ({ page: pathRef.current, voice: voiceCapable(), greet: greetRef.current }),
+      () => ({ page: pathRef.current, voice: voiceCapable(), greet: greetRef.current, tour: tourHello(stateRef.current.tour) }),
     );
   }
   const client = clientRef.current;
@@ -173,7 +194,10 @@ export function GuideProvider({ children }: { children: ReactNode }) {
         const player = playerRef.current;
         // Barge-in: the user's voice while Archer speaks (echo cancellation keeps Archer's own voice out).
         if (player?.playing && vad.current.push(level)) bargeIn();
-        if (sendingRef.current) client.audio(pcm);
+        if (sendingRef.current) {
+          lastVoiced.current.push(level, performance.now());
+          client.audio(pcm);
+        }
       }).then((mic) => {
         micRef.current = mic;
         setMicError(null);
@@ -194,6 +218,7 @@ export function GuideProvider({ children }: { children: ReactNode }) {
     audio();
     playerRef.current?.stop();
     sendingRef.current = true;
+    lastVoiced.current.take(); // a new turn: nothing voiced yet
     setTalking(true);
     client.ptt("down");
     dispatch({ type: "interrupted" });
@@ -266,6 +291,7 @@ export function GuideProvider({ children }: { children: ReactNode }) {
     audio();
     bargeIn();
     if (!client.connected) connect();
+    spokenEos.current = null; // a typed question is not a spoken turn
     if (client.text(t)) dispatch({ type: "typed", text: t });
     else dispatch({ type: "server", frame: { type: "error", message: "Archer is not connected; try again in a moment." } });
   }, [audio, bargeIn, client, connect]);
@@ -275,6 +301,7 @@ export function GuideProvider({ children }: { children: ReactNode }) {
     if (action !== "start" && action !== "resume") playerRef.current?.stop();
     if (action === "start") setOpenState(false); // the overlay carries the captions; the page stays visible
     if (action === "start" && !client.connected) connect();
+    dispatch({ type: "tour_action", action });
     client.tour(action); // queued until the socket is open when the tour starts the session
   }, [audio, client, connect]);
 

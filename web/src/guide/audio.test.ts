@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { EnergyVad, FRAME_SAMPLES, Framer, Resampler, floatToPcm16, pcm16ToFloat, resample } from "./audio";
+import { EnergyVad, FRAME_SAMPLES, Framer, LastVoiced, Resampler, floatToPcm16, pcm16ToFloat, resample } from "./audio";
 
 function sine(freq: number, rate: number, seconds: number, amp = 0.5): Float32Array {
   return Float32Array.from({ length: Math.round(rate * seconds) }, (_, i) => amp * Math.sin((2 * Math.PI * freq * i) / rate));
@@ -61,5 +61,20 @@ describe("PCM frames", () => {
     expect([0.2, 0.2, 0.01, 0.2, 0.2].map((v) => vad.push(v))).toEqual([false, false, false, false, false]);
     expect(vad.push(0.2)).toBe(true);
     expect(vad.push(0.2)).toBe(false); // reported once per onset
+  });
+});
+
+describe("last voiced frame", () => {
+  it("keeps the time of the last frame at or above the VAD threshold, once", () => {
+    const v = new LastVoiced(0.04);
+    expect(v.take()).toBeNull();
+    v.push(0.01, 100);                 // quiet before speech
+    v.push(0.2, 120);
+    v.push(0.05, 140);
+    v.push(0.039, 160);                // the trailing quiet does not move it
+    v.push(0, 180);
+    expect(v.at).toBe(140);
+    expect(v.take()).toBe(140);
+    expect(v.take()).toBeNull();       // the next turn starts from scratch
   });
 });

@@ -117,6 +117,27 @@ export class EnergyVad {
   }
 }
 
+/**
+ * The user's end of speech as the page hears it: the time of the last voiced microphone frame (RMS at or above the
+ * VAD's threshold). The guide measures end of speech → first played sample of the answer from it, which — unlike the
+ * server's figure in hands-free mode — includes the STT's endpointing.
+ */
+export class LastVoiced {
+  at: number | null = null;
+  constructor(private readonly threshold = 0.04) {}
+
+  push(frameRms: number, now: number): void {
+    if (frameRms >= this.threshold) this.at = now;
+  }
+
+  /** The last voiced time, once (the next turn starts from scratch). */
+  take(): number | null {
+    const at = this.at;
+    this.at = null;
+    return at;
+  }
+}
+
 export interface MicHandle {
   stop: () => void;
   level: () => number; // the last frame's RMS, for the waveform
@@ -174,9 +195,10 @@ export class Player {
     return this.sources.size > 0;
   }
 
-  enqueue(bytes: ArrayBuffer, sampleRate: number): void {
+  /** Schedules the chunk; returns when its first sample is heard (performance.now() clock), or null if empty. */
+  enqueue(bytes: ArrayBuffer, sampleRate: number): number | null {
     const samples = pcm16ToFloat(bytes);
-    if (samples.length === 0) return;
+    if (samples.length === 0) return null;
     const buffer = this.ctx.createBuffer(1, samples.length, sampleRate);
     buffer.copyToChannel(samples, 0);
     const src = this.ctx.createBufferSource();
@@ -192,6 +214,16 @@ export class Player {
       this.onPlayed?.(this.played);
       if (this.sources.size === 0) this.onIdle?.();
     };
+    return this.performanceTime(at);
+  }
+
+  /** When a context time is heard on the performance.now() clock: the output timestamp (latency included) if known. */
+  performanceTime(at: number): number {
+    const ts = typeof this.ctx.getOutputTimestamp === "function" ? this.ctx.getOutputTimestamp() : undefined;
+    if (ts?.contextTime !== undefined && ts.performanceTime !== undefined && ts.performanceTime > 0) {
+      return ts.performanceTime + (at - ts.contextTime) * 1000;
+    }
+    return performance.now() + (at - this.ctx.currentTime) * 1000;
   }
 
   stop(): void {

@@ -2,7 +2,7 @@
 // accepted only between audio_start and audio_end and dropped after an interrupt, reconnect after a drop.
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { GuideClient, type GuideCallbacks } from "./client";
-import { guideReducer, initialGuide, type GuideAction, type GuideState } from "./protocol";
+import { guideReducer, initialGuide, tourHello, type GuideAction, type GuideState } from "./protocol";
 
 class FakeSocket {
   static all: FakeSocket[] = [];
@@ -78,6 +78,9 @@ describe("guide client", () => {
     client.interrupt();
     client.page("/tactics");
     client.tour("pause");
+    expect(client.clientMetrics(3, 2712.345)).toBe(true);
+    expect(client.clientMetrics(3, -1)).toBe(false);          // out of range: never sent
+    expect(client.clientMetrics(3, Number.NaN)).toBe(false);
     expect(ws.json()).toEqual([
       { type: "hello", page: "/calls", voice: true, greet: true },
       { type: "text", text: "hi" },
@@ -88,6 +91,7 @@ describe("guide client", () => {
       { type: "interrupt" },
       { type: "page", path: "/tactics" },
       { type: "tour", action: "pause" },
+      { type: "client_metrics", turn: 3, eos_to_first_audio_ms: 2712.3 },
     ]);
     expect(ws.sent.filter((s) => s instanceof ArrayBuffer)).toHaveLength(1);
   });
@@ -126,6 +130,47 @@ describe("guide client", () => {
     expect(client.text("after stop")).toBe(false);
     await vi.advanceTimersByTimeAsync(60_000);
     expect(FakeSocket.all).toHaveLength(2);
+  });
+
+  it("tells the server where the tour was when it reconnects, so the tour carries on from that step", async () => {
+    vi.useFakeTimers();
+    FakeSocket.all = [];
+    let state = run([{ type: "connecting" }, { type: "open" }]);
+    const dispatch = (a: GuideAction) => { state = guideReducer(state, a); };
+    const client = new GuideClient(
+      { onOpen: () => dispatch({ type: "open" }), onFrame: (f) => dispatch({ type: "server", frame: f }),
+        onAudio: () => undefined, onClose: (e) => dispatch({ type: "closed", error: e }) },
+      () => ({ page: "/calls", voice: false, greet: false, tour: tourHello(state.tour) }),
+      (url) => new FakeSocket(url), async () => "ws://host/guide?token=t");
+    await client.start();
+    FakeSocket.all[0]!.accept();
+    expect(FakeSocket.all[0]!.json()[0]).toEqual({ type: "hello", page: "/calls", voice: false, greet: false });
+    FakeSocket.all[0]!.push({ type: "tour", name: "quick_tour", state: "running", step: 4, of: 11, title: "Calls table", page: "calls", element: "calls-table", narration_ms: 7000 });
+    FakeSocket.all[0]!.drop();
+    expect(state.tour).toMatchObject({ name: "quick_tour", state: "paused", step: 4, element: "calls-table", resumeOnReconnect: true });
+    expect(state.highlight).toBe("calls-table");                      // the page keeps the spotlight meanwhile
+    await vi.advanceTimersByTimeAsync(1000);
+    FakeSocket.all[1]!.accept();
+    expect(FakeSocket.all[1]!.json()[0]).toEqual({ type: "hello", page: "/calls", voice: false, greet: false,
+      tour: { name: "quick_tour", step: 4, state: "running" } });
+    FakeSocket.all[1]!.push({ type: "tour", name: "quick_tour", state: "running", step: 4, of: 11, title: "Calls table", page: "calls", element: "calls-table", narration_ms: 7000 });
+    expect(state.tour).toMatchObject({ state: "running", step: 4 });
+    expect(state.tour?.resumeOnReconnect).toBeUndefined();
+    // Paused by the user while the socket was down: the reconnect keeps it paused.
+    FakeSocket.all[1]!.drop();
+    dispatch({ type: "tour_action", action: "pause" });
+    await vi.advanceTimersByTimeAsync(1000);
+    FakeSocket.all[2]!.accept();
+    expect(FakeSocket.all[2]!.json()[0]).toMatchObject({ tour: { name: "quick_tour", step: 4, state: "paused" } });
+    client.stop();
+  });
+
+  it("sends no tour in the hello once it is done or stopped", () => {
+    const base = { name: "quick_tour", step: 10, of: 11, title: "", page: "test-call", element: null, narrationMs: 0 };
+    expect(tourHello(null)).toBeNull();
+    expect(tourHello({ ...base, state: "done" })).toBeNull();
+    expect(tourHello({ ...base, state: "stopped", resumeOnReconnect: true })).toBeNull();
+    expect(tourHello({ ...base, state: "paused" })).toEqual({ name: "quick_tour", step: 10, state: "paused" });
   });
 
   it("does not retry when the sign-in is refused", async () => {
@@ -174,6 +219,8 @@ describe("guide state", () => {
     ]);
     expect(t.metrics).toMatchObject({ turn: 3, eos_to_first_audio_ms: 212.5, overhead_ms: 8 });
     expect(run([{ type: "interrupted" }], t)).toMatchObject({ mode: "listening", audioTurn: null });
+    expect(run([{ type: "client_metrics", metrics: { turn: 3, eos_to_first_audio_ms: 2712.3 } }], t).clientMetrics)
+      .toEqual({ turn: 3, eos_to_first_audio_ms: 2712.3 });
   });
 
   it("falls back to text with the server's reason and shows typed questions and errors", () => {

@@ -2,8 +2,10 @@
 // with backoff while wanted, and drops audio after an interrupt until the next audio_start.
 import { authedWsUrl } from "../auth/token";
 import { voiceBase } from "../auth/config";
+import type { TourHello } from "./protocol";
 
-export interface GuideHello { page: string; voice: boolean; greet: boolean }
+/** `tour` (a reconnect): where the running or paused tour was, so the server carries on from that step. */
+export interface GuideHello { page: string; voice: boolean; greet: boolean; tour?: TourHello | null }
 
 export interface GuideCallbacks {
   onOpen: () => void;
@@ -74,9 +76,9 @@ export class GuideClient {
     socket.binaryType = "arraybuffer";
     socket.onopen = () => {
       this.attempts = 0;
-      const hello = this.hello();
+      const { tour, ...hello } = this.hello();
       // Greet once per page load even if the socket reconnects.
-      socket.send(JSON.stringify({ type: "hello", ...hello, greet: hello.greet && !this.greeted }));
+      socket.send(JSON.stringify({ type: "hello", ...hello, greet: hello.greet && !this.greeted, ...(tour ? { tour } : {}) }));
       this.greeted = this.greeted || hello.greet;
       for (const frame of this.queue.splice(0)) socket.send(frame);
       this.callbacks.onOpen();
@@ -151,6 +153,12 @@ export class GuideClient {
 
   page(path: string): boolean {
     return this.send({ type: "page", path });
+  }
+
+  /** The page's own end of speech → first played sample for a spoken turn (logged beside the server's figures). */
+  clientMetrics(turn: number, eosToFirstAudioMs: number): boolean {
+    if (!Number.isFinite(eosToFirstAudioMs) || eosToFirstAudioMs < 0 || eosToFirstAudioMs > 60_000) return false;
+    return this.send({ type: "client_metrics", turn, eos_to_first_audio_ms: Math.round(eosToFirstAudioMs * 10) / 10 });
   }
 
   tour(action: "start" | "pause" | "resume" | "stop"): boolean {

@@ -11,6 +11,7 @@ export type GuideMessage =
   | { kind: "error"; text: string };
 
 export interface TourState {
+  name: string;
   state: "running" | "paused" | "done" | "stopped";
   step: number;
   of: number;
@@ -18,6 +19,17 @@ export interface TourState {
   page: string | null;
   element: string | null;
   narrationMs: number;
+  /** The socket dropped while the tour ran: it shows paused, and the next hello asks the server to run it on. */
+  resumeOnReconnect?: boolean;
+}
+
+/** What a (re)connecting hello tells the server about the tour, so a dropped socket does not lose it. */
+export interface TourHello { name: string; step: number; state: "running" | "paused" }
+
+export function tourHello(tour: TourState | null): TourHello | null {
+  if (!tour || tour.state === "done" || tour.state === "stopped") return null;
+  const running = tour.state === "running" || tour.resumeOnReconnect === true;
+  return { name: tour.name, step: tour.step, state: running ? "running" : "paused" };
 }
 
 export interface TurnMetrics {
@@ -28,6 +40,9 @@ export interface TurnMetrics {
   tts_first_byte_ms?: number | null;
   overhead_ms?: number | null;
 }
+
+/** The browser's own measure of a spoken turn: the VAD's last voiced frame → the answer's first played sample. */
+export interface ClientMetrics { turn: number; eos_to_first_audio_ms: number }
 
 export interface GuideState {
   connection: Connection;
@@ -41,13 +56,14 @@ export interface GuideState {
   highlight: string | null;  // catalog element id the overlay spotlights
   tour: TourState | null;
   metrics: TurnMetrics | null;
+  clientMetrics: ClientMetrics | null;
   audioTurn: number | null;  // the turn whose audio is accepted (null after an interrupt until the next audio_start)
   error: string | null;
 }
 
 export const initialGuide: GuideState = {
   connection: "closed", ready: false, voice: false, voiceReason: null, role: null, mode: "idle", partial: "",
-  messages: [], highlight: null, tour: null, metrics: null, audioTurn: null, error: null,
+  messages: [], highlight: null, tour: null, metrics: null, clientMetrics: null, audioTurn: null, error: null,
 };
 
 export type GuideAction =
@@ -57,6 +73,8 @@ export type GuideAction =
   | { type: "server"; frame: Record<string, unknown> }
   | { type: "typed"; text: string }
   | { type: "interrupted" }
+  | { type: "client_metrics"; metrics: ClientMetrics }
+  | { type: "tour_action"; action: "start" | "pause" | "resume" | "stop" }
   | { type: "mode"; mode: GuideMode };
 
 const MODES = new Set<GuideMode>(["idle", "listening", "thinking", "speaking"]);
@@ -79,13 +97,20 @@ export function guideReducer(state: GuideState, action: GuideAction): GuideState
       return { ...state, connection: "open" };
     case "closed":
       return { ...state, connection: action.error ? "error" : "closed", ready: false, mode: "idle", audioTurn: null,
-        error: action.error ?? state.error, tour: state.tour?.state === "running" ? { ...state.tour, state: "paused" } : state.tour };
+        error: action.error ?? state.error,
+        tour: state.tour?.state === "running" ? { ...state.tour, state: "paused", resumeOnReconnect: true } : state.tour };
+    case "tour_action": // the user's own pause/stop (even while reconnecting) wins over resuming on reconnect
+      if (!state.tour || action.action === "start") return state;
+      if (action.action === "resume") return { ...state, tour: { ...state.tour, resumeOnReconnect: state.connection !== "open" } };
+      return { ...state, tour: { ...state.tour, resumeOnReconnect: false } };
     case "typed":
       return { ...state, messages: push(state, { kind: "user", text: action.text, spoken: false }), mode: "thinking" };
     case "interrupted":
       return { ...state, audioTurn: null, mode: state.mode === "speaking" ? "listening" : state.mode };
     case "mode":
       return { ...state, mode: action.mode };
+    case "client_metrics":
+      return { ...state, clientMetrics: action.metrics };
     case "server":
       return applyFrame(state, action.frame);
   }
@@ -130,7 +155,7 @@ function applyFrame(state: GuideState, f: Record<string, unknown>): GuideState {
       const s = str(f.state);
       if (!TOUR_STATES.has(s)) return state;
       const tour: TourState = {
-        state: s as TourState["state"], step: num(f.step) ?? 0, of: num(f.of) ?? 0, title: str(f.title),
+        name: str(f.name) || state.tour?.name || "quick_tour", state: s as TourState["state"], step: num(f.step) ?? 0, of: num(f.of) ?? 0, title: str(f.title),
         page: str(f.page) || null, element: typeof f.element === "string" ? f.element : null,
         narrationMs: num(f.narration_ms) ?? 0,
       };
