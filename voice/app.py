@@ -417,20 +417,33 @@ async def sim(ws: WebSocket) -> None:
 
 async def live(ws: WebSocket) -> None:
     svc = services_of(ws)
+    async with admitted(ws, svc, "live", limit=svc.limits.live_connections_per_principal,
+                        refused="too many live connections") as principal:
+        if principal is not None:
+            await _serve_live(ws, svc)
+
+
+@contextlib.asynccontextmanager
+async def admitted(ws: WebSocket, svc: VoiceServices, door: str, *, limit: int,
+                   refused: str) -> AsyncIterator[WsPrincipal | None]:
+    """An admin socket's door (/live, /guide): a verified token (else close 1008) and one of `limit` session leases
+    per principal (else close 4429 saying when to retry). Yields the principal with the socket accepted and the
+    lease held for the body, or None when refused (the socket is already closed)."""
     principal = await _principal(ws, svc)
     if principal is None:
         await ws.close(code=1008)
+        yield None
         return
     limiter = svc.get_limiter()
-    lease, wait_s = await limiter.acquire("live", principal.subject, limit=svc.limits.live_connections_per_principal,
-                                          lease_s=svc.limits.lease_s)
+    lease, wait_s = await limiter.acquire(door, principal.subject, limit=limit, lease_s=svc.limits.lease_s)
     if lease is None:
-        log.warning("live connection refused: rate limited")
-        await _refuse_after_accept(ws, RATE_LIMITED, f"too many live connections; retry after {wait_s} s")
+        log.warning("%s connection refused: rate limited", door)
+        await _refuse_after_accept(ws, RATE_LIMITED, f"{refused}; retry after {wait_s} s")
+        yield None
         return
     async with limiter.holding(lease, lease_s=svc.limits.lease_s):
         await ws.accept()
-        await _serve_live(ws, svc)
+        yield principal
 
 
 async def _serve_live(ws: WebSocket, svc: VoiceServices) -> None:

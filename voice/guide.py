@@ -38,7 +38,7 @@ from shared.guide.catalog import load_catalog
 from shared.guide.guard import safe_say
 from shared.guide.tools import SUPERVISOR_ROLES, Caller, LaunchTestCall, launch_test_call
 from shared.guide.tour import DEMO_FLOWS, TourStep
-from voice.ws_frames import RATE_LIMITED, Disconnected, FrameError, parse_frame
+from voice.ws_frames import Disconnected, FrameError, parse_frame
 
 if TYPE_CHECKING:
     from voice.app import VoiceServices, WsPrincipal
@@ -76,23 +76,14 @@ def config_of(svc: Any) -> GuideConfig:
 
 
 async def guide_endpoint(ws: WebSocket) -> None:
-    from voice.app import _principal, _refuse_after_accept, services_of
+    from voice.app import admitted, services_of
 
     svc = services_of(ws)
-    principal = await _principal(ws, svc)
-    if principal is None:
-        await ws.close(code=1008)
-        return
     cfg = config_of(svc)
-    limiter = svc.get_limiter()
-    lease, wait_s = await limiter.acquire("guide", principal.subject, limit=cfg.sessions_per_principal,
-                                          lease_s=svc.limits.lease_s)
-    if lease is None:
-        log.warning("guide connection refused: rate limited")
-        await _refuse_after_accept(ws, RATE_LIMITED, f"too many guide sessions; retry after {wait_s} s")
-        return
-    async with limiter.holding(lease, lease_s=svc.limits.lease_s):
-        await ws.accept()
+    async with admitted(ws, svc, "guide", limit=cfg.sessions_per_principal,
+                        refused="too many guide sessions") as principal:
+        if principal is None:
+            return
         session = GuideSession(ws, svc, principal, cfg)
         try:
             await session.run()
