@@ -3,6 +3,7 @@ driven by Playwright (no browser download: the system `chromium` binary)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import subprocess
 import sys
@@ -29,12 +30,20 @@ NOT_IN_MAKE_DEV = {"REDIS_URL", "AUTH_MODE", "AUTH_ISSUER", "AUTH_AUDIENCE", "AU
 def devhost(database_url: str) -> Iterator[str]:
     """`python -m devhost` as `make dev` runs it — ARCHER_ENV=local and no auth settings at all (the dev sign-in
     must work by default) — over this run's database (migrated and seeded), no Redis; yields its base URL."""
+    with run_devhost(database_url) as base:
+        yield base
+
+
+@contextlib.contextmanager
+def run_devhost(database_url: str, *, log_prefix: str = "archer-devhost-", **extra_env: str) -> Iterator[str]:
+    """Start `python -m devhost` (the environment `make dev` has, plus `extra_env`) and yield its base URL once
+    healthy; stop it afterwards."""
     if not (repo_root() / "web" / "dist" / "index.html").exists():
         pytest.fail("web/dist is missing: run `make web-build` (make test does) before the browser tests")
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k not in NOT_IN_MAKE_DEV}
-    env.update(DATABASE_URL=database_url, PORT=str(port), HOST="127.0.0.1", ARCHER_ENV="local")
-    log = tempfile.NamedTemporaryFile(prefix="archer-devhost-", suffix=".log", delete=False)
+    env.update(DATABASE_URL=database_url, PORT=str(port), HOST="127.0.0.1", ARCHER_ENV="local", **extra_env)
+    log = tempfile.NamedTemporaryFile(prefix=log_prefix, suffix=".log", delete=False)
     proc = subprocess.Popen([sys.executable, "-m", "devhost"], cwd=repo_root(), env=env, stdout=log,
                             stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"

@@ -6,10 +6,8 @@ key and CARTESIA_BASE_URL pointing at the fakes (a `make dev` variant with voice
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
-import sys
 import tempfile
 import wave
 from collections.abc import AsyncIterator, Iterator
@@ -18,11 +16,10 @@ from pathlib import Path
 import pytest
 from playwright.async_api import Browser, async_playwright, expect
 
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, NOT_IN_MAKE_DEV, _wait_healthy, screenshot, sign_in
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, run_devhost, screenshot, sign_in
 from tests.fakes.cartesia import CartesiaFake
 from tests.fakes.cartesia_stt import SttFakeConfig
 from tests.fakes.cartesia_tts import TtsFakeConfig
-from tests.support.servers import free_port, repo_root
 
 pytestmark = pytest.mark.e2e
 
@@ -64,27 +61,9 @@ async def cartesia() -> AsyncIterator[CartesiaFake]:
 @pytest.fixture
 def voice_devhost(database_url: str, cartesia: CartesiaFake) -> Iterator[str]:
     """`python -m devhost` as `make dev` runs it, plus a Cartesia key and CARTESIA_BASE_URL → the fakes."""
-    if not (repo_root() / "web" / "dist" / "index.html").exists():
-        pytest.fail("web/dist is missing: run `make web-build` (make test does) before the browser tests")
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if k not in NOT_IN_MAKE_DEV}
-    env.update(DATABASE_URL=database_url, PORT=str(port), HOST="127.0.0.1", ARCHER_ENV="local",
-               CARTESIA_API_KEY="test-cartesia-key", CARTESIA_BASE_URL=cartesia.http_url)
-    log = tempfile.NamedTemporaryFile(prefix="archer-devhost-voice-", suffix=".log", delete=False)
-    proc = subprocess.Popen([sys.executable, "-m", "devhost"], cwd=repo_root(), env=env, stdout=log,
-                            stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        _wait_healthy(base, proc, Path(log.name))
+    with run_devhost(database_url, log_prefix="archer-devhost-voice-", CARTESIA_API_KEY="test-cartesia-key",
+                     CARTESIA_BASE_URL=cartesia.http_url) as base:
         yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
 
 
 @pytest.fixture
