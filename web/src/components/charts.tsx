@@ -2,6 +2,7 @@
 // the order the bars are drawn (Recharts sorts legends alphabetically unless told otherwise).
 import { Bar, BarChart, CartesianGrid, ComposedChart, LabelList, Legend, Line, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { Empty } from "./ui";
+import { humanize } from "../lib/format";
 
 const axis = { stroke: "var(--color-muted)", fontSize: 12 };
 const tooltip = {
@@ -28,6 +29,23 @@ function StackedTick({ x, y, payload, counts }: { x?: number; y?: number; payloa
       {lines.map((line, i) => <tspan key={i} x={x} dy={i === 0 ? 12 : 13} fontWeight={i === lines.length - 1 ? 600 : 400}>{line}</tspan>)}
     </text>
   );
+}
+
+interface TacticRow {
+  tactic_name?: string | null;
+  calls: number;
+  success_rate?: number | null;
+  promise_to_pay_rate?: number | null;
+}
+
+/** The dashboard API's per-tactic rows as chart points: rates in percent to one decimal. */
+export function tacticPoints(rows: readonly TacticRow[]): TacticPoint[] {
+  return rows.map((t) => ({
+    name: humanize(t.tactic_name ?? "no tactic"),
+    calls: t.calls,
+    success: Math.round((t.success_rate ?? 0) * 1000) / 10,
+    ptp: Math.round((t.promise_to_pay_rate ?? 0) * 1000) / 10,
+  }));
 }
 
 export function TacticPerformanceChart({ data }: { data: TacticPoint[] }) {

@@ -1,5 +1,5 @@
-// The /guide conversation as state: server frames (docs: /work/brief/guide-protocol.md, the contract with the
-// voice service's WS /guide) folded by a pure reducer, so the panel, the overlay and the tests read one shape.
+// The /guide conversation as state: the voice service's WS /guide frames (protocol: voice/guide.py's docstring
+// and README "Archer guide") folded by a pure reducer, so the panel, the overlay and the tests read one shape.
 
 export type GuideMode = "idle" | "listening" | "thinking" | "speaking";
 export type Connection = "closed" | "connecting" | "open" | "error";

@@ -3,10 +3,10 @@
 import { Link } from "react-router";
 import { $api } from "../../api/client";
 import { CallsTable } from "../../components/CallsTable";
-import { LatencyChart, TacticPerformanceChart } from "../../components/charts";
+import { LatencyChart, TacticPerformanceChart, tacticPoints } from "../../components/charts";
 import { Card, PageHeader, QueryState, Stat } from "../../components/ui";
 import { WindowPicker } from "../../components/WindowPicker";
-import { duration, humanize, ms, pct } from "../../lib/format";
+import { duration, ms, pct } from "../../lib/format";
 import { useReportingWindow } from "../../lib/reportingWindow";
 import { useLiveLists } from "../../lib/useLiveLists";
 import type { components } from "../../api/schema";
@@ -75,14 +75,7 @@ function DashboardCharts({ d }: { d: components["schemas"]["Dashboard"] }) {
   return (
     <div className="grid gap-6 lg:grid-cols-2">
       <Card title={`Tactic performance, last ${d.window_days} days (since ${d.comparison_since})`}>
-        <TacticPerformanceChart
-          data={d.tactics.map((t) => ({
-            name: humanize(t.tactic_name ?? "no tactic"),
-            calls: t.calls,
-            success: Math.round((t.success_rate ?? 0) * 1000) / 10,
-            ptp: Math.round((t.promise_to_pay_rate ?? 0) * 1000) / 10,
-          }))}
-        />
+        <TacticPerformanceChart data={tacticPoints(d.tactics)} />
       </Card>
       <Card title={`${latency.title}, last ${d.window_days} days`}
         actions={<Link to="/quality" className="text-xs text-accent hover:underline">Quality report →</Link>}>

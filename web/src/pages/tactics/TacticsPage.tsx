@@ -4,7 +4,7 @@ import { Plus } from "lucide-react";
 import { $api } from "../../api/client";
 import { Can } from "../../auth/Can";
 import { Badge, Card, Empty, PageHeader, QueryState } from "../../components/ui";
-import { TacticPerformanceChart } from "../../components/charts";
+import { TacticPerformanceChart, tacticPoints } from "../../components/charts";
 import { humanize } from "../../lib/format";
 import { DIMENSIONS } from "./dimensions";
 
@@ -21,14 +21,7 @@ export function TacticsPage() {
       <Card title="Tactic performance, last 7 days" className="mb-6" guide="tactics-performance">
         <QueryState query={week} what="tactic performance">
           {(d) => (
-            <TacticPerformanceChart
-              data={d.tactics.map((t) => ({
-                name: humanize(t.tactic_name ?? "no tactic"),
-                calls: t.calls,
-                success: Math.round((t.success_rate ?? 0) * 1000) / 10,
-                ptp: Math.round((t.promise_to_pay_rate ?? 0) * 1000) / 10,
-              }))}
-            />
+            <TacticPerformanceChart data={tacticPoints(d.tactics)} />
           )}
         </QueryState>
       </Card>
