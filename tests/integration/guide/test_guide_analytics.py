@@ -4,6 +4,7 @@ documented form (shared/guide/rules.py) is asked through WS /guide; the numbers 
 answer and compared with what the admin API (functions' FastAPI app over httpx ASGI) returns for the same window."""
 from __future__ import annotations
 
+import asyncio
 import re
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -26,8 +27,17 @@ def api_days(window: str, today: Any) -> int:
             "last 30 days": 30}[window]
 
 
+def seed_anchor(now: datetime) -> datetime:
+    """The instant the seeded history is aged from. The windows are UTC calendar days, so a history aged from a
+    `now` just past midnight (or on the 1st, or a Monday) would leave "today"/"this week"/"this month" empty and
+    test the empty answer only: the anchor is kept at least two hours into today (a few of the newest calls may
+    lie up to two hours ahead, still today, which every window counts)."""
+    day_start = datetime.combine(now.date(), datetime.min.time(), tzinfo=UTC)
+    return max(now, day_start + timedelta(hours=2))
+
+
 async def seed_history(conn: Any) -> None:
-    now = datetime.now(UTC)
+    now = seed_anchor(datetime.now(UTC))
     maria = await factories.customer(conn, phone="+12125550142")
     other = await factories.customer(conn, phone="+13105550199")
     empathetic = await get_tactic_by_name(conn, "empathetic_gradual")
@@ -73,6 +83,11 @@ def money(text: str) -> Decimal:
 
 
 async def test_every_documented_question_form_speaks_the_apis_figures(seeded, pool, client, tokens):
+    # The windows are read off the clock both here and in the guide: do not straddle a UTC midnight.
+    to_midnight = (datetime.combine(datetime.now(UTC).date() + timedelta(days=1), datetime.min.time(), tzinfo=UTC)
+                   - datetime.now(UTC)).total_seconds()
+    if to_midnight < 60:
+        await asyncio.sleep(to_midnight + 1)
     await seed_history(seeded)
     token = tokens["viewer"]
     today = datetime.now(UTC).date()
