@@ -451,6 +451,9 @@ module functionApp 'modules/functionapp.bicep' = {
       DURABLE_TASK_HUB: durableTaskHub
       RETENTION_PURGE_SCHEDULE: retentionPurgeSchedule
       OTEL_SERVICE_NAME: 'archer-api'
+      // host.json's telemetryMode OpenTelemetry: the host exports OTel too, and the Python worker carries the
+      // host's trace context into the function's spans (configure_azure_monitor in shared/telemetry/otel.py).
+      PYTHON_ENABLE_OPENTELEMETRY: 'true'
     })
   }
   dependsOn: [

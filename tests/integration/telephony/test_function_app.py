@@ -79,6 +79,16 @@ def test_host_json_serves_paths_exactly_as_api() -> None:
     assert host["logging"]["logLevel"]["default"]
 
 
+def test_host_and_worker_export_one_opentelemetry_trace() -> None:
+    """The worker exports OpenTelemetry (configure_azure_monitor); the host must too, or the host's request and
+    the function's spans land in two formats with no shared trace. Both halves: host.json and the app setting."""
+    host = json.loads((repo_root() / "host.json").read_text())
+    assert host["telemetryMode"] == "OpenTelemetry"
+    bicep = (repo_root() / "infra" / "main.bicep").read_text()
+    api = bicep[bicep.index("OTEL_SERVICE_NAME: 'archer-api'"):]
+    assert "PYTHON_ENABLE_OPENTELEMETRY: 'true'" in api[:api.index("})")]
+
+
 async def _through_functions(module: Any, method: str, path: str, headers: dict[str, str],
                              body: bytes) -> func.HttpResponse:
     http = _index(module)["http_app_func"]
