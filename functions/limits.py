@@ -10,7 +10,7 @@ from typing import Any
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from shared.ratelimit import DoorLimits, Limiter
+from shared.ratelimit import DoorLimits, Limiter, source_address
 
 log = logging.getLogger("archer.api.limits")
 
@@ -57,14 +57,18 @@ class BodySizeLimitMiddleware:
         await self.app(scope, counting_receive, send)
 
 
+def _header(scope: Scope, wanted: bytes) -> str | None:
+    """A request header's value (repeated headers joined with commas, as HTTP defines)."""
+    values = [value.decode("latin-1") for name, value in scope.get("headers", []) if name == wanted]
+    return ",".join(values) if values else None
+
+
 def _content_length(scope: Scope) -> int | None:
-    for name, value in scope.get("headers", []):
-        if name == b"content-length":
-            try:
-                return int(value)
-            except ValueError:
-                return None
-    return None
+    value = _header(scope, b"content-length")
+    try:
+        return int(value) if value is not None else None
+    except ValueError:
+        return None
 
 
 async def _send_413(scope: Scope, send: Send, limit: int) -> None:
@@ -103,7 +107,7 @@ class SourceLimitMiddleware:
             await self.app(scope, receive, send)
             return
         name, failing_status, limit = door
-        source = (scope.get("client") or ("unknown", 0))[0]
+        source = source_address((scope.get("client") or (None, 0))[0], _header(scope, b"x-forwarded-for"))
         verdict = await self.limiter.peek(name, source, limit=limit)
         if not verdict.allowed:
             if f"{name}:{source}" not in self._logged:      # one line per source and door, not one per request

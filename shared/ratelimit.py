@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ipaddress
 import logging
 import math
 import time
@@ -46,6 +47,48 @@ redis.call('ZADD', KEYS[1], ARGV[2], ARGV[4])
 redis.call('PEXPIRE', KEYS[1], ARGV[5])
 return {1, 0}
 """
+
+
+# Where our own proxies connect from (Azure's front ends, Container Apps' ingress and environment, loopback):
+# private, shared (CGNAT), loopback and link-local networks. Everything else is a client.
+_INTERNAL = tuple(ipaddress.ip_network(n) for n in (
+    "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "0.0.0.0/32",
+    "::1/128", "fc00::/7", "fe80::/10", "::/128"))
+
+
+def _external(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    return not any(address in net for net in _INTERNAL)
+
+
+def _address(entry: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """One X-Forwarded-For entry as an address: `1.2.3.4`, `1.2.3.4:5678` (Azure's front ends add the port),
+    `[2001:db8::1]:443` or a bare IPv6 address; anything else (`unknown`, obfuscated names) is None."""
+    entry = entry.strip()
+    if entry.startswith("["):
+        entry = entry[1:entry.find("]")] if "]" in entry else ""
+    elif entry.count(":") == 1:
+        entry = entry.split(":", 1)[0]
+    try:
+        return ipaddress.ip_address(entry)
+    except ValueError:
+        return None
+
+
+def source_address(peer: str | None, forwarded_for: str | None) -> str:
+    """The address a per-source limit counts against. In Azure the app never talks to the caller: the Functions
+    host hands the ASGI app no peer at all, and Container Apps' ingress connects from a private address. Each
+    proxy appends the address it saw to X-Forwarded-For, so the client is the right-most EXTERNAL entry; entries to
+    its left are the client's own claims (forgeable: taking the left-most, as a trust-everything proxy setting
+    does, lets an attacker pick a fresh "source" per request, and keying on the missing peer puts every caller in
+    one bucket that one attacker can fill for all). An external peer talking to the app directly is the source."""
+    direct = _address(peer) if peer else None
+    if direct is not None and _external(direct):
+        return str(direct)
+    for entry in reversed((forwarded_for or "").split(",")):
+        address = _address(entry)
+        if address is not None and _external(address):
+            return str(address)
+    return peer or "unknown"
 
 
 @dataclass(frozen=True)

@@ -55,9 +55,11 @@ def main() -> int:
     except SettingsError as exc:
         print(f"archer-voice: {exc}", file=sys.stderr)
         return 2
+    # proxy_headers=False: uvicorn would take the LEFT-most X-Forwarded-For entry from a trusted proxy (the caller's
+    # own, forgeable claim); the app reads the header itself (voice/app.py _source, shared/ratelimit.py).
     # log_config=None: uvicorn's loggers propagate to our JSON handler (query strings redacted) instead of its own.
     config = uvicorn.Config(app, host=os.environ.get("HOST", "0.0.0.0"), port=int(os.environ.get("PORT", "8080")),  # noqa: S104
-                            ws=SinkWebSocketProtocol, lifespan="on", proxy_headers=True, forwarded_allow_ips="*",
+                            ws=SinkWebSocketProtocol, lifespan="on", proxy_headers=False,
                             timeout_graceful_shutdown=10, log_config=None)
     DrainingServer(config, app).run()
     return 0

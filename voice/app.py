@@ -24,7 +24,7 @@ from shared.agent.events import CallStarted, ConversationEngine
 from shared.agent.persistence import ProcessLease
 from shared.db.calls import TurnMetrics, claim_stream, finish_call, get_call, record_turn_metrics
 from shared.events.bus import EventBus, make_bus
-from shared.ratelimit import DoorLimits, Limiter
+from shared.ratelimit import DoorLimits, Limiter, source_address
 from shared.settings import Settings, get_settings
 from shared.telephony.call_control import CallControl
 from voice import twilio_serializer as wire
@@ -234,8 +234,8 @@ def twilio_signature_ok(ws: WebSocket, settings: Settings) -> bool:
 
 
 def _source(ws: WebSocket | Request) -> str:
-    """The peer address (uvicorn resolves X-Forwarded-For from trusted proxies into it)."""
-    return ws.client.host if ws.client else "unknown"
+    """The caller's address behind the ingress (shared/ratelimit.py: the right-most external X-Forwarded-For)."""
+    return source_address(ws.client.host if ws.client else None, ws.headers.get("x-forwarded-for"))
 
 
 async def _read_start(ws: WebSocket) -> wire.Start:

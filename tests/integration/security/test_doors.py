@@ -119,7 +119,7 @@ async def strict_api(api_env: None, monkeypatch: pytest.MonkeyPatch) -> AsyncIte
     get_settings.cache_clear()
 
 
-def _client(app: FastAPI, source: str) -> httpx.AsyncClient:
+def _client(app: FastAPI, source: str | None) -> httpx.AsyncClient:
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=app, client=(source, 40000)), base_url="http://t")
 
 
@@ -141,3 +141,38 @@ async def test_unsigned_twilio_requests_are_limited_per_source_address(strict_ap
         codes = [(await forger.post("/api/twilio/status", data={"CallSid": "CA" + "0" * 32})).status_code
                  for _ in range(4)]
         assert codes == [403, 403, 403, 429]
+
+
+async def test_behind_azures_front_end_each_caller_is_its_own_source(strict_api: FastAPI) -> None:
+    """In Azure the Functions host gives the app no peer address (azure.functions' ASGI adapter sets `client` to
+    None) and the front end appends the caller's "ip:port" to X-Forwarded-For. One forger must neither lock every
+    caller out (one shared bucket) nor escape its own limit by writing fresh addresses into the header."""
+    post = "/api/twilio/status"
+    form = {"CallSid": "CA" + "0" * 32}
+    async with _client(strict_api, None) as front_end:
+        codes = [(await front_end.post(post, data=form, headers={
+            "X-Forwarded-For": f"198.51.100.{i}, 203.0.113.7:5{i}000"})).status_code for i in range(4)]
+        assert codes == [403, 403, 403, 429]
+        honest = await front_end.post(post, data=form, headers={"X-Forwarded-For": "203.0.113.8:61000"})
+        assert honest.status_code == 403                  # refused for its signature, not locked out
+
+
+async def test_media_handshakes_behind_the_ingress_are_limited_per_caller(conn: AsyncConnection, pool) -> None:
+    """Container Apps' ingress connects from a private address and appends the caller to X-Forwarded-For."""
+    async with voice_service(pool) as stack:
+        stack.services.limits = DoorLimits(media_handshakes_per_source_per_minute=2)
+        url = f"{stack.base}/twilio/media"
+        signature = RequestValidator(TWILIO_TOKEN).compute_signature(url, {})
+
+        def via_ingress(caller: str, forged: str = "") -> dict[str, str]:
+            return {"X-Twilio-Signature": signature, "X-Forwarded-For": f"{forged}{caller}, 10.0.0.4"}
+
+        for i in range(2):
+            async with connect(url, additional_headers=via_ingress("203.0.113.7", f"198.51.100.{i}, ")) as ws:
+                await ws.close()
+        with pytest.raises(InvalidStatus) as refused:
+            async with connect(url, additional_headers=via_ingress("203.0.113.7", "198.51.100.99, ")):
+                pass
+        assert refused.value.response.status_code == 429
+        async with connect(url, additional_headers=via_ingress("203.0.113.8")) as ws:   # another caller
+            await ws.close()
