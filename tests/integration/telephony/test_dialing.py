@@ -112,7 +112,7 @@ async def test_a_refusal_is_recorded_when_this_hosts_clock_is_behind_the_databas
     class Behind(datetime):
         @classmethod
         def now(cls, tz: tzinfo | None = None) -> Behind:  # type: ignore[override]
-            return cls.fromtimestamp(datetime.now(tz).timestamp() - 2.0, tz)  # two seconds behind the database
+            return cls.fromtimestamp(datetime.now(tz).timestamp() - 86400.0, tz)  # far behind the database
 
     monkeypatch.setattr(dialer, "datetime", Behind)
     api.fake.fail_next("calls.create", status=400, code=21215, message="Geo permission not enabled")
