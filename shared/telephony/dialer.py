@@ -220,11 +220,8 @@ class Dialer:
 
     async def _failed(self, conn: AsyncConnection, call: calls_repo.Call, decision: GateDecision,
                       error: TelephonyError, dials: int) -> DialResult:
-        # started_at is the database's clock, ended_at this host's: a host clock behind the database's must not
-        # end the call before it started (the row's CHECK would turn Twilio's refusal into a constraint error).
-        ended_at = max(datetime.now(call.started_at.tzinfo), call.started_at)
         await calls_repo.update_call(conn, call.id, status="failed", outcome="failed", error_code=error.error_code,
-                                     ended_at=ended_at)
+                                     ended_at=datetime.now(call.started_at.tzinfo))
         return DialResult(decision, call.id, None, error, dials)
 
     async def _unconfirmed(self, conn: AsyncConnection, call: calls_repo.Call, decision: GateDecision,
