@@ -3,15 +3,14 @@ the WorkflowStarter (Durable Functions in Azure, the local driver under `make de
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal
 
 from fastapi import APIRouter, Query, Response
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
-from functions.api.common import DB, ITEM_ERRORS, READ_ERRORS, WRITE_ERRORS, Audit, Starter, Supervisor, Viewer
-from functions.api.compliance import Clock
+from functions.api.common import DB, ITEM_ERRORS, READ_ERRORS, WRITE_ERRORS, Audit, Clock, Starter, Supervisor, Viewer
 from functions.problems import ProblemError, problem_responses
 from shared.admin.campaign_control import (
     apply_status,
@@ -218,7 +217,8 @@ async def delete(campaign_id: uuid.UUID, principal: Supervisor, audit: Audit, co
 CONTROL_ERRORS = problem_responses(401, 403, 404, 409, 422, 429, 503)
 
 
-async def _control(action: str, campaign_id: uuid.UUID, starter: Starter, audit: Audit, conn: DB) -> CampaignOut:
+async def _control(action: str, campaign_id: uuid.UUID, starter: Starter, audit: Audit, conn: DB,
+                   at: datetime) -> CampaignOut:
     before = await lock_campaign(conn, campaign_id)
     status = next_status(before.status, action)
     instance_id = None
@@ -236,32 +236,32 @@ async def _control(action: str, campaign_id: uuid.UUID, starter: Starter, audit:
     after = await apply_status(conn, campaign_id, status, instance_id)
     await audit.record(conn, action=action, resource_type="campaign", resource_id=campaign_id, before=before,
                        after=after)
-    return (await _described(conn, [after], datetime.now(UTC)))[0]
+    return (await _described(conn, [after], at))[0]
 
 
 @router.post("/{campaign_id}/start", response_model=CampaignOut, responses=CONTROL_ERRORS)
-async def start(campaign_id: uuid.UUID, principal: Supervisor, starter: Starter, audit: Audit, conn: DB
-                ) -> CampaignOut:
+async def start(campaign_id: uuid.UUID, principal: Supervisor, starter: Starter, audit: Audit, conn: DB,
+                at: Clock) -> CampaignOut:
     """Attach the targets matching the filter and start the campaign workflow (draft → running)."""
-    return await _control("start", campaign_id, starter, audit, conn)
+    return await _control("start", campaign_id, starter, audit, conn, at)
 
 
 @router.post("/{campaign_id}/pause", response_model=CampaignOut, responses=CONTROL_ERRORS)
-async def pause(campaign_id: uuid.UUID, principal: Supervisor, starter: Starter, audit: Audit, conn: DB
-                ) -> CampaignOut:
+async def pause(campaign_id: uuid.UUID, principal: Supervisor, starter: Starter, audit: Audit, conn: DB,
+                at: Clock) -> CampaignOut:
     """running → paused: no new dials; calls in progress finish."""
-    return await _control("pause", campaign_id, starter, audit, conn)
+    return await _control("pause", campaign_id, starter, audit, conn, at)
 
 
 @router.post("/{campaign_id}/resume", response_model=CampaignOut, responses=CONTROL_ERRORS)
-async def resume(campaign_id: uuid.UUID, principal: Supervisor, starter: Starter, audit: Audit, conn: DB
-                 ) -> CampaignOut:
+async def resume(campaign_id: uuid.UUID, principal: Supervisor, starter: Starter, audit: Audit, conn: DB,
+                 at: Clock) -> CampaignOut:
     """paused → running."""
-    return await _control("resume", campaign_id, starter, audit, conn)
+    return await _control("resume", campaign_id, starter, audit, conn, at)
 
 
 @router.post("/{campaign_id}/cancel", response_model=CampaignOut, responses=CONTROL_ERRORS)
-async def cancel(campaign_id: uuid.UUID, principal: Supervisor, starter: Starter, audit: Audit, conn: DB
-                 ) -> CampaignOut:
+async def cancel(campaign_id: uuid.UUID, principal: Supervisor, starter: Starter, audit: Audit, conn: DB,
+                 at: Clock) -> CampaignOut:
     """draft, running or paused → cancelled."""
-    return await _control("cancel", campaign_id, starter, audit, conn)
+    return await _control("cancel", campaign_id, starter, audit, conn, at)

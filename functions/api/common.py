@@ -2,6 +2,7 @@
 role dependencies, the paged-list shape, and masking of phone/account numbers for viewers."""
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Generic, TypeVar
 
 from fastapi import Depends, Request
@@ -10,7 +11,7 @@ from pydantic import BaseModel, Field
 
 from functions.audit import AuditTrail, audit_trail
 from functions.auth import Principal, Role, require_role
-from functions.deps import db_conn
+from functions.deps import db_conn, now
 from functions.problems import ProblemError, problem_responses
 from shared.pii import mask_account, mask_phone, mask_text
 from shared.workflows.starter import WorkflowStarter
@@ -21,6 +22,8 @@ Viewer = Annotated[Principal, Depends(require_role(Role.viewer))]
 Supervisor = Annotated[Principal, Depends(require_role(Role.supervisor))]
 Admin = Annotated[Principal, Depends(require_role(Role.admin))]
 Audit = Annotated[AuditTrail, Depends(audit_trail)]
+# The request's one reading of the app clock (functions/deps.py): every window and gate in a request uses it.
+Clock = Annotated[datetime, Depends(now)]
 
 T = TypeVar("T")
 

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from functions.api.common import DB, ITEM_ERRORS, READ_ERRORS, Page, Viewer
-from functions.deps import now
+from functions.api.common import DB, ITEM_ERRORS, READ_ERRORS, Clock, Page, Viewer
 from functions.problems import ProblemError
 from shared.admin.call_search import BadCursorError
 from shared.admin.compliance_feed import recent_events, timeline_page
@@ -19,7 +18,6 @@ from shared.compliance.timeline import TimelineEntry
 from shared.db.customers import get_customer
 
 router = APIRouter(tags=["compliance"])
-Clock = Annotated[datetime, Depends(now)]
 Category = Literal["disclosure", "guard_block", "intent", "action", "consent", "predial", "retention", "dnc", "sms"]
 
 

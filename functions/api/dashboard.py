@@ -10,7 +10,7 @@ from typing import Any
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from functions.api.common import DB, READ_ERRORS, Viewer
+from functions.api.common import DB, READ_ERRORS, Clock, Viewer
 from functions.api.metrics import CallMetrics
 from shared.admin.call_stats import Totals, active_calls, day_stats, latency_since
 
@@ -52,12 +52,11 @@ class Dashboard(BaseModel):
 
 
 @router.get("", response_model=Dashboard, responses=READ_ERRORS)
-async def dashboard(principal: Viewer, conn: DB,
+async def dashboard(principal: Viewer, conn: DB, now: Clock,
                     days: int = Query(default=COMPARISON_DAYS, ge=1, le=365,
                                       description="reporting window: the last N UTC days, today included")
                     ) -> Dashboard:
-    now = datetime.now(UTC)
-    today = now.date()
+    today = now.astimezone(UTC).date()
     since = today - timedelta(days=days - 1)
     stats = await day_stats(conn, since, today=today)
     today_totals, window_totals = Totals(), Totals()

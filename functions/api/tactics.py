@@ -9,7 +9,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from functions.api.common import DB, ITEM_ERRORS, READ_ERRORS, WRITE_ERRORS, Admin, Audit, Viewer
+from functions.api.common import DB, ITEM_ERRORS, READ_ERRORS, WRITE_ERRORS, Admin, Audit, Clock, Viewer
 from functions.api.metrics import CallMetrics
 from shared.admin.call_stats import Totals, day_stats
 from shared.admin.customer_input import BIGINT_MAX
@@ -171,15 +171,16 @@ def _period_start(d: date, period: str) -> date:
 
 
 @router.get("/{tactic_id}/performance", response_model=TacticPerformance, responses=ITEM_ERRORS)
-async def performance(principal: Viewer, conn: DB, tactic_id: int = TacticId,
+async def performance(principal: Viewer, conn: DB, now: Clock, tactic_id: int = TacticId,
                       period: Literal["day", "week", "month"] = "week",
                       days: int = Query(default=90, ge=1, le=730, description="how far back (UTC days)")
                       ) -> TacticPerformance:
     """Calls, right-party-contact rate, verification rate, promise-to-pay rate and average arrangement amount
     for this tactic, per period and per version."""
     tactic = await repo.get_tactic(conn, tactic_id)
-    since = datetime.now(UTC).date() - timedelta(days=days - 1)
-    stats = await day_stats(conn, since, tactic_id=tactic_id)
+    today = now.astimezone(UTC).date()
+    since = today - timedelta(days=days - 1)
+    stats = await day_stats(conn, since, tactic_id=tactic_id, today=today)
     overall = Totals()
     by_period: defaultdict[Any, Totals] = defaultdict(Totals)
     by_version: defaultdict[Any, Totals] = defaultdict(Totals)

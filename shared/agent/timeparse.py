@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from shared.agent.numbers import normalize_numbers
 
@@ -195,7 +195,8 @@ def parse_when(words: str, now: datetime) -> datetime:
     if m:
         qty = 1 if m.group(1) in ("a", "an") else 0.5 if m.group(1) == "half an" else int(m.group(1))
         delta = timedelta(hours=qty) if m.group(2) == "hour" else timedelta(minutes=qty)
-        return (now + delta).replace(second=0, microsecond=0)
+        # Elapsed time, not wall-clock arithmetic: across a DST change 'in an hour' is still sixty minutes away.
+        return (now.astimezone(UTC) + delta).astimezone(now.tzinfo).replace(second=0, microsecond=0)
     day = parse_date(text, now.date())
     at = parse_time_of_day(text)
     if day is None and at is None:

@@ -151,7 +151,10 @@ async def update_call(conn: AsyncConnection, call_id: uuid.UUID, **fields: Any) 
     unknown = set(fields) - _UPDATABLE
     if unknown:
         raise ValueError(f"not updatable: {sorted(unknown)}")
-    assignments = ", ".join(f"{name} = %s" for name in fields)
+    # started_at is stamped by the database's clock and ended_at by whichever host saw the end (this app, the
+    # engine, Twilio): a host clock behind the database's must not end a call before it started (the CHECK).
+    assignments = ", ".join("ended_at = GREATEST(%s, started_at)" if name == "ended_at" and value is not None
+                            else f"{name} = %s" for name, value in fields.items())
     with domain_errors():
         async with conn.cursor(row_factory=class_row(Call)) as cur:
             await cur.execute(f"UPDATE calls SET {assignments} WHERE id = %s RETURNING *",

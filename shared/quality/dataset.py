@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from psycopg import AsyncConnection
@@ -83,7 +83,7 @@ class RatingRow:
     latency_feel: int
     overall: int
     tactic: str | None
-    day: datetime
+    day: date  # the UTC day the call started, as the dashboard counts days
 
 
 @dataclass(frozen=True)
@@ -138,7 +138,7 @@ SELECT g.call_id, g.turn, g.gap_ms::float8 AS gap_ms
 
 _RATINGS = """
 SELECT r.call_id, r.reviewer, r.naturalness, r.latency_feel, r.overall, bt.name AS tactic,
-       date_trunc('day', c.started_at) AS day
+       (c.started_at AT TIME ZONE 'UTC')::date AS day
   FROM call_ratings r JOIN calls c ON c.id = r.call_id LEFT JOIN behavioral_tactics bt ON bt.id = c.tactic_id
  WHERE {where} ORDER BY c.started_at, r.reviewer"""
 

@@ -162,7 +162,7 @@ class _Builder:
                                                        f"{rated} of {s.min_rated_calls} rated calls")
         return Ratings(reviewers=reviewers, rated_calls=rated, enough=enough, overall=total,
                        by_tactic=[_ratings(g, k) for k, g in _grouped(rows, lambda r: r.tactic or "none").items()],
-                       by_day=[_ratings(g, k) for k, g in _grouped(rows, lambda r: r.day.date().isoformat()).items()])
+                       by_day=[_ratings(g, k) for k, g in _grouped(rows, lambda r: r.day.isoformat()).items()])
 
     def transcription(self) -> Transcription:
         lines = self.data.caller_lines

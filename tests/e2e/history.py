@@ -4,6 +4,7 @@ Written through the real repositories, as the engine would write them; phone num
 """
 from __future__ import annotations
 
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -68,6 +69,17 @@ async def add_live_call(conn: AsyncConnection, phone: str, tactic_name: str) -> 
     return call.id
 
 
+MIDNIGHT_MARGIN_S = 60  # longer than a page takes to show what was just seeded
+
+
 def today_at(hour: int) -> datetime:
+    """A start time on today's UTC date (the dashboard's "today"): `hour` o'clock, or five minutes ago if that is
+    earlier, but never before today's midnight (just after one, "five minutes ago" is yesterday). Within a minute
+    of the next midnight it first waits for it, so the page does not open on a new day the call is not part of."""
     now = datetime.now(UTC)
-    return min(now - timedelta(minutes=5), now.replace(hour=hour, minute=0, second=0, microsecond=0))
+    to_midnight = (now.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1) - now).total_seconds()
+    if to_midnight < MIDNIGHT_MARGIN_S:
+        time.sleep(to_midnight + 1)  # the dev host is another process: nothing in this one waits on the loop
+        now = datetime.now(UTC)
+    midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    return max(midnight, min(now - timedelta(minutes=5), midnight + timedelta(hours=hour)))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
 
 import httpx
 import pytest
@@ -57,6 +58,16 @@ def tokens(idp: FakeIdentityProvider) -> dict[str, str]:
 async def client(api_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=api_app), base_url="http://t") as c:
         yield c
+
+
+@pytest.fixture
+def app_clock(api_app: FastAPI) -> Iterator[list[datetime]]:
+    """The app's clock pinned for one test (a one-item list the test may change; it starts at the real now), so a
+    request's "today" is the day the test seeded, even when the test runs across a UTC midnight."""
+    current = [datetime.now(UTC)]
+    api_app.state.clock = lambda: current[0]
+    yield current
+    del api_app.state.clock
 
 
 def bearer(token: str) -> dict[str, str]:

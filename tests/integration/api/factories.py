@@ -34,8 +34,9 @@ async def call(conn: AsyncConnection, *, customer_id: uuid.UUID | None, tactic: 
     row = await calls.update_call(conn, row.id, outcome=outcome, verified=verified, answered_at=started,
                                   conversation_at=started, ended_at=started + timedelta(seconds=duration_s),
                                   duration_s=duration_s, recording_url="https://api.twilio.example/rec/RE1")
-    for seq, text in enumerate(lines):
-        await calls.add_transcript_entry(conn, row.id, seq, "agent" if seq % 2 == 0 else "caller", text)
+    for seq, text in enumerate(lines):  # stamped from the call's start, not the database's now(): one clock
+        await calls.add_transcript_entry(conn, row.id, seq, "agent" if seq % 2 == 0 else "caller", text,
+                                         spoken_at=started + timedelta(seconds=seq + 1))
     if arrangement is not None and customer_id is not None:
         await arrangements.create_arrangement(conn, arrangements.NewArrangement(
             customer_id=customer_id, call_id=row.id, kind="full", total_amount=arrangement,
@@ -44,9 +45,12 @@ async def call(conn: AsyncConnection, *, customer_id: uuid.UUID | None, tactic: 
 
 
 async def call_children(conn: AsyncConnection, call_id: uuid.UUID, customer_id: uuid.UUID) -> None:
+    """A tool execution, a disclosure and a turn's latency, stamped inside the call (after its start)."""
+    started = (await calls.get_call(conn, call_id)).started_at
     await calls.add_tool_execution(conn, call_id, 0, "verify_account", {"account_last_4": "4821"},
-                                   {"verified": True}, success=True, duration_ms=3.2)
+                                   {"verified": True}, success=True, duration_ms=3.2,
+                                   executed_at=started + timedelta(seconds=5))
     await compliance_records.record_event(conn, category="disclosure", code="mini_miranda", customer_id=customer_id,
-                                          call_id=call_id)
+                                          call_id=call_id, occurred_at=started + timedelta(seconds=1))
     await calls.record_turn_metrics(conn, calls.TurnMetrics(call_id=call_id, turn=0, voice_to_voice_ms=640.0,
                                                             overhead_ms=7.5))

@@ -6,6 +6,7 @@ import csv
 import io
 import json
 from collections.abc import Iterator
+from datetime import datetime
 
 import httpx
 import pytest
@@ -111,12 +112,12 @@ async def test_campaign_lists_targets_with_gate_decisions_and_explains_itself(
 
 
 async def test_dashboard_uses_the_chosen_window(client: httpx.AsyncClient, tokens: dict[str, str],
-                                                conn: AsyncConnection) -> None:
-    from datetime import UTC, datetime, timedelta
+                                                conn: AsyncConnection, app_clock: list[datetime]) -> None:
+    from datetime import timedelta
 
     who = await factories.customer(conn)
-    await factories.call(conn, customer_id=who.id, started_at=datetime.now(UTC) - timedelta(days=10))
-    await factories.call(conn, customer_id=who.id)
+    await factories.call(conn, customer_id=who.id, started_at=app_clock[0] - timedelta(days=10))
+    await factories.call(conn, customer_id=who.id, started_at=app_clock[0])
     await conn.commit()
     week = (await client.get("/api/v1/dashboard", params={"days": 7}, headers=bearer(tokens["viewer"]))).json()
     month = (await client.get("/api/v1/dashboard", params={"days": 30}, headers=bearer(tokens["viewer"]))).json()

@@ -73,24 +73,26 @@ async def test_rollup_matches_live_counts_and_is_not_recounted(conn: AsyncConnec
     cust = await factories.customer(conn)
     old = datetime.now(UTC) - timedelta(days=5)
     await factories.call(conn, customer_id=cust.id, started_at=old, outcome="promise_to_pay", verified=True)
-    today = datetime.now(UTC).date()
-    before = total(await day_stats(conn, today - timedelta(days=30)))
-    done = await refresh_rollups(conn)
+    today = datetime.now(UTC).date()  # one reading of the day: the checks below may straddle a UTC midnight
+    before = total(await day_stats(conn, today - timedelta(days=30), today=today))
+    done = await refresh_rollups(conn, today)
     assert done == today - timedelta(days=2)
     cur = await conn.execute("SELECT sum(calls) FROM call_daily_stats")
     assert (await cur.fetchone()) == (1,)
-    after = total(await day_stats(conn, today - timedelta(days=30)))
+    after = total(await day_stats(conn, today - timedelta(days=30), today=today))
     assert after == before and after.calls == 1 and after.promised == 1
-    assert await refresh_rollups(conn) == done  # idempotent: finished days are rolled up once
+    assert await refresh_rollups(conn, today) == done  # idempotent: finished days are rolled up once
 
 
 async def test_dashboard_today_latency_and_tactics(client: httpx.AsyncClient, tokens: dict[str, str],
-                                                   conn: AsyncConnection) -> None:
+                                                   conn: AsyncConnection, app_clock: list[datetime]) -> None:
+    at = app_clock[0]  # the calls start at the dashboard's own now: "today" even if the test straddles midnight
     cust = await factories.customer(conn)
     tac = await factories.tactic(conn)
-    c1 = await factories.call(conn, customer_id=cust.id, tactic=tac, outcome="promise_to_pay", duration_s=100)
-    await factories.call(conn, customer_id=cust.id, tactic=tac, outcome="refused", duration_s=200)
-    await factories.call(conn, customer_id=cust.id, status="in-progress", outcome=None)
+    c1 = await factories.call(conn, customer_id=cust.id, tactic=tac, outcome="promise_to_pay", duration_s=100,
+                              started_at=at)
+    await factories.call(conn, customer_id=cust.id, tactic=tac, outcome="refused", duration_s=200, started_at=at)
+    await factories.call(conn, customer_id=cust.id, status="in-progress", outcome=None, started_at=at)
     for turn, ms in enumerate((500.0, 600.0, 700.0, 800.0, 900.0)):
         await calls.record_turn_metrics(conn, calls.TurnMetrics(call_id=c1.id, turn=turn, voice_to_voice_ms=ms,
                                                                 overhead_ms=ms / 100))
@@ -101,3 +103,28 @@ async def test_dashboard_today_latency_and_tactics(client: httpx.AsyncClient, to
     assert d["latency"]["voice_to_voice_p95_ms"] == 880.0
     named = {t["tactic_name"]: t for t in d["tactics"]}
     assert named["calm_test"]["calls"] == 2 and named["calm_test"]["promise_to_pay_rate"] == 0.5
+
+
+MONDAY_THE_1ST = datetime(2027, 2, 1, 0, 0, 30, tzinfo=UTC)  # also the first of a month
+
+
+async def test_a_utc_midnight_that_is_a_monday_and_the_1st_splits_today_weeks_and_months(
+        client: httpx.AsyncClient, tokens: dict[str, str], conn: AsyncConnection, app_clock: list[datetime]) -> None:
+    app_clock[0] = MONDAY_THE_1ST
+    cust = await factories.customer(conn)
+    tac = await factories.tactic(conn)
+    # 23:59:50 on Sunday 31 January and 00:00:10 on Monday 1 February
+    for at in (MONDAY_THE_1ST - timedelta(seconds=40), MONDAY_THE_1ST - timedelta(seconds=20)):
+        await factories.call(conn, customer_id=cust.id, tactic=tac, started_at=at, outcome="promise_to_pay")
+    viewer = bearer(tokens["viewer"])
+    d = (await client.get("/api/v1/dashboard", params={"days": 2}, headers=viewer)).json()
+    assert (d["day"], d["comparison_since"]) == ("2027-02-01", "2027-01-31")
+    assert (d["today"]["calls"], d["window"]["calls"]) == (1, 2)
+    assert (await client.get("/api/v1/dashboard", params={"days": 1}, headers=viewer)).json()["window"]["calls"] == 1
+    for period, starts in (("week", ["2027-01-25", "2027-02-01"]), ("month", ["2027-01-01", "2027-02-01"]),
+                           ("day", ["2027-01-31", "2027-02-01"])):
+        perf = (await client.get(f"/api/v1/tactics/{tac.id}/performance", params={"period": period, "days": 2},
+                                 headers=viewer)).json()
+        assert [(p["period_start"], p["calls"]) for p in perf["periods"]] == [(s, 1) for s in starts], period
+    one_day = (await client.get(f"/api/v1/tactics/{tac.id}/performance", params={"days": 1}, headers=viewer)).json()
+    assert (one_day["since"], one_day["totals"]["calls"]) == ("2027-02-01", 1)

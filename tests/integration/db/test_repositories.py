@@ -1,4 +1,5 @@
 """Repositories against the real database: money, uniqueness, ordering, idempotency, database-level refusals."""
+from datetime import timedelta
 from decimal import Decimal
 
 import psycopg
@@ -48,6 +49,15 @@ async def test_transcript_entries_come_back_in_order_and_retries_do_not_duplicat
     entries = await calls.list_transcript(conn, call.id)
     assert [e.seq for e in entries] == [0, 1, 2, 3]
     assert [e.text for e in entries] == ["Hello", "Hi", "Is this Maria?", "yes it is"]
+
+
+async def test_an_end_stamped_by_a_clock_behind_the_databases_is_the_calls_start(conn: AsyncConnection) -> None:
+    call = await calls.create_call(conn, calls.NewCall(direction="outbound", call_type="simulated"))
+    ended = await calls.update_call(conn, call.id, status="completed", ended_at=call.started_at - timedelta(seconds=3))
+    assert (ended.status, ended.ended_at) == ("completed", call.started_at)  # not a CHECK violation
+    later = call.started_at + timedelta(seconds=42)
+    assert (await calls.update_call(conn, call.id, ended_at=later)).ended_at == later
+    assert (await calls.update_call(conn, call.id, ended_at=None)).ended_at is None
 
 
 async def test_arrangement_submitted_twice_is_stored_once(conn: AsyncConnection) -> None:

@@ -27,7 +27,9 @@ async def test_only_callbacks_without_an_orchestration_are_started(seeded: Async
     client = DurableOrchestrationClient(json.dumps({"taskHubName": "t", "creationUrls": {}, "managementUrls": {},
                                                     "rpcBaseUrl": rpc.base_url}))
     try:
-        rows = await scheduled_callbacks(seeded, created_before=datetime.now(UTC) + timedelta(seconds=1))
+        # just after both rows' created_at (the database's clock), as the timer's "now - grace" would be
+        created_before = max(orphan.created_at, started.created_at) + timedelta(seconds=1)
+        rows = await scheduled_callbacks(seeded, created_before=created_before)
         assert {r[0] for r in rows} >= {orphan.id, started.id}
         assert await rearm_callbacks(client, rows) == 1
         assert await rearm_callbacks(client, rows) == 0               # the next run finds both armed

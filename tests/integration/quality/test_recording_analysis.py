@@ -6,11 +6,12 @@ import dataclasses
 import io
 import struct
 import wave
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from psycopg import AsyncConnection
 
+from shared.db.calls import get_call
 from shared.quality.dataset import Period
 from shared.quality.recording_analysis import Segment, analyze_wav, reply_gaps
 from shared.quality.report import generate
@@ -68,7 +69,8 @@ async def test_recording_gaps_match_what_the_caller_heard(api: Api, conn: AsyncC
 
     # the report puts the service's own figure beside the one heard on the recording, turn by turn
     thresholds = small_sample_thresholds()
-    report, _ = await generate(conn, Period(datetime.now(UTC) - timedelta(hours=1), datetime.now(UTC),
+    started = (await get_call(conn, call_id)).started_at    # the period around the call, not this host's clock
+    report, _ = await generate(conn, Period(started - timedelta(hours=1), started + timedelta(hours=1),
                                             (call_id,)), dataclasses.replace(
         thresholds, sample=dataclasses.replace(thresholds.sample, min_turns=3, min_recorded_calls=1)))
     side = report.side_by_side

@@ -201,3 +201,23 @@ async def test_turns_without_a_speech_end_are_classified_from_the_callers_lines(
     report, _ = await generate(conn, PERIOD, small_sample_thresholds(), now=T0)
     kinds = {f.key: f.summary.n for f in report.reply_kinds}
     assert kinds == {"simple": 1, "multi_turn": 1, "tool": 1, "unclassified": 1}   # the greeting is turn 0
+
+
+async def test_ratings_by_day_are_utc_days_whatever_the_sessions_time_zone(conn: AsyncConnection) -> None:
+    """Every other report counts UTC days (the dashboard, tactic performance): a call rated at 02:00 UTC is that
+    UTC day's, not the previous evening's in the database session's zone."""
+    calm = await tactics.create_tactic(conn, name="calm_q", archetype="custom",
+                                       config={"urgency": 3, "empathy": 8, "persistence": 4, "authority": 3})
+    early = T0.replace(hour=2)                                   # 2026-11-20 02:00 UTC: 18:00 on the 19th in LA
+    evening = T0.replace(hour=23, minute=30)                     # 23:30 UTC: still the 20th
+    for start in (early, evening):
+        call = await seed_call(conn, tactic=calm, direction="outbound", phone="+13105550100", start=start,
+                               v2v=SIMPLE, components=components(GOOD_TTS, 0), agent_text=ONE_SENTENCE)
+        await rate(conn, call.id, "reviewer-1", 8, 8, 8)
+    await conn.execute("SET TIME ZONE 'America/Los_Angeles'")
+    try:
+        report, _ = await generate(conn, Period(early - timedelta(hours=1), evening + timedelta(hours=1)),
+                                   small_sample_thresholds(), now=T0 + timedelta(days=1))
+    finally:
+        await conn.execute("RESET TIME ZONE")
+    assert [(d.group, d.ratings) for d in report.ratings.by_day] == [("2026-11-20", 2)]

@@ -3,7 +3,7 @@ AMD callbacks; 409 with the gate's reason; errors stored with Twilio's code; nev
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
 
@@ -103,6 +103,23 @@ async def test_twilio_refusal_is_recorded_with_its_code_and_not_retried(api: Api
     cur = await seeded.execute("SELECT status, outcome, error_code FROM calls")
     assert await cur.fetchall() == [("failed", "failed", "21215")]
     assert _creates(api) == 1
+
+
+async def test_a_refusal_is_recorded_when_this_hosts_clock_is_behind_the_databases(
+        api: Api, seeded: AsyncConnection, monkeypatch: pytest.MonkeyPatch) -> None:
+    from shared.telephony import dialer
+
+    class Behind(datetime):
+        @classmethod
+        def now(cls, tz: tzinfo | None = None) -> Behind:  # type: ignore[override]
+            return cls.fromtimestamp(datetime.now(tz).timestamp() - 86400.0, tz)  # far behind the database
+
+    monkeypatch.setattr(dialer, "datetime", Behind)
+    api.fake.fail_next("calls.create", status=400, code=21215, message="Geo permission not enabled")
+    response = await api.initiate(customer_id=str(await customer_id(seeded, MARIA)))
+    assert response.status_code == 502 and "21215" in response.json()["detail"]
+    cur = await seeded.execute("SELECT status, error_code, ended_at = started_at FROM calls")
+    assert await cur.fetchall() == [("failed", "21215", True)]
 
 
 async def test_ambiguous_failure_after_twilio_placed_the_call_is_not_redialed(api: Api,

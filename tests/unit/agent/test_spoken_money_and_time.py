@@ -2,7 +2,7 @@
 figures, numbers that are never money, and clock times/dates said the many ways callers say them."""
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -71,6 +71,16 @@ def test_whole_callback_phrases() -> None:
     assert parse_when("the 15th", NOW) == datetime(2026, 12, 15, 10, 0, tzinfo=NY)
     assert parse_when("at 9", NOW) == datetime(2026, 11, 25, 9, 0, tzinfo=NY)       # 9:00 today has passed
     assert parse_when("7am", NOW) == parse_when("seven a.m.", NOW) == parse_when("7 a.m.", NOW)
+
+
+@pytest.mark.parametrize("now", [datetime(2026, 11, 1, 1, 30, tzinfo=NY),                 # clocks go back at 2:00
+                                 datetime(2026, 11, 1, 1, 30, fold=1, tzinfo=NY),         # the second 1:30
+                                 datetime(2027, 3, 14, 1, 30, tzinfo=NY)])                # clocks go forward
+def test_in_an_hour_is_sixty_minutes_away_across_a_dst_change(now: datetime) -> None:
+    when = parse_when("in an hour", now)
+    assert when.astimezone(UTC) - now.astimezone(UTC) == timedelta(hours=1)
+    assert when.astimezone(UTC).astimezone(NY) == when       # a wall time that exists in New York
+    assert parse_when("in 30 minutes", now).astimezone(UTC) - now.astimezone(UTC) == timedelta(minutes=30)
 
 
 @pytest.mark.parametrize("text,expected", [
