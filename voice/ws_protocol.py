@@ -11,6 +11,11 @@ so the route keeps one `receive()` loop for everything else (disconnects, binary
 own end-of-stream signal. Messages queued before the sink was attached are still in that queue (uvicorn stops
 reading while its queue is not empty), so they are received, in order, before any message reaches the sink.
 Without the extension (another server, the dev host) routes fall back to plain `receive()`.
+
+The outbound twin, `archer.text_send`, writes a text message to the transport at once when the socket is open and
+writable and returns True; otherwise (flow control paused, closing, closed) it returns False and the route sends
+through ASGI as usual, which waits or raises as uvicorn does. The agent's audio (a message every 80 ms per call)
+thus skips Starlette's and uvicorn's per-message coroutine layers.
 """
 from __future__ import annotations
 
@@ -18,12 +23,15 @@ from collections.abc import Callable
 from typing import Any
 
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+from websockets.exceptions import InvalidState
 from websockets.frames import Frame
 
 TEXT_SINK = "archer.text_sink"
+TEXT_SEND = "archer.text_send"
 
 TextSink = Callable[[str], None]
 Attach = Callable[[TextSink | None], Callable[[dict[str, Any]], None]]
+SendNow = Callable[[str], bool]
 
 
 class SinkWebSocketProtocol(WebSocketsSansIOProtocol):
@@ -36,10 +44,23 @@ class SinkWebSocketProtocol(WebSocketsSansIOProtocol):
         scope = getattr(self, "scope", None)
         if scope is not None:
             scope["extensions"][TEXT_SINK] = self._attach  # type: ignore[index]
+            scope["extensions"][TEXT_SEND] = self._send_text_now  # type: ignore[index]
 
     def _attach(self, sink: TextSink | None) -> Callable[[dict[str, Any]], None]:
         self.text_sink = sink
         return self.queue.put_nowait  # type: ignore[return-value]
+
+    def _send_text_now(self, text: str) -> bool:
+        """One text message written now; False when it cannot be (the caller then sends through ASGI)."""
+        if (self.close_sent or self.disconnected or not self.handshake_complete or self.initial_response is not None
+                or not self.writable.is_set() or self.transport.is_closing()):
+            return False
+        try:
+            self.conn.send_text(text.encode())
+        except InvalidState:
+            return False
+        self.transport.write(b"".join(self.conn.data_to_send()))
+        return True
 
     def handle_text(self, event: Frame) -> None:
         sink = self.text_sink
