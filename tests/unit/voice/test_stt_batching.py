@@ -64,3 +64,31 @@ async def test_nothing_is_sent_on_a_closed_stream():
     stt._closed = True
     feed(stt, 30, urgent=True)
     assert conn.messages == []
+
+
+def turn_event(kind: str) -> object:
+    return type("Event", (), {"type": kind})()
+
+
+async def test_once_the_recogniser_ended_the_turn_the_quiet_after_it_waits_and_a_new_voice_flushes_at_once():
+    stt, conn = stream()
+    stt._dispatch(turn_event("turn.start"))
+    feed(stt, 2, urgent=True, voiced=True)
+    assert conn.messages == [1]                      # the onset at once, then 40 ms messages
+    stt._dispatch(turn_event("turn.end"))
+    feed(stt, 1, urgent=True, voiced=False)          # still "urgent" to the VAD (speech ended < 0.5 s ago) ...
+    assert conn.messages == [1, 2]                   # ... but the turn is over: what was held goes, and then
+    feed(stt, 10, urgent=True, voiced=False)
+    assert conn.messages == [1, 2]                   # the quiet waits for a 500 ms message
+    feed(stt, 1, urgent=True, voiced=True)
+    assert conn.messages == [1, 2, 11]               # a new voice: everything held goes at once
+    feed(stt, 2, urgent=True, voiced=False)
+    assert conn.messages == [1, 2, 11, 2]            # and it is speech again (40 ms messages)
+
+
+async def test_without_a_vad_the_stream_keeps_its_40_ms_messages_after_a_turn():
+    stt, conn = stream()
+    stt._dispatch(turn_event("turn.start"))
+    stt._dispatch(turn_event("turn.end"))
+    feed(stt, 4)                                     # urgent, voicing unknown (the browser guide's audio)
+    assert conn.messages == [1, 2]
