@@ -71,7 +71,7 @@ async def test_chunks_reach_their_sentence_and_a_cancelled_contexts_late_chunks_
     await turn.push("Second one.")
     ctx = turn.context_id
     assert ctx is not None
-    assert [(r["transcript"], r["context_id"], r["flush"], r["continue"]) for r in conn.sent] == [
+    assert [(r.transcript, r.context_id, r.flush, r.continue_) for r in conn.sent] == [
         ("First sentence.", ctx, True, True), ("Second one.", ctx, True, True)]
     conn.respond(**chunk(ctx, b"\x01" * 800, 1))
     conn.respond(**chunk(ctx, b"\x02" * 400, 2))
@@ -81,6 +81,7 @@ async def test_chunks_reach_their_sentence_and_a_cancelled_contexts_late_chunks_
     assert audio == [(0, b"\x01" * 800), (1, b"\x02" * 400)] and done == [0]
     await turn.cancel()
     assert conn.sent[-1].context_id == ctx and conn.sent[-1].cancel is True
+    assert json.loads(conn.sent[0].to_json())["voice"] == {"mode": "id", "id": "v1"}
     conn.respond(**chunk(ctx, b"\x04" * 800, 2))                      # in flight when the cancel went out
     await settle()
     assert len(audio) == 2
@@ -97,7 +98,7 @@ async def test_a_finished_context_marks_every_sentence_done_and_the_turn_complet
     turn = stream.turn(lambda i, a: None, done.append)
     await turn.push("Only sentence.")
     await turn.finish()
-    assert conn.sent[-1]["continue"] is False and conn.sent[-1]["transcript"] == ""
+    assert conn.sent[-1].continue_ is False and conn.sent[-1].transcript == ""
     conn.respond(type="done", context_id=turn.context_id, done=True, status_code=200)
     await asyncio.wait_for(turn.wait(), 1)
     assert done == [0]
