@@ -506,7 +506,8 @@ def main() -> int:
             import subprocess
 
             spy = subprocess.Popen([str(Path(sys.executable).parent / "py-spy"), "record", "--pid", str(pids[0]),
-                                    "--format", "raw", "--rate", "250", *([] if os.environ.get("BENCH_PYSPY_BLOCKING") else ["--nonblocking"]),
+                                    "--format", "raw", "--rate", "250",
+                                    *([] if os.environ.get("BENCH_PYSPY_BLOCKING") else ["--nonblocking"]),
                                     *(["--idle"] if os.environ.get("BENCH_PYSPY_IDLE") else []), "-o",
                                     os.environ["BENCH_PYSPY"]], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:                                              # the load side on uvloop too: it must outrun the service
