@@ -309,10 +309,16 @@ def _threads(pid: int) -> int:
         return next(int(line.split()[1]) for line in f if line.startswith("Threads:"))
 
 
-def _cpu_seconds(pid: int) -> float:
+def _cpu_split(pid: int) -> tuple[float, float]:
+    """(user, system) CPU seconds of a process: the kernel's share is what fewer syscalls per frame would save."""
     with open(f"/proc/{pid}/stat") as f:
         fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    tick = os.sysconf("SC_CLK_TCK")
+    return int(fields[11]) / tick, int(fields[12]) / tick
+
+
+def _cpu_seconds(pid: int) -> float:
+    return sum(_cpu_split(pid))
 
 
 async def _collect_live(redis_url: str, sink: list[dict[str, Any]], ready: asyncio.Event) -> None:
@@ -365,6 +371,7 @@ async def run_level(n: int, turns: int, bases: list[str], database_url: str, voi
         for pid in voice_pids:
             os.kill(pid, signal.SIGUSR1)
     cpu0, t0 = sum(map(_cpu_seconds, voice_pids)), time.monotonic()
+    sys0 = sum(_cpu_split(pid)[1] for pid in voice_pids)
     load0 = _cpu_seconds(os.getpid()) + _cpu_seconds(cartesia_pid)
     tasks = []
     arrivals = random.Random(n)                         # seeded: the same schedule on every run of this level
@@ -379,12 +386,14 @@ async def run_level(n: int, turns: int, bases: list[str], database_url: str, voi
             os.kill(pid, signal.SIGUSR2)
     load_cpu = (_cpu_seconds(os.getpid()) + _cpu_seconds(cartesia_pid) - load0) / (time.monotonic() - t0) * 100
     cpu_s = sum(map(_cpu_seconds, voice_pids)) - cpu0
+    sys_s = sum(_cpu_split(pid)[1] for pid in voice_pids) - sys0
     cpu = cpu_s / (time.monotonic() - t0) * 100
     cpu_ms_per_call_s = cpu_s * 1000 / max(sum(out["call_s"]), 1e-9)
     threads = [_threads(pid) for pid in voice_pids]
     print(f"  service threads {threads}; service CPU {cpu_s:.2f} s for {n} calls "
           f"({cpu_s * 1000 / max(n, 1):.0f} ms per call, "
-          f"{sum(out['call_s']) / max(n, 1):.1f} s per call)", flush=True)
+          f"{sum(out['call_s']) / max(n, 1):.1f} s per call; {100 * sys_s / max(cpu_s, 1e-9):.0f} % of it in the kernel)",
+          flush=True)
     await asyncio.sleep(1.5)                            # write-behind settles
     async with await psycopg.AsyncConnection.connect(database_url, autocommit=True) as conn:
         rows = await (await conn.execute(
@@ -497,7 +506,8 @@ def main() -> int:
             import subprocess
 
             spy = subprocess.Popen([str(Path(sys.executable).parent / "py-spy"), "record", "--pid", str(pids[0]),
-                                    "--format", "raw", "--rate", "250", "--nonblocking",
+                                    "--format", "raw", "--rate", "250",
+                                    *([] if os.environ.get("BENCH_PYSPY_BLOCKING") else ["--nonblocking"]),
                                     *(["--idle"] if os.environ.get("BENCH_PYSPY_IDLE") else []), "-o",
                                     os.environ["BENCH_PYSPY"]], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:                                              # the load side on uvloop too: it must outrun the service

@@ -17,6 +17,7 @@ log = logging.getLogger(__name__)
 Write = Callable[[Any], Awaitable[object]]          # receives an AsyncConnection
 MAX_PENDING = 20_000
 BATCH = 25                           # writes per round trip (a bigger batch holds the event loop longer)
+COALESCE_S = 0.2                     # a write waits this long for company: fewer checkouts and round trips
 
 
 class WriteBehind:
@@ -51,6 +52,8 @@ class WriteBehind:
             if not self._pending:
                 self._wake.clear()
                 await self._wake.wait()
+                if len(self._pending) < BATCH:
+                    await asyncio.sleep(COALESCE_S)
                 continue
             batch = list(itertools.islice(self._pending, BATCH))
             try:

@@ -7,6 +7,7 @@ from typing import Any
 
 from shared.telephony.call_control import CallControl
 from voice import twilio_serializer as wire
+from voice.ws_protocol import TEXT_SEND
 
 log = logging.getLogger(__name__)
 
@@ -21,9 +22,16 @@ class TwilioLink:
         self._control = call_control
         self._transfer_number = transfer_number
         self.closed = False
+        scope = getattr(websocket, "scope", None)
+        extensions = scope.get("extensions") if isinstance(scope, dict) else None
+        # Written straight to the transport when the server offers it (voice/ws_protocol.py); else through ASGI.
+        self._send_now = (extensions or {}).get(TEXT_SEND)
 
     async def _send(self, text: str) -> None:
         if self.closed:
+            return
+        send_now = self._send_now
+        if send_now is not None and send_now(text):
             return
         try:
             await self._ws.send_text(text)

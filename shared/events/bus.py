@@ -19,6 +19,8 @@ CHANNEL = "archer:live"
 SUBSCRIBER_QUEUE = 1000
 RECONNECT_MIN_S = 0.1
 RECONNECT_MAX_S = 5.0
+COALESCE_S = 0.05                  # a published event waits this long for company: one round trip for the lot
+PUBLISH_BATCH = 50
 
 
 class EventBus(Protocol):
@@ -73,6 +75,7 @@ class RedisBus:
                                           socket_connect_timeout=2)
         self._outbox: asyncio.Queue[LiveEvent] = asyncio.Queue(10_000)
         self._publisher: asyncio.Task[None] | None = None
+        self._holding = False
         self._down = False
 
     def publish(self, event: LiveEvent) -> None:
@@ -81,10 +84,15 @@ class RedisBus:
             self._publisher = asyncio.create_task(self._publish_loop(), name="live-publisher")
 
     async def _publish_loop(self) -> None:
-        """Everything queued goes in one pipelined round trip (hundreds of calls publish many events a second)."""
+        """Everything queued goes in one pipelined round trip (hundreds of calls publish many events a second, each
+        a round trip of redis-py's on its own); a live view a few tens of milliseconds later is as live."""
         while True:
+            self._holding = False
             events = [await self._outbox.get()]
-            while not self._outbox.empty() and len(events) < 50:
+            self._holding = True                  # taken from the outbox, not yet published (close waits for it)
+            if self._outbox.qsize() < PUBLISH_BATCH - 1:
+                await asyncio.sleep(COALESCE_S)
+            while not self._outbox.empty() and len(events) < PUBLISH_BATCH:
                 events.append(self._outbox.get_nowait())
             try:
                 if len(events) == 1:
@@ -140,7 +148,7 @@ class RedisBus:
         if self._publisher is not None:
             # Give queued events a moment to leave before the process goes.
             for _ in range(20):
-                if self._outbox.empty():
+                if self._outbox.empty() and not self._holding:
                     break
                 await asyncio.sleep(0.05)
             self._publisher.cancel()

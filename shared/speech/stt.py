@@ -56,6 +56,7 @@ class SttStream:
         self._connected = asyncio.Event()
         self._closed = False
         self._was_urgent = False
+        self._turn_over = False                  # the recogniser ended the turn and no voice came since
         self._inflight: asyncio.Task[Any] | None = None      # an eager send that blocked (slow socket)
         self._tasks: list[asyncio.Task[None]] = []
         self.reconnects = 0
@@ -73,13 +74,20 @@ class SttStream:
         # Our own reconnect (not the SDK's on_reconnecting): the SDK's queue decodes binary audio as UTF-8.
         return await self._client.stt.auto_finalize.websocket(**kwargs).enter()
 
-    def send_audio(self, frame: bytes, *, urgent: bool = True) -> None:
-        """Queue one inbound frame (never blocks the media handler). Speech goes out in 40 ms messages; the frame
-        where the voice begins or ends flushes at once (neither the turn's start nor its end is held back); quiet
-        audio between turns goes in 500 ms messages (the stream stays continuous; nothing waits on it). Sends are
-        stepped eagerly in the caller's task: no wake-up of another task per frame."""
+    def send_audio(self, frame: bytes, *, urgent: bool = True, voiced: bool | None = None) -> None:
+        """Queue one inbound frame (never blocks the media handler). `urgent`: around the caller's speech (the VAD
+        heard a voice lately); `voiced`: this frame is the voice itself (None: no VAD to say so). Speech goes out in
+        40 ms messages; the frame where the voice begins or ends flushes at once (neither the turn's start nor its
+        end is held back); quiet audio between turns goes in 500 ms messages (the stream stays continuous; nothing
+        waits on it), and so does the quiet after the recogniser ended the turn (its end is known; a new voice
+        flushes at once). Sends are stepped eagerly in the caller's task: no wake-up of another task per frame."""
         if self._closed:
             return
+        if self._turn_over and voiced is not None:
+            if voiced:
+                self._turn_over = False
+            else:
+                urgent = False
         frames = self._frames
         frames.append(frame)
         if not self._in_turn and len(frames) > IDLE_KEEP_FRAMES and self._sent > 0:
@@ -148,6 +156,7 @@ class SttStream:
             self._in_turn = True
         elif kind == "turn.end":
             self._in_turn = False
+            self._turn_over = True
             for _ in range(min(self._sent, len(self._frames))):
                 self._frames.popleft()
             self._sent = 0

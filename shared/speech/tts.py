@@ -2,10 +2,16 @@
 
 Guards the vendor: a context that stalls (no progress, no `done`) or a dropped socket is cancelled and the
 unfinished sentences are re-pushed on a fresh context, skipping the audio already delivered.
+
+The SDK opens the socket and sends the requests; the responses are read raw (`recv_bytes`, the SDK's own way to skip
+its parsing) by one reader per socket and parsed with orjson, then routed to the turn by context id. An agent's
+audio arrives as ~10 chunk messages a second per call: the SDK's per-message model construction and per-context
+queue cost more than the rest of that path together.
 """
 from __future__ import annotations
 
 import asyncio
+import binascii
 import contextlib
 import logging
 import time
@@ -13,6 +19,8 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+
+import orjson
 
 from shared.speech.audio import SAMPLE_RATE
 
@@ -42,19 +50,57 @@ class TtsStream:
         self.max_retries = max_retries
         self.label = label
         self._conn: Any = None
+        self._reader: asyncio.Task[None] | None = None
+        self._routes: dict[str, Callable[[dict[str, Any]], None]] = {}    # context id → its turn's handler
         self.reconnects = 0
 
     async def start(self) -> None:
-        self._conn = await self._client.tts.websocket_connect().enter()
+        await self._open()
 
     async def reconnect(self) -> None:
         await self._close_conn()
-        self._conn = await self._client.tts.websocket_connect().enter()
+        await self._open()
         self.reconnects += 1
 
-    def context(self) -> Any:
-        return self._conn.context(context_id=uuid.uuid4().hex, model_id=self.model_id, voice={"id": self.voice_id},
-                                  output_format=self.output_format, language="en")
+    async def _open(self) -> None:
+        self._conn = await self._client.tts.websocket_connect().enter()
+        self.ensure_reader()
+
+    def ensure_reader(self) -> None:
+        """A reader on the socket (after each send, as the SDK's own listener: its `send` reopens a dropped socket
+        by itself, and that new socket needs reading too)."""
+        if (self._reader is None or self._reader.done()) and self._conn is not None:
+            self._reader = asyncio.create_task(self._read(self._conn), name=f"tts-recv{self.label}")
+
+    async def _read(self, conn: Any) -> None:
+        """Every response on this socket to its context's turn; ends when the socket closes (a turn waiting on
+        it then stalls, and its watchdog restarts it on a fresh socket)."""
+        from websockets.exceptions import ConnectionClosed
+
+        routes = self._routes
+        loads = orjson.loads
+        while True:
+            try:
+                raw = await conn.recv_bytes()
+            except ConnectionClosed:
+                return
+            try:
+                message = loads(raw)
+                handle = routes.get(message["context_id"])
+            except (orjson.JSONDecodeError, KeyError, TypeError):
+                log.warning("tts response not understood", extra={"size": len(raw)})
+                continue
+            if handle is not None:               # None: a context cancelled or replaced (its late chunks)
+                handle(message)
+
+    def context(self, on_message: Callable[[dict[str, Any]], None]) -> TtsContext:
+        """A new context whose responses go to `on_message` until it is `released`."""
+        ctx = TtsContext(self, uuid.uuid4().hex)
+        self._routes[ctx.context_id] = on_message
+        return ctx
+
+    def release(self, ctx: TtsContext) -> None:
+        self._routes.pop(ctx.context_id, None)
 
     def turn(self, on_audio: AudioSink, on_sentence_done: SentenceDone) -> TtsTurn:
         return TtsTurn(self, on_audio, on_sentence_done)
@@ -64,9 +110,51 @@ class TtsStream:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self._conn.close(), timeout=1.0)
             self._conn = None
+        if self._reader is not None:
+            self._reader.cancel()
+            await asyncio.gather(self._reader, return_exceptions=True)
+            self._reader = None
 
     async def close(self) -> None:
         await self._close_conn()
+        self._routes.clear()
+
+
+class TtsContext:
+    """One Cartesia context on the stream's socket: generation requests sent through the SDK's connection."""
+
+    def __init__(self, stream: TtsStream, context_id: str) -> None:
+        self._stream = stream
+        self._conn = stream._conn
+        self.context_id = context_id
+
+    def _request(self, transcript: str, *, continue_: bool, flush: bool | None = None) -> Any:
+        """The SDK's own request model: it serialises itself (pydantic's core) where a plain dict would be walked
+        by the SDK's type transform first (~150 µs a request, one per sentence)."""
+        from cartesia.types.generation_request import GenerationRequest
+
+        stream = self._stream
+        request: dict[str, Any] = {"context_id": self.context_id, "model_id": stream.model_id,
+                                   "transcript": transcript, "voice": {"mode": "id", "id": stream.voice_id},
+                                   "output_format": stream.output_format, "continue": continue_, "language": "en"}
+        if flush is not None:
+            request["flush"] = flush
+        return GenerationRequest.model_validate(request)
+
+    async def push(self, text: str) -> None:
+        """One sentence, flushed (its audio carries the next flush id)."""
+        await self._conn.send(self._request(text, continue_=True, flush=True))
+        self._stream.ensure_reader()
+
+    async def no_more_inputs(self) -> None:
+        await self._conn.send(self._request("", continue_=False))
+        self._stream.ensure_reader()
+
+    async def cancel(self) -> None:
+        from cartesia.types.websocket_client_event import CancelContextRequest
+
+        self._stream.release(self)
+        await self._conn.send(CancelContextRequest(cancel=True, context_id=self.context_id))
 
 
 @dataclass
@@ -87,13 +175,12 @@ class TtsTurn:
         self._on_sentence_done = on_sentence_done
         self._sentences: list[_Sentence] = []
         self._flush_map: list[int] = []           # flush_id - 1 on the current context → sentence index
-        self._ctx: Any = None
+        self._ctx: TtsContext | None = None
         self._finished = False
         self._cancelled = False
         self._progress_at = time.monotonic()
         self._all_done = asyncio.Event()
         self._all_done.set()
-        self._consumer: asyncio.Task[None] | None = None
         self._watchdog: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()
         self.first_push_at: float | None = None
@@ -102,7 +189,7 @@ class TtsTurn:
 
     @property
     def context_id(self) -> str | None:
-        return self._ctx._context_id if self._ctx is not None else None
+        return self._ctx.context_id if self._ctx is not None else None
 
     async def push(self, text: str) -> int:
         """Send one sentence (continue + flush); returns its index within the turn."""
@@ -113,7 +200,7 @@ class TtsTurn:
             self.first_push_at = time.monotonic()
         async with self._lock:
             if self._ctx is None:
-                self._ctx = self._stream.context()
+                self._ctx = self._new_context()
                 self._flush_map = []
             self._flush_map.append(index)
             await self._send(text)
@@ -125,13 +212,11 @@ class TtsTurn:
         from websockets.exceptions import ConnectionClosed
 
         try:
-            await self._ctx.push(text, flush=True)
+            await self._ctx.push(text)  # type: ignore[union-attr]
         except ConnectionClosed:
             await self._restart_locked("socket closed on send")
 
     def _ensure_tasks(self) -> None:
-        if self._consumer is None or self._consumer.done():
-            self._consumer = asyncio.create_task(self._consume(self._ctx), name=f"tts-recv{self._stream.label}")
         if self._watchdog is None or self._watchdog.done():
             self._watchdog = asyncio.create_task(self._watch(), name=f"tts-watch{self._stream.label}")
 
@@ -146,24 +231,36 @@ class TtsTurn:
     async def wait(self) -> None:
         await self._all_done.wait()
 
-    async def _consume(self, ctx: Any) -> None:
-        async for event in ctx.receive():
-            if self._cancelled or ctx is not self._ctx:
-                return                           # a late chunk of a cancelled/replaced context: dropped
-            self._progress_at = time.monotonic()
-            kind = event.type
-            if kind == "chunk" and event.data:
-                self._deliver(event.flush_id, event.audio or b"")
-            elif kind == "flush_done":
-                self._sentence_done(event.flush_id)
-            elif kind == "error":
-                log.warning("tts error event", extra={"title": str(getattr(event, "title", ""))[:100]})
-                self._progress_at = 0.0          # the watchdog restarts the context on its next tick
-                return
-            elif kind == "done":
-                for i in range(len(self._sentences)):
-                    self._sentence_done_index(i)
-                return
+    def _new_context(self) -> TtsContext:
+        ctx: TtsContext
+
+        def on_message(message: dict[str, Any]) -> None:
+            self._on_message(ctx, message)
+
+        ctx = self._stream.context(on_message)
+        return ctx
+
+    def _on_message(self, ctx: TtsContext, message: dict[str, Any]) -> None:
+        """One response of one of this turn's contexts (the reader's task)."""
+        if self._cancelled or ctx is not self._ctx:
+            self._stream.release(ctx)            # a late chunk of a cancelled/replaced context: dropped
+            return
+        self._progress_at = time.monotonic()
+        kind = message.get("type")
+        if kind == "chunk":
+            data = message.get("data")
+            if data:
+                self._deliver(message.get("flush_id"), binascii.a2b_base64(data))
+        elif kind == "flush_done":
+            self._sentence_done(message.get("flush_id"))
+        elif kind == "error":
+            log.warning("tts error event", extra={"title": str(message.get("title", ""))[:100]})
+            self._stream.release(ctx)
+            self._progress_at = 0.0              # the watchdog restarts the context on its next tick
+        elif kind == "done":
+            self._stream.release(ctx)
+            for i in range(len(self._sentences)):
+                self._sentence_done_index(i)
 
     def _index(self, flush_id: int | None) -> int | None:
         if flush_id is None or not 1 <= flush_id <= len(self._flush_map):
@@ -222,15 +319,12 @@ class TtsTurn:
 
         if self._cancelled:
             return
-        consumer = self._consumer
-        if consumer is not None and consumer is not asyncio.current_task():
-            consumer.cancel()
-            await asyncio.gather(consumer, return_exceptions=True)
         self.retries += 1
         pending = [i for i, s in enumerate(self._sentences) if not s.done]
         log.warning("tts context restart", extra={"why": why, "retry": self.retries, "pending": len(pending)})
         old = self._ctx
         if old is not None:
+            self._stream.release(old)
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(old.cancel(), timeout=0.5)
         if self.retries > self._stream.max_retries:
@@ -239,23 +333,23 @@ class TtsTurn:
                 self._sentence_done_index(i)
             return
         for attempt in range(2):
-            self._ctx = self._stream.context()
+            ctx = self._ctx = self._new_context()
             self._flush_map = []
             try:
                 for i in pending:
                     s = self._sentences[i]
                     s.skip = s.received
                     self._flush_map.append(i)
-                    await self._ctx.push(s.text, flush=True)
+                    await ctx.push(s.text)
                 if self._finished:
-                    await self._ctx.no_more_inputs()
+                    await ctx.no_more_inputs()
                 break
             except (ConnectionClosed, OSError):
+                self._stream.release(ctx)
                 if attempt:
                     raise
                 await self._stream.reconnect()
         self._progress_at = time.monotonic()
-        self._consumer = asyncio.create_task(self._consume(self._ctx), name=f"tts-recv{self._stream.label}")
 
     async def cancel(self) -> None:
         """Barge-in: tell Cartesia to stop, and drop whatever of this context still arrives."""
@@ -268,7 +362,9 @@ class TtsTurn:
 
     async def aclose(self) -> None:
         self._all_done.set()
-        tasks = [t for t in (self._consumer, self._watchdog) if t is not None and t is not asyncio.current_task()]
+        if self._ctx is not None:
+            self._stream.release(self._ctx)
+        tasks = [t for t in (self._watchdog,) if t is not None and t is not asyncio.current_task()]
         for t in tasks:
             t.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)

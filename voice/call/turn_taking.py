@@ -60,7 +60,7 @@ class Ear(Protocol):
 
     async def start(self) -> None: ...
     async def close(self) -> None: ...
-    def send_audio(self, frame: bytes, *, urgent: bool = True) -> None: ...
+    def send_audio(self, frame: bytes, *, urgent: bool = True, voiced: bool | None = None) -> None: ...
 
 
 @dataclass
@@ -140,7 +140,8 @@ class TurnTaking:
             vad.strict = self.speaker.audible  # type: ignore[attr-defined]
         change = vad.feed(audio, now)
         last = vad.last_loud_at
-        self.stt.send_audio(audio, urgent=vad.speaking or (last is not None and now - last < 0.5))
+        self.stt.send_audio(audio, urgent=vad.speaking or (last is not None and now - last < 0.5),
+                            voiced=last == now)       # the VADs note each voiced frame's arrival as last_loud_at
         if change is not None:
             self.post(m.VoiceStarted(now, vad.onset_at or now) if change == "start" else m.VoiceStopped(now))
             return

@@ -134,7 +134,7 @@ class FakeEar:
     async def close(self) -> None:
         self.closed = True
 
-    def send_audio(self, frame: bytes, *, urgent: bool = True) -> None:
+    def send_audio(self, frame: bytes, *, urgent: bool = True, voiced: bool | None = None) -> None:
         self.frames += 1
 
 

@@ -12,7 +12,7 @@ from shared.speech.audio import SILENCE_FRAME
 from shared.speech.playout import PHASES, Playout, PlayoutClock
 from voice.call.phone import CallerAudio, LineHangUp, MarkPlayed
 from voice.call.reader import pump_media
-from voice.ws_protocol import TEXT_SINK
+from voice.ws_protocol import TEXT_SEND, TEXT_SINK
 
 MEDIA = json.dumps({"event": "media", "media": {"payload": base64.b64encode(SILENCE_FRAME).decode()}})
 MARK = json.dumps({"event": "mark", "mark": {"name": "1.0.10"}})
@@ -133,3 +133,37 @@ async def test_the_playout_clock_spreads_calls_over_its_phases_and_starts_audio_
     assert {n for _, n in sent} == {10 * len(SILENCE_FRAME)}
     for p in playouts:
         await p.close()
+
+
+class SendSocket:
+    """Starlette's WebSocket as TwilioLink sees it, over a server offering `archer.text_send` (or not)."""
+
+    def __init__(self, *, writable: bool | None) -> None:
+        self.direct: list[str] = []
+        self.asgi: list[str] = []
+        self._writable = writable
+        self.scope: dict[str, Any] = {"type": "websocket", "extensions": {}}
+        if writable is not None:
+            self.scope["extensions"][TEXT_SEND] = self._send_now
+
+    def _send_now(self, text: str) -> bool:
+        if not self._writable:
+            return False
+        self.direct.append(text)
+        return True
+
+    async def send_text(self, text: str) -> None:
+        self.asgi.append(text)
+
+
+async def test_the_link_writes_straight_to_the_protocol_and_falls_back_to_asgi_when_it_cannot() -> None:
+    from voice.twilio_link import TwilioLink
+
+    for writable, direct, asgi in ((True, 2, 0), (False, 0, 2), (None, 0, 2)):
+        ws = SendSocket(writable=writable)
+        link = TwilioLink(ws, stream_sid="MZ1", call_sid="CA1", call_control=None, transfer_number=None)
+        await link.send_media(SILENCE_FRAME)
+        await link.send_mark("1.0.10")
+        assert (len(ws.direct), len(ws.asgi)) == (direct, asgi), writable
+        sent = json.loads((ws.direct or ws.asgi)[0])
+        assert sent["event"] == "media" and base64.b64decode(sent["media"]["payload"]) == SILENCE_FRAME
