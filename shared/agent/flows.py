@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
 from shared.agent import compliance_port as cp
+from shared.agent import situations as sit
 from shared.agent.brains import language as lang
 from shared.agent.events import ComplianceNotice, EngineEvent
 from shared.agent.numbers import normalize_numbers
@@ -103,6 +104,61 @@ LINES: dict[str, dict[str, str]] = {
               "have on file. Thank you for your time. Goodbye.",
         "es": "Por supuesto. Anoté su solicitud, y enviaremos la información por escrito a la dirección que tenemos "
               "registrada. Gracias por su tiempo. Adiós."},
+    "validation_email_verified": {
+        "en": "I'm not able to send email, but I've recorded your request, and we'll mail you a written validation "
+              "notice with the details of the account. We won't ask you for anything on it until that notice has "
+              "been sent. Thank you for your time. Goodbye.",
+        "es": "No puedo enviar correos electrónicos, pero registré su solicitud, y le enviaremos por correo postal un "
+              "aviso de validación por escrito con los detalles de la cuenta. No le pediremos nada sobre ella hasta "
+              "que se haya enviado. Gracias por su tiempo. Adiós."},
+    "validation_email_unverified": {
+        "en": "I'm not able to send email, but I've noted your request, and we'll send the information in writing "
+              "to the address we have on file. Thank you for your time. Goodbye.",
+        "es": "No puedo enviar correos electrónicos, pero anoté su solicitud, y enviaremos la información por escrito "
+              "a la dirección que tenemos registrada. Gracias por su tiempo. Adiós."},
+    "arrangement_claimed": {
+        "en": "Thank you for letting me know. I've noted that you have an arrangement with us, and I won't ask you "
+              "for anything today. Our team will check our records and call you back once it's confirmed. Is there "
+              "anything else I can help you with?",
+        "es": "Gracias por avisarme. Anoté que usted ya tiene un acuerdo con nosotros, y hoy no le pediré nada. "
+              "Nuestro equipo revisará nuestros registros y le llamará cuando esté confirmado. ¿Hay algo más en que "
+              "le pueda ayudar?"},
+    "deceased": {
+        "en": "I'm so sorry for your loss, and thank you for letting me know. I'll pass this on to our team, and we "
+              "won't call about this again while they update our records. Whoever is handling {first}'s estate can "
+              "reach {bank} at {callback}. Take care. Goodbye.",
+        "es": "Lamento mucho su pérdida, y gracias por avisarme. Se lo comunicaré a nuestro equipo, y no volveremos a "
+              "llamar por este asunto mientras actualizan nuestros registros. Quien se encargue del patrimonio de "
+              "{first} puede comunicarse con {bank} al {callback}. Cuídese. Adiós."},
+    "minor": {
+        "en": "Okay, thanks. I'll try another time. Goodbye.",
+        "es": "Muy bien, gracias. Llamaré en otro momento. Adiós."},
+    "handoff": {
+        "en": "I'm sorry, I can only discuss this with {first}. If you'd like someone to speak for you, you can call "
+              "us at {callback} to set that up. {first}, shall we go on?",
+        "es": "Lo siento, solo puedo hablar de esto con {first}. Si quiere que otra persona hable por usted, puede "
+              "llamarnos al {callback} para autorizarlo. {first}, ¿seguimos?"},
+    "handoff_close": {
+        "en": "I'm sorry, I can only speak with {first} about this. {first} can reach us at {callback} at any time. "
+              "Goodbye.",
+        "es": "Lo siento, solo puedo hablar de esto con {first}. {first} puede llamarnos al {callback} en cualquier "
+              "momento. Adiós."},
+    "recording": {
+        "en": "Yes, this call is recorded for quality and compliance purposes.",
+        "es": "Sí, esta llamada se graba con fines de calidad y cumplimiento."},
+    "number_source": {
+        "en": "This number is in {bank}'s records.",
+        "es": "Este número está en los registros de {bank}."},
+    "number_source_verified": {
+        "en": "This is the number {bank} has on file for your account.",
+        "es": "Este es el número que {bank} tiene registrado para su cuenta."},
+    "presence": {"en": "Yes, I'm here.", "es": "Sí, aquí estoy."},
+    "instructions": {
+        "en": "I'm not able to change anything on record, or how I work, on this call.",
+        "es": "No puedo cambiar nada de lo registrado, ni mi forma de trabajar, en esta llamada."},
+    "inconvenient_noted": {
+        "en": "Understood. I've noted {what}.",
+        "es": "Entendido. Lo anoté: {what}."},
     "third_party_when": {
         "en": "No problem. Is there a better time to reach {first}?",
         "es": "No hay problema. ¿A qué hora sería mejor comunicarnos con {first}?"},
@@ -219,7 +275,10 @@ class Flows:
     # ---- helpers ----------------------------------------------------------------------------------------------
     def _line(self, key: str, **values: Any) -> list[EngineEvent]:
         e = self.e
+        from shared.compliance.disclosures import spoken_number
+
         defaults = {"agent": e.settings.agent_name, "bank": e.settings.bank_name,
+                    "callback": spoken_number(e.settings.callback_number),
                     "first": e.customer.first_name if e.customer else "them",
                     "name": e.customer.full_name if e.customer else "the account holder"}
         return e.say(line(key, self.language, **{**defaults, **values}), fixed=True)
@@ -260,6 +319,12 @@ class Flows:
             async for ev in self._servicemember(text):
                 yield ev
             return
+        if self.awaiting != "handoff":
+            async for ev in self._situations(text, found):
+                handled = handled or not isinstance(ev, ComplianceNotice)
+                yield ev
+            if handled or e.state.ended:
+                return
         if self.awaiting is not None:
             async for ev in self._followup(text, found):
                 yield ev
@@ -329,6 +394,15 @@ class Flows:
                 yield ev
             self.awaiting = "distress_human"
             return
+        if not verified and not e.state.right_party and e.customer is not None:
+            if sit.reports_death(text, e.customer.first_name) and not self._names_self(text):
+                async for ev in self._deceased(text):
+                    yield ev
+                return
+            if sit.is_minor(text):
+                async for ev in self._minor():
+                    yield ev
+                return
         if Intent.WRONG_PARTY in found and not verified:
             self._stop_collecting()
             async for ev in e.run_tool("record_wrong_party", {}):
@@ -345,6 +419,7 @@ class Flows:
             self._stop_collecting()
             e.state.third_party = True
             await e.apply_intent(Intent.THIRD_PARTY, found[Intent.THIRD_PARTY].evidence)
+            self._note_servicemember_reported(text)
             for ev in self._line("third_party_when"):
                 yield ev
             self.awaiting = "third_party_when"
@@ -396,7 +471,8 @@ class Flows:
             async for ev in e.run_tool("record_dispute", {"details": normalize(text)[:200], "kind": "validation"}):
                 yield ev
             await self._cancel_arrangements("validation requested")
-            for ev in self._line("validation_verified" if verified else "validation_unverified"):
+            key = "validation_email" if re.search(r"\be ?mail\b", normalize(text)) else "validation"
+            for ev in self._line(f"{key}_verified" if verified else f"{key}_unverified"):
                 yield ev
             async for ev in e.run_tool("end_call", {"reason": "validation_requested"}):
                 yield ev
@@ -405,7 +481,10 @@ class Flows:
             self._stop_collecting()
             async for ev in e.run_tool("record_dispute", {"details": normalize(text)[:200], "kind": "already_paid"}):
                 yield ev
-            for ev in self._line("already_paid"):
+            claimed = re.search(r"\b(plan|arrangement|agreement)\b", found[Intent.ALREADY_PAID].evidence)
+            if claimed:
+                e.record_event("action", "arrangement_claimed", {"said": mask_text(normalize(text))[:80]})
+            for ev in self._line("arrangement_claimed" if claimed else "already_paid"):
                 yield ev
             self.awaiting = "closing"
             return
@@ -428,12 +507,123 @@ class Flows:
         """Record it, stop pressing for payment, offer a person (COMPLIANCE §2a)."""
         e = self.e
         self._stop_collecting()
-        e.record_event("action", "servicemember_active_duty", {"said": mask_text(normalize(text))[:80]})
-        for ev in e.say("Thank you for your service, and for telling me. Protections for servicemembers may apply to "
-                        "your account, so I won't ask you for a payment today. Would you like me to connect you with "
-                        "a specialist who can go over them with you?"):
+        family = sit.servicemember_family(text)
+        e.record_event("action", "servicemember_active_duty", {"said": mask_text(normalize(text))[:80],
+                                                                "family": family})
+        lead = ("Thank you for telling me. Protections may apply to military families, so I won't ask you for a "
+                "payment today." if family else
+                "Thank you for your service, and for telling me. Protections for servicemembers may apply to your "
+                "account, so I won't ask you for a payment today.")
+        for ev in e.say(f"{lead} Would you like me to connect you with a specialist who can go over them with you?"):
             yield ev
         self.awaiting = "servicemember_transfer"
+
+    # ---- off-script situations (shared.agent.situations) ------------------------------------------------------
+    async def _situations(self, text: str, found: dict[cp.Intent, cp.IntentMatch]) -> AsyncIterator[EngineEvent]:
+        """Answer what the caller asked or told about the call itself, then go back to where the call was."""
+        e = self.e
+        verified = e.state.verified
+        if verified and sit.hands_phone_over(text):
+            e.record_event("action", "handoff_refused", {})
+            for ev in self._line("handoff"):
+                yield ev
+            self.awaiting = "handoff"
+            return
+        if verified and sit.other_speaker(text) and Intent.THIRD_PARTY in found:
+            async for ev in self._end_with_other_speaker():
+                yield ev
+            return
+        pref = sit.inconvenient_time(text)
+        if pref is not None and e.customer is not None:
+            await self._record_inconvenient(pref)
+            for ev in self._line("inconvenient_noted", what=pref.spoken):
+                yield ev
+            if e.state.phase == "identify":
+                async for ev in self.identify(text):
+                    yield ev
+                return
+            for ev in e.say(self._open_question()):
+                yield ev
+            return
+        key = None
+        if sit.asks_about_recording(text):
+            key = "recording"
+            e.record_event("action", "recording_question", {})
+        elif sit.asks_number_source(text):
+            key = "number_source_verified" if verified else "number_source"
+            e.record_event("action", "number_source_question", {})
+        elif sit.checks_presence(text):
+            key = "presence"
+        elif sit.speaks_instructions(text):
+            key = "instructions"
+            e.record_event("action", "instruction_injection", {"said": mask_text(normalize(text))[:80]})
+        if key is None:
+            return
+        for ev in self._line(key):
+            yield ev
+        for ev in e.say(self._open_question()):
+            yield ev
+
+    def _open_question(self) -> str:
+        """The question the agent last asked (said again after an aside), else the phase's own question."""
+        lines = [line for line in self.e.state.last_lines if line != "Are you still there?"]
+        if lines and lines[-1].endswith("?"):
+            return lines[-1]
+        return self.e.reprompt()
+
+    def _names_self(self, text: str) -> bool:
+        """'Yes, this is Maria; my husband died': the speaker says they are the customer."""
+        e = self.e
+        first = re.escape(e.customer.first_name.lower()) if e.customer else r"(?!x)x"
+        return bool(re.search(rf"\b(this is {first}|(im|i am) {first}|speaking|(its|it is|thats) me)\b",
+                              normalize(text)))
+
+    async def _deceased(self, text: str) -> AsyncIterator[EngineEvent]:
+        """The person asked for has died: condolences, how the estate reaches the bank, nothing about the account,
+        no questions; the account is held for a person to review (no further collection calls)."""
+        e = self.e
+        self._stop_collecting()
+        e.state.third_party = True
+        e.record_event("action", "deceased_reported", {"said": mask_text(normalize(text))[:80]})
+        if e.customer is not None:
+            customer_id = e.customer.id
+            e.persist.submit("deceased: sensitive hold", lambda conn: customers.set_sensitive_hold(
+                conn, customer_id, "deceased_reported"))
+        for ev in self._line("deceased"):
+            yield ev
+        e.finish("completed_no_arrangement", "deceased")
+
+    async def _minor(self) -> AsyncIterator[EngineEvent]:
+        """A child on the line: nothing asked of them (not even when to call), nothing said, a short goodbye."""
+        e = self.e
+        self._stop_collecting()
+        e.state.third_party = True
+        e.record_event("action", "minor_answered", {})
+        for ev in self._line("minor"):
+            yield ev
+        e.finish("completed_no_arrangement", "minor")
+
+    async def _end_with_other_speaker(self) -> AsyncIterator[EngineEvent]:
+        """Someone other than the verified customer now speaks: nothing more is said about the account."""
+        e = self.e
+        self._stop_collecting()
+        e.record_event("action", "other_speaker_closed", {})
+        for ev in self._line("handoff_close"):
+            yield ev
+        e.finish("completed_no_arrangement", "other_speaker")
+
+    def _note_servicemember_reported(self, text: str) -> None:
+        """A third party says the customer is deployed: noted for the team (SCRA), nothing said back about it."""
+        if is_servicemember(text):
+            self.e.record_event("action", "servicemember_reported", {})
+
+    async def _record_inconvenient(self, pref: sit.Inconvenient) -> None:
+        e = self.e
+        assert e.customer is not None
+        customer_id, windows = e.customer.id, list(pref.windows)
+        e.record_event("action", "inconvenient_time_recorded", {"windows": windows, "place": pref.place})
+        e.persist.submit("inconvenient times", lambda conn: customers.add_inconvenient_times(
+            conn, customer_id, windows))
 
     async def _cancel_arrangements(self, why: str) -> None:
         """No payment is taken in a call where fraud, distress or a validation request came up: an arrangement
@@ -490,6 +680,15 @@ class Flows:
                 yield ev
             async for ev in e.run_tool("end_call", {"reason": "disputed"}):
                 yield ev
+        elif awaiting == "handoff":
+            if sit.other_speaker(text) or Intent.THIRD_PARTY in found or not (
+                    self._confirms_identity(text) or re.search(r"\b(im back|its me|me again|go on|go ahead)\b",
+                                                               normalize(text))):
+                async for ev in self._end_with_other_speaker():
+                    yield ev
+                return
+            for ev in e.say(f"Thank you, {e.customer.first_name if e.customer else ''}. {e.reprompt()}"):
+                yield ev
         elif awaiting == "third_party_when":
             e.record_event("action", "third_party_reach_time", {"said": mask_text(normalize_numbers(text))[:80]})
             for ev in e.disclose(cp.Disclosure.THIRD_PARTY_LOCATION):
@@ -502,6 +701,14 @@ class Flows:
                 for ev in self._line("abuse_end"):
                     yield ev
                 async for ev in e.run_tool("end_call", {"reason": "caller_ended"}):
+                    yield ev
+                return
+            if e.state.phase == "identify" and (self._confirms_identity(text) or lang.is_third_party(text)):
+                async for ev in self.identify(text):
+                    yield ev
+                return
+            if not e.state.verified and any(ch.isdigit() for ch in normalize_numbers(text)):
+                async for ev in e.brain_turn(text):
                     yield ev
                 return
             for ev in e.say(e.reprompt()):
@@ -587,6 +794,7 @@ class Flows:
         """Book the time they name (inside the permitted window) without discussing anything; offer the earliest
         allowed time when theirs is outside it, and book that only when they agree."""
         e = self.e
+        text = re.sub(r"\b(right now|just now|now|at the moment|currently)\b", " ", text, flags=re.IGNORECASE)
         try:
             parse_when(text, e.clock())
         except UnparsableTime:
@@ -636,6 +844,7 @@ class Flows:
             self._stop_collecting()
             e.state.third_party = True
             await e.apply_intent(cp.Intent.THIRD_PARTY, low[:80])
+            self._note_servicemember_reported(text)
             for ev in self._line("third_party_when"):
                 yield ev
             self.awaiting = "third_party_when"
