@@ -87,6 +87,7 @@ class RulesBrain:
 
     def __init__(self) -> None:
         self._seq = 0
+        self._tried: tuple[str, str] | None = None     # the factors of the last verification attempt (never logged)
 
     async def aclose(self) -> None:
         return None
@@ -153,13 +154,21 @@ class RulesBrain:
         last4 = find_last4(rest) if not (postal and not postal.isdigit() and not re.search(r"\d{4}", rest)) else None
         state.pending_postal = postal or state.pending_postal
         state.pending_last4 = last4 or state.pending_last4
+        if state.verification_attempts and self._tried and bool(state.pending_last4) != bool(state.pending_postal):
+            # "Sorry, it's 4821": the caller corrects one factor of the attempt that failed; the other stands.
+            state.pending_last4 = state.pending_last4 or self._tried[0]
+            state.pending_postal = state.pending_postal or self._tried[1]
         if state.pending_last4 and state.pending_postal:
+            self._tried = (state.pending_last4, state.pending_postal)
             return [self._call("verify_account", account_last_4=state.pending_last4,
                                postal_code=state.pending_postal)]
         if state.pending_last4:
             return self._say("Thank you. And what is your ZIP or postal code?")
         if state.pending_postal:
             return self._say("Thank you. And what are the last four digits of your account number?")
+        if _BYE.search(text) or _LEAVING.search(text):       # a caller who wants to go is let go, unverified too
+            return [TextDelta(f"No problem. You can reach us at {spoken_number(turn.callback_number)} whenever "
+                              "you're ready. Goodbye."), self._call("end_call", reason="caller_request")]
         if _Q_WHO.search(text) or _Q_WHY.search(text):
             return self._say(f"I'm {turn.agent_name}, an automated assistant calling from {turn.bank_name} about a "
                              "personal business matter.", self._pick(turn, _ASK_VERIFY))
@@ -332,6 +341,19 @@ class RulesBrain:
             return self._close(turn, "completed")
         if lang.is_done(text) and (state.arrangement is not None or state.callback is not None):
             return self._close(turn, "completed")           # resolved already: 'that's it' ends, it is no refusal
+        if state.arrangement is not None and awaiting == "change_transfer":
+            if lang.is_yes(text):
+                return [self._call("transfer_to_agent", reason="caller wants to change the arrangement made on "
+                                                                "this call")]
+            return self._close(turn, "completed")
+        if state.arrangement is not None and (lang.wants_plan(text) or lang.wants_full(text) or
+                                              lang.offered_amount(text) is not None):
+            # One arrangement per call (process_payment refuses a second): a change goes to a person.
+            state.awaiting = "change_transfer"
+            kind = {"full": "payment in full", "settlement": "settlement", "plan": "payment plan"}.get(
+                str(state.arrangement.get("kind")), "arrangement")
+            return self._say(f"Your {kind} is already recorded on this call, so I can't change it myself. A "
+                             "specialist can help you change it. Would you like me to transfer you?")
         if awaiting == "callback_offer":
             if lang.is_yes(text) and not _has_time(text):
                 state.awaiting = "callback_time"
@@ -346,6 +368,8 @@ class RulesBrain:
         if awaiting in ("plan_confirm", "settlement_confirm", "payment_confirm") and state.pending_amount is not None:
             offer = lang.offered_amount(text)
             if awaiting == "settlement_confirm" and offer is not None and offer != state.pending_amount:
+                if offer in state.caller_offers[:-1] and state.counters_made >= 1:
+                    return self._same_offer_again(turn, offer)
                 return [self._call("negotiation_guidance", customer_offer=str(offer))]
             if method and not lang.is_yes(text) and not lang.is_no(text) and awaiting == "settlement_confirm":
                 # A payment method named in answer to the engine's own counter-offer is not yet a yes to the amount:
@@ -407,6 +431,8 @@ class RulesBrain:
                 state.awaiting = "payment_method"
                 return self._say(f"Thank you. To pay the full {format_money(balance)}, would you like a secure "
                                  "payment link by text message, or to pay by bank transfer?")
+            if offer in state.caller_offers[:-1] and state.counters_made >= 1:
+                return self._same_offer_again(turn, offer)
             return [self._call("negotiation_guidance", customer_offer=str(offer))]
         if state.awaiting == "anything_else" and lang.is_yes(text):
             state.awaiting = None
@@ -427,6 +453,21 @@ class RulesBrain:
         lead = (f"A plan of {figure} would fit that." if fitting else
                 f"The lowest monthly payment I can offer is {figure}.")
         return self._say(lead, self._pick(turn, _WORK_FOR_YOU))
+
+    def _same_offer_again(self, turn: TurnInput, offer: Decimal) -> list[StepOutput]:
+        """The caller repeats an offer already countered: the floor does not move, so the counter is not said
+        again; a monthly plan is put instead, or the caller is let go."""
+        state = turn.state
+        plans = (state.options or {}).get("plans") or []
+        state.proposal = None
+        if not plans or state.alt_plan is not None:
+            return self._close(turn, "refused")
+        plan = plans[-1]
+        state.alt_plan = {"months": plan["months"], "down_payment": "0.00", "instalment": plan["instalment"]}
+        state.awaiting = "plan_alt"
+        return self._say(f"I hear you, but {_money(offer)} is below what I can accept. If a one-time amount is "
+                         f"hard right now, a plan could spread it out: {_money(plan['instalment'])} a month over "
+                         f"{plan['months']} months.", self._pick(turn, _WORK_FOR_YOU))
 
     def _refused(self, turn: TurnInput) -> list[StepOutput]:
         """Persistence decides how many alternatives follow a refusal before the caller is let go."""
@@ -456,7 +497,8 @@ class RulesBrain:
     def _leaving(self, turn: TurnInput, text: str) -> list[StepOutput] | None:
         """A caller who wants to go is let go: a callback offered once, or a polite goodbye."""
         state = turn.state
-        if not _LEAVING.search(text) or (lang.wants_callback(text) and _has_time(text)):
+        says_bye = bool(_BYE.search(text)) and state.arrangement is None and state.callback is None
+        if not (_LEAVING.search(text) or says_bye) or (lang.wants_callback(text) and _has_time(text)):
             return None
         if _BYE.search(text) or state.callback is not None or state.awaiting == "callback_offer":
             number = spoken_number(turn.callback_number)
