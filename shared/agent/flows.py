@@ -535,6 +535,7 @@ class Flows:
             return
         pref = sit.inconvenient_time(text)
         if pref is not None and e.customer is not None:
+            question = self._open_question()
             await self._record_inconvenient(pref)
             for ev in self._line("inconvenient_noted", what=pref.spoken):
                 yield ev
@@ -542,7 +543,7 @@ class Flows:
                 async for ev in self.identify(text):
                     yield ev
                 return
-            for ev in e.say(self._open_question()):
+            for ev in e.say(question):
                 yield ev
             return
         key = None
@@ -559,9 +560,10 @@ class Flows:
             e.record_event("action", "instruction_injection", {"said": mask_text(normalize(text))[:80]})
         if key is None:
             return
+        question = self._open_question()
         for ev in self._line(key):
             yield ev
-        for ev in e.say(self._open_question()):
+        for ev in e.say(question):
             yield ev
 
     def _open_question(self) -> str:
@@ -622,7 +624,9 @@ class Flows:
         assert e.customer is not None
         customer_id, windows = e.customer.id, list(pref.windows)
         e.record_event("action", "inconvenient_time_recorded", {"windows": windows, "place": pref.place})
-        e.persist.submit("inconvenient times", lambda conn: customers.add_inconvenient_times(
+        # Written now, not behind: a callback booked later in this call is checked against them (the gate reads the
+        # customer's record).
+        await e.write_now("inconvenient times", lambda conn: customers.add_inconvenient_times(
             conn, customer_id, windows))
 
     async def _cancel_arrangements(self, why: str) -> None:

@@ -300,7 +300,7 @@ class RulesBrain:
         if r.get("nearest_allowed_spoken"):
             turn.state.alt_time = r["nearest_allowed_spoken"]
             turn.state.awaiting = "callback_alt"
-            return self._say("I'm not able to call you then under the calling rules for your area. The closest time "
+            return self._say("I'm not able to call you at that time. The closest time "
                              f"I can offer is {turn.state.alt_time}. Would that work?")
         turn.state.awaiting = "callback_time"
         return self._say("What day and time would work best for a call back?")
