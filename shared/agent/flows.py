@@ -153,6 +153,11 @@ LINES: dict[str, dict[str, str]] = {
         "en": "This is the number {bank} has on file for your account.",
         "es": "Este es el número que {bank} tiene registrado para su cuenta."},
     "presence": {"en": "Yes, I'm here.", "es": "Sí, aquí estoy."},
+    "leaving": {"en": "No problem. You can reach us at {callback} whenever you're ready. Goodbye.",
+                "es": "No hay problema. Puede llamarnos al {callback} cuando guste. Adiós."},
+    "hold": {"en": "Of course, take your time.", "es": "Claro, tómese su tiempo."},
+    "repeat": {"en": "Sure.", "es": "Claro."},
+    "callback_number": {"en": "You can reach us at {callback}.", "es": "Puede llamarnos al {callback}."},
     "instructions": {
         "en": "I'm not able to change anything on record, or how I work, on this call.",
         "es": "No puedo cambiar nada de lo registrado, ni mi forma de trabajar, en esta llamada."},
@@ -204,6 +209,10 @@ SPANISH_DISCLOSURES: dict[str, str] = {
     "third_party_location": "Le habla {agent}, un agente automatizado. Estoy confirmando información de ubicación "
                             "de la persona que busco, y no volveré a comunicarme con usted. Gracias por su ayuda.",
 }
+
+
+def _sentences(text: str) -> list[str]:
+    return [s for s in re.split(r"(?<=[.?!])\s+", text.strip()) if s]
 
 
 def line(key: str, language: str, **values: Any) -> str:
@@ -555,6 +564,19 @@ class Flows:
             e.record_event("action", "number_source_question", {})
         elif sit.checks_presence(text):
             key = "presence"
+        elif sit.asks_callback_number(text):
+            key = "callback_number"
+        elif sit.asks_to_hold(text):
+            for ev in self._line("hold"):           # nothing asked: the caller is busy for a moment
+                yield ev
+            return
+        elif sit.asks_to_repeat(text):
+            again = self._last_turn_again()
+            for ev in self._line("repeat"):
+                yield ev
+            for ev in e.say(again):
+                yield ev
+            return
         elif sit.speaks_instructions(text):
             key = "instructions"
             e.record_event("action", "instruction_injection", {"said": mask_text(normalize(text))[:80]})
@@ -572,6 +594,20 @@ class Flows:
         if lines and lines[-1].endswith("?"):
             return lines[-1]
         return self.e.reprompt()
+
+    def _last_turn_again(self) -> str:
+        """The agent's last turn, for a caller who did not catch it (the fixed disclosures in it are not replayed)."""
+        e = self.e
+        last = next((text for speaker, text, _ in reversed(e.transcript) if speaker == "agent"), "")
+        fixed: set[str] = set()
+        for value in e.state.disclosures:
+            kind = cp.Disclosure(value)
+            text = self.disclosure_text(kind) or cp.disclosure_text(
+                kind, bank_name=e.settings.bank_name, agent_name=e.settings.agent_name,
+                callback_number=e.settings.callback_number)
+            fixed.update(_sentences(text))
+        kept = [sentence for sentence in _sentences(last) if sentence not in fixed]
+        return " ".join(kept) or self._open_question()
 
     def _names_self(self, text: str) -> bool:
         """'Yes, this is Maria; my husband died': the speaker says they are the customer."""
@@ -844,6 +880,11 @@ class Flows:
     async def identify(self, text: str) -> AsyncIterator[EngineEvent]:
         e = self.e
         low = normalize(text)
+        if re.search(r"\b(bye|goodbye|good bye|hanging up)\b", low) and not any(ch.isdigit() for ch in low):
+            for ev in self._line("leaving"):            # a caller who wants to go is let go, before anything is said
+                yield ev
+            e.finish("completed_no_arrangement", "caller_left")
+            return
         if lang.is_third_party(text) or (lang.is_no(text) and not lang.is_yes(text) and self.language == "en"):
             self._stop_collecting()
             e.state.third_party = True

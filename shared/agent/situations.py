@@ -152,3 +152,33 @@ def servicemember_family(text: str) -> bool:
     return bool(re.search(rf"\bmy {_KIN}( is| s|s)? (currently |now )?(deployed|on active duty|active duty|overseas|"
                           r"serving|in the (army|navy|air force|marines?|coast guard|military|national guard))\b",
                           normalize(text)))
+
+
+def asks_to_hold(text: str) -> bool:
+    """'Hold on a second', 'let me grab my card': the caller needs a moment (and says nothing else)."""
+    return bool(re.fullmatch(
+        r"((ok(ay)?|sure|yeah|yes|um|uh|alright|sorry)\s*)*(hold on|hang on|wait|one (sec|second|moment|minute)|"
+        r"just a (sec|second|moment|minute)|give me (a|one) (sec|second|moment|minute)|wait a (sec|second|moment|"
+        r"minute)|bear with me)?(\s*(a (sec|second|moment|minute)|please))?"
+        r"(\s*(let me|i need to|i have to|gotta|i gotta) (get|grab|find|look for|check) (a pen|a pencil|my (card|"
+        r"wallet|purse|checkbook|check book|statement|glasses|bank info|account number|calendar|bill)))?"
+        r"(\s*(real quick|quickly|please|for a (sec|second|moment)))?", normalize(text))) and bool(
+        re.search(r"\b(hold on|hang on|wait|sec|second|moment|minute|bear with me|let me|need to|have to|gotta)\b",
+                  normalize(text)))
+
+
+def asks_to_repeat(text: str) -> bool:
+    """'Can you repeat that?', 'sorry, what?': the caller did not catch the agent's last turn."""
+    return bool(re.fullmatch(
+        r"((sorry|pardon|excuse me|what|huh|um|uh|come again|i didnt (catch|hear|get) (that|you|it)|i missed "
+        r"(that|it))\s*)*((can|could|would) you (please )?(repeat|say) (that|it|this)( again| one more time)?( please)?|"
+        r"(please )?(repeat|say) (that|it) again( please)?|(can|could) you say that one more time|what did you say|"
+        r"i didnt (catch|hear|get) (that|you|it)|pardon|come again|sorry what|what)", normalize(text)))
+
+
+def asks_callback_number(text: str) -> bool:
+    """'What number can I call you back on?': the bank's number, which may always be given."""
+    return bool(re.search(r"\b(what|which)( is| s)? (the |your )?(number|phone number)\b.{0,30}\b(call|reach|contact)"
+                          r"\b|\b(whats|what is) (your|the) (callback|call back|phone) number\b|\b(give|tell) me (your|"
+                          r"the|a) (callback |call back |phone )?number\b|\bnumber (to|i can) call\b",
+                          normalize(text)))

@@ -29,6 +29,7 @@ _LEAVING = re.compile(
     r"talk (to you )?later|can'?t talk|in a meeting|at work right now|driving|hang(ing)? up)\b", re.I)
 _BYE = re.compile(r"\b(bye|goodbye|good bye|hang(ing)? up)\b", re.I)
 _Q_BALANCE = re.compile(r"\b(how much (do i|is it|is that|is the|do you)|what do i owe|what'?s (the|my) balance|"
+                        r"what (was|is|'?s) (the|that|my) (amount|balance|total)( again)?|"
                         r"what is (the|my) balance)\b", re.I)
 _Q_WHY = re.compile(r"\b(why (are|were) you calling|what is this (about|regarding)|what'?s this (about|regarding)|"
                     r"what (is it|'?s it) about)\b", re.I)

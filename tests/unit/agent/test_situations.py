@@ -127,3 +127,29 @@ def test_asking_for_a_plan_is_not_claiming_one(text: str) -> None:
 def test_a_family_member_serving_is_told_apart_from_the_customer_serving() -> None:
     assert sit.servicemember_family("My husband is deployed right now.")
     assert not sit.servicemember_family("I'm on active duty, deployed overseas.")
+
+
+@pytest.mark.parametrize("text,hold", [
+    ("Hold on a second.", True), ("Hang on, let me grab my card.", True), ("One sec.", True),
+    ("Wait, I need to find my statement.", True), ("Hold on, my wife wants to talk to you", False),
+    ("Hold on, I dispute this.", False), ("Okay.", False), ("Let me think about it.", False),
+])
+def test_a_caller_who_needs_a_moment(text: str, hold: bool) -> None:
+    assert sit.asks_to_hold(text) is hold
+
+
+@pytest.mark.parametrize("text,repeat", [
+    ("Can you repeat that?", True), ("Sorry, what?", True), ("I didn't catch that", True), ("Pardon?", True),
+    ("Sorry, could you say that again please?", True), ("What would you like me to do?", False),
+    ("What's my balance?", False),
+])
+def test_a_caller_who_did_not_catch_it(text: str, repeat: bool) -> None:
+    assert sit.asks_to_repeat(text) is repeat
+
+
+@pytest.mark.parametrize("text,asks", [
+    ("What number can I call you back on?", True), ("What's your callback number?", True),
+    ("What number do I call to pay?", True), ("What's my account number?", False), ("Call me back at 5.", False),
+])
+def test_a_caller_who_asks_for_the_banks_number(text: str, asks: bool) -> None:
+    assert sit.asks_callback_number(text) is asks
