@@ -130,6 +130,9 @@ LINES: dict[str, dict[str, str]] = {
         "es": "Lamento mucho su pérdida, y gracias por avisarme. Se lo comunicaré a nuestro equipo, y no volveremos a "
               "llamar por este asunto mientras actualizan nuestros registros. Quien se encargue del patrimonio de "
               "{first} puede comunicarse con {bank} al {callback}. Cuídese. Adiós."},
+    "threat": {
+        "en": "I'm going to end this call now. Someone from our team will follow up. Goodbye.",
+        "es": "Voy a terminar esta llamada ahora. Alguien de nuestro equipo se comunicará con usted. Adiós."},
     "minor": {
         "en": "Okay, thanks. I'll try another time. Goodbye.",
         "es": "Muy bien, gracias. Llamaré en otro momento. Adiós."},
@@ -532,6 +535,10 @@ class Flows:
         """Answer what the caller asked or told about the call itself, then go back to where the call was."""
         e = self.e
         verified = e.state.verified
+        if sit.threatens_violence(text):
+            async for ev in self._threat(text):
+                yield ev
+            return
         if verified and sit.hands_phone_over(text):
             e.record_event("action", "handoff_refused", {})
             for ev in self._line("handoff"):
@@ -630,6 +637,19 @@ class Flows:
         for ev in self._line("deceased"):
             yield ev
         e.finish("completed_no_arrangement", "deceased")
+
+    async def _threat(self, text: str) -> AsyncIterator[EngineEvent]:
+        """A threat of violence: no argument and no collection; the call ends and the account goes to a person."""
+        e = self.e
+        self._stop_collecting()
+        e.record_event("action", "caller_threat", {"said": mask_text(normalize(text))[:80]})
+        if e.customer is not None:
+            customer_id = e.customer.id
+            e.persist.submit("threat: sensitive hold", lambda conn: customers.set_sensitive_hold(
+                conn, customer_id, "caller_threat"))
+        for ev in self._line("threat"):
+            yield ev
+        e.finish("completed_no_arrangement", "caller_threat")
 
     async def _minor(self) -> AsyncIterator[EngineEvent]:
         """A child on the line: nothing asked of them (not even when to call), nothing said, a short goodbye."""

@@ -272,6 +272,9 @@ def find_postal_code(text: str) -> str | None:
 def find_last4(text: str) -> str | None:
     """Four account digits said anywhere in the utterance (a 4-digit group, or the last 4 of a longer run)."""
     norm = normalize_numbers(text)
+    grouped = re.search(r"(?<!\d)\d{4}(?:[ -]\d{4}){1,3}(?!\d)", norm)
+    if grouped:                          # '5555 4444 3333 4821': a whole card number read in groups
+        return grouped.group(0)[-4:]
     m = _LAST4_RE.search(norm)
     if m:
         return m.group(1)

@@ -182,3 +182,14 @@ def asks_callback_number(text: str) -> bool:
                           r"\b|\b(whats|what is) (your|the) (callback|call back|phone) number\b|\b(give|tell) me (your|"
                           r"the|a) (callback |call back |phone )?number\b|\bnumber (to|i can) call\b",
                           normalize(text)))
+
+
+def threatens_violence(text: str) -> bool:
+    """'I'll come down there and hurt somebody': a threat of violence by the caller (not self-harm, which is
+    distress, and not swearing, which is abuse)."""
+    low = normalize(text)
+    return bool(re.search(
+        r"\b(ill|i will|im going to|im gonna|i am going to|i swear ill|or ill|and ill)( come( down)? (there|to your "
+        r"(office|bank|building))( and)?)? (hurt|kill|shoot|stab|beat( up)?|find|come after|hunt down|burn down|"
+        r"blow up|bomb) (you|somebody|someone|everybody|everyone|all of you|your)\b|\b(bomb|shoot up) (your|the) "
+        r"(bank|office|building|branch)\b|\byoure (dead|going to die)\b", low))

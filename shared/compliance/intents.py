@@ -362,6 +362,9 @@ _PATTERNS: dict[Intent, re.Pattern[str]] = {
         r"\b(cant|can not|cannot) go on (living|like this)\b",
         r"\b(thinking|thought|think) (about|of) (ending|suicide|killing|hurting|taking my)\b",
         r"\b(end|ending) it\b(?! (now|here|today))",
+        r"\b(want|wanna|wish i could)( just)? (to )?disappear\b|\b(cant|can not|cannot) (go on|do this|take this|take it|"
+        r"keep going) any ?more\b.{0,40}\b(disappear|die|dead|end|over|gone)\b|\b(disappear|die|dead|gone)\b.{0,40}\b(cant|"
+        r"can not|cannot) (go on|do this|take this|take it|keep going) any ?more\b",
         r"\bdisappear forever\b|\bwant it (all )?to (be over|end)\b|\bnot (going to|gonna) be around much longer\b",
         r"\bno (reason|point) (to|in) (keep going|living|go on)\b|\bdont see (any|a) (reason|point) to (keep going|live)\b",
         r"\bno quiero vivir\b|\bquiero morir\b|\bmatarme\b",

@@ -41,6 +41,12 @@ _Q_CONSEQUENCE = re.compile(r"\bwhat (happens|will happen|would happen|if) (if )
                             r"won'?t) pay\b", re.I)
 _Q_WAIVE = re.compile(r"\b(waive|forgive|write (it |this |that )?off|wipe (it|this|that) (out|off|away)|cancel (the|my|"
                       r"this) (debt|balance))\b", re.I)
+_Q_CREDIT = re.compile(r"\b(credit (score|report|rating|history|bureaus?)|report(ing)? (me|this|it) to|equifax|experian|"
+                       r"transunion)\b", re.I)
+_Q_CREDITOR = re.compile(r"\b(original creditor|who (is|was) the creditor|who did i (borrow|owe)|what (is|was) this "
+                         r"(debt|account|loan) (for|from))\b", re.I)
+_Q_LOWEST = re.compile(r"\b(what'?s|what is) the (lowest|least|minimum|best)\b.{0,30}\b(take|accept|settle|do|offer)\b|"
+                       r"\b(lowest|least) (you|you'?ll|you will|you can|you'?d) (take|accept|settle for)\b", re.I)
 _MONTHLY = re.compile(r"\b(a|per|each|every) month\b|\bmonthly\b", re.I)
 _Q_FEES = re.compile(r"\b(fees?|interest|charges?)\b.*\?|\bwhy is it so (high|much)\b", re.I)
 
@@ -143,6 +149,11 @@ class RulesBrain:
                     kept.append(sentence)
             if kept:
                 varied.append(TextDelta(" ".join(kept)))
+        if out and not varied:
+            # Everything was just said: still answer (dead air is worse than a reworded repeat).
+            first = next(item.text for item in out if isinstance(item, TextDelta))
+            varied.append(TextDelta(_sentences(first)[-1] if first.startswith("Just to check") else
+                                    "Just to check: " + _sentences(first)[-1][0].lower() + _sentences(first)[-1][1:]))
         return varied
 
     # ---- verification ---------------------------------------------------------------------------------------
@@ -167,6 +178,14 @@ class RulesBrain:
             return self._say("Thank you. And what is your ZIP or postal code?")
         if state.pending_postal:
             return self._say("Thank you. And what are the last four digits of your account number?")
+        if _Q_SCAM.search(text):
+            return self._say(f"I understand the caution. You can check this call by phoning {turn.bank_name} at the "
+                             "number on your card or statement.", self._pick(turn, _ASK_VERIFY))
+        asks = sum(line in _ASK_VERIFY for line in state.last_lines[-8:])
+        if asks >= 3:
+            return [TextDelta("It sounds like now may not be a good time. You can reach us at "
+                              f"{spoken_number(turn.callback_number)} whenever you're ready. Goodbye."),
+                    self._call("end_call", reason="verification_not_given")]
         if _BYE.search(text) or _LEAVING.search(text):       # a caller who wants to go is let go, unverified too
             return [TextDelta(f"No problem. You can reach us at {spoken_number(turn.callback_number)} whenever "
                               "you're ready. Goodbye."), self._call("end_call", reason="caller_request")]
@@ -207,6 +226,10 @@ class RulesBrain:
             pause = (f"We can pause your payments for {deferral['days']} days, or " if deferral else "We can ")
             plan = f"set up a plan as low as {lowest} a month over {plans[-1]['months']} months" if plans else \
                 "look at a plan"
+            turn.state.awaiting = "hardship_choice"
+            if plans:
+                turn.state.alt_plan = {"months": plans[-1]["months"], "down_payment": "0.00",
+                                       "instalment": plans[-1]["instalment"]}
             return self._say(f"I'm sorry to hear that, and thank you for telling me. {pause}{plan}. "
                              "Would that help?")
         if st.hardship_first:
@@ -386,6 +409,15 @@ class RulesBrain:
                                        payment_method=state.caller_method)]
                 state.awaiting = "payment_method"
                 return self._say("Great.", self._pick(turn, _ASK_METHOD))
+        if awaiting == "hardship_choice":
+            chosen = self._hardship_choice(turn, text)
+            if chosen is not None:
+                return chosen
+        if awaiting == "pause_transfer":
+            if lang.is_yes(text):
+                return [self._call("transfer_to_agent", reason="hardship: the caller asked for a payment pause")]
+            if lang.is_no(text) or lang.is_done(text):
+                return self._close(turn, "caller_request")
         if awaiting == "plan_alt" and state.alt_plan and lang.is_yes(text):
             return [self._call("calculate_payment_plan", months=state.alt_plan["months"],
                                down_payment=state.alt_plan["down_payment"])]
@@ -454,6 +486,25 @@ class RulesBrain:
         lead = (f"A plan of {figure} would fit that." if fitting else
                 f"The lowest monthly payment I can offer is {figure}.")
         return self._say(lead, self._pick(turn, _WORK_FOR_YOU))
+
+    def _hardship_choice(self, turn: TurnInput, text: str) -> list[StepOutput] | None:
+        """After the pause-or-plan offer: a pause is set up by a person (no tool records one), the plan is
+        calculated, and a bare 'yes' to an either-or question is asked which."""
+        state = turn.state
+        deferral = (state.options or {}).get("hardship_deferral")
+        low = text.lower()
+        if deferral and re.search(r"\b(pause|paus|defer\w*|break|hold off|skip|wait|(30|thirty) days?)\b", low):
+            state.awaiting = "pause_transfer"
+            return self._say(f"A specialist sets up the {deferral['days']}-day pause, so I'll need to connect you. "
+                             "Would you like me to transfer you now?")
+        if state.alt_plan and re.search(r"\b(the plan|a plan|plan|monthly)\b", low) and lang.months_in(text) is None \
+                and lang.offered_amount(text) is None and not lang.is_no(text):
+            return [self._call("calculate_payment_plan", months=state.alt_plan["months"],
+                               down_payment=state.alt_plan["down_payment"])]
+        if lang.is_yes(text) and deferral and state.alt_plan:
+            return self._say(f"Which would help more: the {deferral['days']}-day pause, or the plan of "
+                             f"{_money(state.alt_plan['instalment'])} a month?")
+        return None
 
     def _same_offer_again(self, turn: TurnInput, offer: Decimal) -> list[StepOutput]:
         """The caller repeats an offer already countered: the floor does not move, so the counter is not said
@@ -534,6 +585,14 @@ class RulesBrain:
         if _Q_WAIVE.search(text):
             return self._say("I'm not able to waive or reduce the balance, but I can offer a one-time settlement or a "
                              "monthly plan.", "Which would you prefer?")
+        if _Q_CREDIT.search(text):
+            return self._say("I can't tell you how your credit report may be affected; a specialist can go over "
+                             "that with you.", steer)
+        if _Q_CREDITOR.search(text):
+            return self._say(f"This account is with {turn.bank_name}. If you'd like the details of the debt in "
+                             "writing, just say so and we'll mail you a validation notice.", steer)
+        if _Q_LOWEST.search(text):
+            return self._say("If you tell me an amount you could pay, I'll check what we can accept.")
         if _Q_FEES.search(text):
             return self._say("I don't have the details of fees or interest in front of me; a specialist can go over "
                              "them with you.", steer)

@@ -28,7 +28,7 @@ def test_amounts_spoken_in_words_or_figures(text: str, amount: str) -> None:
 @pytest.mark.parametrize("text,last4,postal", [
     ("one two three four", "1234", None), ("four eight two one, and my zip is one zero zero zero one", "4821", "10001"),
     ("account 6391 postal code M5V 2T6", "6391", "M5V2T6"), ("k one a zero b one", None, "K1A0B1"),
-    ("my card number is 4111 1111 1111 4821", "4111", None),
+    ("my card number is 4111 1111 1111 4821", "4821", None),    # the LAST four of a number read in groups
 ])
 def test_account_digits_and_postal_codes(text: str, last4: str | None, postal: str | None) -> None:
     assert find_postal_code(text) == postal

@@ -153,3 +153,22 @@ def test_a_caller_who_did_not_catch_it(text: str, repeat: bool) -> None:
 ])
 def test_a_caller_who_asks_for_the_banks_number(text: str, asks: bool) -> None:
     assert sit.asks_callback_number(text) is asks
+
+
+@pytest.mark.parametrize("text,threat", [
+    ("If you call me again I'll come down there and hurt somebody.", True), ("I'll kill you.", True),
+    ("I'm going to find you.", True), ("This is killing me.", False), ("I'll hurt myself.", False),
+    ("I'll find the money somehow.", False),
+])
+def test_a_threat_of_violence(text: str, threat: bool) -> None:
+    assert sit.threatens_violence(text) is threat
+
+
+@pytest.mark.parametrize("text", ["Honestly I just want to disappear, I can't do this anymore.",
+                                  "I wish I could just disappear."])
+def test_wanting_to_disappear_is_distress(text: str) -> None:
+    assert Intent.DISTRESS in intents(text)
+
+
+def test_wanting_the_debt_to_disappear_is_not_distress() -> None:
+    assert Intent.DISTRESS not in intents("I want this debt to disappear.")
