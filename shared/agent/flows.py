@@ -146,6 +146,14 @@ LINES: dict[str, dict[str, str]] = {
               "Goodbye.",
         "es": "Lo siento, solo puedo hablar de esto con {first}. {first} puede llamarnos al {callback} en cualquier "
               "momento. Adiós."},
+    "others_listening": {
+        "en": "Thanks for letting me know. I'll be talking about your account, so please only go on if you're "
+              "comfortable with others hearing it. Shall we continue?",
+        "es": "Gracias por avisarme. Hablaré de su cuenta, así que continúe solo si le parece bien que otras personas "
+              "lo escuchen. ¿Seguimos?"},
+    "private_later": {
+        "en": "No problem. You can reach us at {callback} whenever you can talk privately. Goodbye.",
+        "es": "No hay problema. Puede llamarnos al {callback} cuando pueda hablar en privado. Adiós."},
     "recording": {
         "en": "Yes, this call is recorded for quality and compliance purposes.",
         "es": "Sí, esta llamada se graba con fines de calidad y cumplimiento."},
@@ -500,7 +508,7 @@ class Flows:
                 yield ev
             self.awaiting = "closing"
             return
-        if Intent.DISPUTE in found and verified:
+        if (Intent.DISPUTE in found or Intent.WRONG_PARTY in found) and verified:
             self._stop_collecting()
             async for ev in e.run_tool("record_dispute", {"details": normalize(text)[:200]}):
                 yield ev
@@ -544,6 +552,12 @@ class Flows:
             for ev in self._line("handoff"):
                 yield ev
             self.awaiting = "handoff"
+            return
+        if verified and sit.others_listening(text):
+            e.record_event("action", "others_listening", {})
+            for ev in self._line("others_listening"):
+                yield ev
+            self.awaiting = "speaker_consent"
             return
         if verified and sit.other_speaker(text) and Intent.THIRD_PARTY in found:
             async for ev in self._end_with_other_speaker():
@@ -740,6 +754,15 @@ class Flows:
                 yield ev
             async for ev in e.run_tool("end_call", {"reason": "disputed"}):
                 yield ev
+        elif awaiting == "speaker_consent":
+            if is_yes(text, self.language) and not lang.is_no(text):
+                e.record_event("action", "others_listening_consented", {})
+                for ev in e.say(f"Thank you. {e.reprompt()}"):
+                    yield ev
+                return
+            for ev in self._line("private_later"):
+                yield ev
+            e.finish("completed_no_arrangement", "others_listening")
         elif awaiting == "handoff":
             if sit.other_speaker(text) or Intent.THIRD_PARTY in found or not (
                     self._confirms_identity(text) or re.search(r"\b(im back|its me|me again|go on|go ahead)\b",

@@ -193,3 +193,11 @@ def threatens_violence(text: str) -> bool:
         r"(office|bank|building))( and)?)? (hurt|kill|shoot|stab|beat( up)?|find|come after|hunt down|burn down|"
         r"blow up|bomb) (you|somebody|someone|everybody|everyone|all of you|your)\b|\b(bomb|shoot up) (your|the) "
         r"(bank|office|building|branch)\b|\byoure (dead|going to die)\b", low))
+
+
+def others_listening(text: str) -> bool:
+    """'You're on speaker, my husband is listening': someone else can hear the call."""
+    low = normalize(text)
+    return bool(re.search(rf"\b(on speaker|speakerphone|speaker phone)\b|\bmy {_KIN} (is|s|can) (listening|hear(ing)? "
+                          r"(this|you|us)|here with me|on the (line|other line|call)|in the room)\b|\b(someone|somebody|"
+                          r"people|others) (is|are|can) (listening|hear(ing)? (this|you|us))\b", low))

@@ -47,6 +47,9 @@ _Q_CREDITOR = re.compile(r"\b(original creditor|who (is|was) the creditor|who di
                          r"(debt|account|loan) (for|from))\b", re.I)
 _Q_LOWEST = re.compile(r"\b(what'?s|what is) the (lowest|least|minimum|best)\b.{0,30}\b(take|accept|settle|do|offer)\b|"
                        r"\b(lowest|least) (you|you'?ll|you will|you can|you'?d) (take|accept|settle for)\b", re.I)
+_UNSUPPORTED_METHOD = re.compile(r"\b((by|with|mail( you)?|send( you)?|write( you)?|pay( you)?( with)?) (a |my )?"
+                                 r"(check|cheque|money order)|venmo|zelle|cash ?app|paypal|apple pay|google pay|"
+                                 r"bitcoin|crypto|western union|in cash|with cash)\b", re.I)
 _MONTHLY = re.compile(r"\b(a|per|each|every) month\b|\bmonthly\b", re.I)
 _Q_FEES = re.compile(r"\b(fees?|interest|charges?)\b.*\?|\bwhy is it so (high|much)\b", re.I)
 
@@ -388,7 +391,7 @@ class RulesBrain:
             if method:
                 return [self._call("process_payment", amount=str(state.pending_amount), payment_method=method)]
             if not (lang.is_no(text) or lang.offered_amount(text) is not None):
-                return self._say(self._pick(turn, _ASK_METHOD))
+                return self._say(_unsupported_note(text), self._pick(turn, _ASK_METHOD))
         if awaiting in ("plan_confirm", "settlement_confirm", "payment_confirm") and state.pending_amount is not None:
             offer = lang.offered_amount(text)
             if awaiting == "settlement_confirm" and offer is not None and offer != state.pending_amount:
@@ -423,6 +426,13 @@ class RulesBrain:
                                down_payment=state.alt_plan["down_payment"])]
         if awaiting == "callback_alt" and state.alt_time and lang.is_yes(text):
             return [self._call("schedule_callback", when=state.alt_time, reason="customer requested a call back")]
+        if awaiting == "callback_alt" and (lang.is_no(text) or lang.is_done(text)) and not _has_time(text):
+            # No to the proposed time is no to that time, not to paying: one more time asked, then let go.
+            if state.refusals_of_time >= 1 or lang.is_done(text):
+                return self._close(turn, "caller_request")
+            state.refusals_of_time += 1
+            state.awaiting = "callback_time"
+            return self._say("No problem. What other day and time would suit you?")
         if awaiting in ("callback_time", "callback_alt") and _has_time(text):
             return [self._call("schedule_callback", when=text, reason="customer requested a call back")]
         answered = self._answer_question(turn, text)
@@ -443,8 +453,8 @@ class RulesBrain:
             if method:
                 return [self._call("process_payment", amount=str(balance), payment_method=method)]
             state.awaiting = "payment_method"
-            return self._say(f"Thank you. To pay the full {format_money(balance)}, would you like a secure payment "
-                             "link by text message, or to pay by bank transfer?")
+            return self._say(_unsupported_note(text), f"Thank you. To pay the full {format_money(balance)}, would you "
+                             "like a secure payment link by text message, or to pay by bank transfer?")
         months = lang.months_in(text)
         plans = (state.options or {}).get("plans") or []
         if months is None and plans and (_MONTHLY.search(text) or
@@ -633,6 +643,11 @@ def _rephrase(sentence: str) -> str:
     if sentence.endswith("?"):
         return "Just to check: " + lead
     return "As I said, " + lead
+
+
+def _unsupported_note(text: str) -> str:
+    """'Can I mail you a check?': a way of paying this call cannot take is said so (never silently ignored)."""
+    return "I'm not able to take that kind of payment on this call." if _UNSUPPORTED_METHOD.search(text) else ""
 
 
 def _or_list(items: list[str]) -> str:

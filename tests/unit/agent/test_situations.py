@@ -172,3 +172,12 @@ def test_wanting_to_disappear_is_distress(text: str) -> None:
 
 def test_wanting_the_debt_to_disappear_is_not_distress() -> None:
     assert Intent.DISTRESS not in intents("I want this debt to disappear.")
+
+
+@pytest.mark.parametrize("text,listening", [
+    ("You're on speaker, my husband is listening.", True), ("Hold on, my wife can hear you.", True),
+    ("I'm on speakerphone.", True), ("My wife lost her job.", False),
+    ("I'm listening.", False),
+])
+def test_others_listening(text: str, listening: bool) -> None:
+    assert sit.others_listening(text) is listening
