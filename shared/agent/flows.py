@@ -133,6 +133,24 @@ LINES: dict[str, dict[str, str]] = {
     "threat": {
         "en": "I'm going to end this call now. Someone from our team will follow up. Goodbye.",
         "es": "Voy a terminar esta llamada ahora. Alguien de nuestro equipo se comunicará con usted. Adiós."},
+    "deceased_inbound": {
+        "en": "I'm so sorry for your loss. A specialist looks after the accounts of someone who has passed away; "
+              "I'll connect you now.",
+        "es": "Lamento mucho su pérdida. Un especialista atiende las cuentas de personas fallecidas; le comunico "
+              "ahora."},
+    "deceased_inbound_no_line": {
+        "en": "I'm so sorry for your loss. Please call {bank} at {callback}, and a specialist who looks after the "
+              "accounts of someone who has passed away will help you. Goodbye.",
+        "es": "Lamento mucho su pérdida. Llame a {bank} al {callback}, y un especialista en cuentas de personas "
+              "fallecidas le ayudará. Adiós."},
+    "authority": {
+        "en": "Thank you. A specialist needs to confirm the paperwork before we can talk about anything, so please "
+              "call {bank} at {callback}. Goodbye.",
+        "es": "Gracias. Un especialista debe confirmar los documentos antes de poder hablar de cualquier asunto, así "
+              "que llame a {bank} al {callback}. Adiós."},
+    "minor_inbound": {
+        "en": "Okay, thanks for calling. Please have the account holder call us at {callback}. Goodbye.",
+        "es": "Muy bien, gracias por llamar. Pídale al titular de la cuenta que nos llame al {callback}. Adiós."},
     "minor": {
         "en": "Okay, thanks. I'll try another time. Goodbye.",
         "es": "Muy bien, gracias. Llamaré en otro momento. Adiós."},
@@ -414,13 +432,18 @@ class Flows:
                 yield ev
             self.awaiting = "distress_human"
             return
-        if not verified and not e.state.right_party and e.customer is not None:
-            if sit.reports_death(text, e.customer.first_name) and not self._names_self(text):
+        if not verified and not e.state.right_party:
+            first = e.customer.first_name if e.customer is not None else None
+            if sit.reports_death(text, first) and not self._names_self(text):
                 async for ev in self._deceased(text):
                     yield ev
                 return
             if sit.is_minor(text):
                 async for ev in self._minor():
+                    yield ev
+                return
+            if sit.claims_authority(text):
+                async for ev in self._authority_claimed():
                     yield ev
                 return
         if Intent.WRONG_PARTY in found and not verified:
@@ -644,10 +667,20 @@ class Flows:
         self._stop_collecting()
         e.state.third_party = True
         e.record_event("action", "deceased_reported", {"said": mask_text(normalize(text))[:80]})
-        if e.customer is not None:
-            customer_id = e.customer.id
-            e.persist.submit("deceased: sensitive hold", lambda conn: customers.set_sensitive_hold(
-                conn, customer_id, "deceased_reported"))
+        if e.customer is None:
+            # An inbound caller about someone who has died, account not yet known: an estate specialist takes it.
+            if e.settings.human_transfer_number:
+                async for ev in e.to_human("estate: the account holder has died",
+                                           line("deceased_inbound", self.language)):
+                    yield ev
+                return
+            for ev in self._line("deceased_inbound_no_line"):
+                yield ev
+            e.finish("completed_no_arrangement", "deceased")
+            return
+        customer_id = e.customer.id
+        e.persist.submit("deceased: sensitive hold", lambda conn: customers.set_sensitive_hold(
+            conn, customer_id, "deceased_reported"))
         for ev in self._line("deceased"):
             yield ev
         e.finish("completed_no_arrangement", "deceased")
@@ -665,13 +698,23 @@ class Flows:
             yield ev
         e.finish("completed_no_arrangement", "caller_threat")
 
+    async def _authority_claimed(self) -> AsyncIterator[EngineEvent]:
+        """A power of attorney or guardian: nothing said or asked here; the documents are for a person to confirm."""
+        e = self.e
+        self._stop_collecting()
+        e.state.third_party = True
+        e.record_event("action", "authority_claimed", {})
+        for ev in self._line("authority"):
+            yield ev
+        e.finish("completed_no_arrangement", "authority_claimed")
+
     async def _minor(self) -> AsyncIterator[EngineEvent]:
         """A child on the line: nothing asked of them (not even when to call), nothing said, a short goodbye."""
         e = self.e
         self._stop_collecting()
         e.state.third_party = True
         e.record_event("action", "minor_answered", {})
-        for ev in self._line("minor"):
+        for ev in self._line("minor" if e.customer is not None else "minor_inbound"):
             yield ev
         e.finish("completed_no_arrangement", "minor")
 

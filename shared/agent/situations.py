@@ -28,8 +28,10 @@ def reports_death(text: str, first_name: str | None) -> bool:
     return bool(re.search(rf"{subject}\b( \w+){{0,2}} {_DIED}\b", low) or
                 re.search(rf"\b(hes|shes|he is|she is|{name}s|{name} is) (dead|deceased|no longer (with us|living))\b",
                           low) or
-                re.search(rf"\b(late|deceased) (husband|wife|mother|father|mom|dad|{name})\b", low) or
-                re.search(r"\b(his|her) (funeral|estate)\b", low))
+                re.search(rf"\b(late|deceased) (husband|wife|mother|father|mom|dad|{name})s?\b", low) or
+                re.search(rf"\b(his|her|{name}s) (funeral|estate)\b", low) or
+                re.search(r"\b(executor|executrix|administrator|personal representative) of (his|her|the|my \w+s) "
+                          r"estate\b|\bestate of (my|the) late\b", low))
 
 
 def is_minor(text: str) -> bool:
@@ -86,7 +88,9 @@ def speaks_instructions(text: str) -> bool:
     return bool(re.search(
         r"\b(ignore|disregard|forget|override|bypass) (all |any )?(of )?(your |the |my |these )?(previous |prior |"
         r"above |earlier |original |system )*(instructions|rules|prompt|programming|guidelines|policies|script)\b|"
-        r"^\s*(system|developer|admin|assistant)\s*:|\b(admin|administrator|developer|debug|god|root|maintenance) "
+        r"^\s*(system|developer|admin|assistant)\s*:|\bas (the|your|a) (system )?(administrator|admin|developer|"
+        r"supervisor of this (system|ai))\b|\b(olvida|ignora) (tus|las|todas las) instrucciones\b|\bmarca (mi|la) "
+        r"(cuenta|deuda) como pagada\b|\b(admin|administrator|developer|debug|god|root|maintenance) "
         r"(mode|override|access|command)\b|\byou are now (a |an |in )\b|\bnew instructions\b|\bjailbreak\b|"
         r"\b(mark|set|change|update|make|record|put) (my |the |this )?(balance|account|debt|loan)( balance)? "
         r"(as |to )?(paid|zero|0|settled|closed|cleared|forgiven)\b", text.lower() if text.lower().lstrip().startswith(
@@ -201,3 +205,9 @@ def others_listening(text: str) -> bool:
     return bool(re.search(rf"\b(on speaker|speakerphone|speaker phone)\b|\bmy {_KIN} (is|s|can) (listening|hear(ing)? "
                           r"(this|you|us)|here with me|on the (line|other line|call)|in the room)\b|\b(someone|somebody|"
                           r"people|others) (is|are|can) (listening|hear(ing)? (this|you|us))\b", low))
+
+
+def claims_authority(text: str) -> bool:
+    """'I have power of attorney for him', 'I'm her legal guardian': someone who may act for the customer — which
+    only a person at the bank can confirm from the documents."""
+    return bool(re.search(r"\b(power of attorney|poa|legal guardian|conservator|guardianship)\b", normalize(text)))
