@@ -412,7 +412,8 @@ _NEGATIONS: dict[Intent, re.Pattern[str]] = {
         rf"\b(dont|do not|never|please dont|no) (ever )?{_CALL}( me| us| this number)? (at (work|my work|my job|the "
         rf"office)|while im at work|during (the )?(day|daytime|work hours|business hours|the week)|in the (day|daytime|"
         rf"morning|mornings|afternoon|afternoons)|before \d+|until \d+|after \d+|on (the )?weekends?|on weekdays|so "
-        rf"early|so late|this early|this late)\b",
+        rf"early|so late|this early|this late)\b(?!.{{0,25}}\b(or (at )?(home|anywhere|any ?where else|on my (cell|phone)|"
+        rf"any ?time)|at all|ever again)\b)",
     ),
     Intent.ATTORNEY: _rx(
         rf"\b(dont|do not|didnt|never|no|not) (have |need |got |want |hire |hired |getting )?(a |an |any )?(\w+ )?"
