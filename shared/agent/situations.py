@@ -30,8 +30,19 @@ def reports_death(text: str, first_name: str | None) -> bool:
                           low) or
                 re.search(rf"\b(late|deceased) (husband|wife|mother|father|mom|dad|{name})s?\b", low) or
                 re.search(rf"\b(his|her|{name}s) (funeral|estate)\b", low) or
+                re.search(r"\b(fallecio|murio|ha fallecido|se murio|esta muert[oa]|ya no esta con nosotros|"
+                          r"su (funeral|sucesion|herencia))\b", low) or
                 re.search(r"\b(executor|executrix|administrator|personal representative) of (his|her|the|my \w+s) "
                           r"estate\b|\bestate of (my|the) late\b", low))
+
+
+_ES_AGE_WORDS = {"diez": 10, "once": 11, "doce": 12, "trece": 13, "catorce": 14, "quince": 15, "dieciseis": 16,
+                 "diecisiete": 17, "dieciocho": 18, "diecinueve": 19, "veinte": 20}
+_ES_AGES = "|".join(_ES_AGE_WORDS)
+
+
+def _spanish_age(word: str) -> int:
+    return int(word) if word.isdigit() else _ES_AGE_WORDS[word]
 
 
 def is_minor(text: str) -> bool:
@@ -44,8 +55,11 @@ def is_minor(text: str) -> bool:
         years = int(age) if age.isdigit() else _AGES[age]
         if 5 <= years < 18:
             return True
-    return bool(re.search(r"\b(im|i am) (just |only )?a (minor|kid|child)\b|\b(im|i am) in (middle|high|elementary) "
-                          r"school\b", normalize(text)))
+    spanish = re.search(rf"\btengo (solo |solamente )?(\d{{1,2}}|{_ES_AGES}) anos\b", normalize(text))
+    if spanish and _spanish_age(spanish.group(2)) < 18:
+        return True
+    return bool(re.search(r"\bsoy (menor de edad|un nino|una nina)\b|\b(im|i am) (just |only )?a (minor|kid|child)\b|"
+                          r"\b(im|i am) in (middle|high|elementary) school\b", normalize(text)))
 
 
 def hands_phone_over(text: str) -> bool:

@@ -206,3 +206,19 @@ def test_instructions_in_other_guises(text: str) -> None:
                                   "Don't call me in the mornings at all."])
 def test_a_restriction_that_covers_everything_is_a_revocation(text: str) -> None:
     assert Intent.STOP_CALLING in intents(text)
+
+
+@pytest.mark.parametrize("text,died", [
+    ("Mi mamá falleció hace dos semanas. Soy su hija.", True), ("Él murió el año pasado.", True),
+    ("Sí, soy yo.", False),
+])
+def test_a_death_reported_in_spanish(text: str, died: bool) -> None:
+    assert sit.reports_death(text, "Maria") is died
+
+
+@pytest.mark.parametrize("text,minor", [
+    ("Tengo catorce años, mi papá no está.", True), ("Tengo 15 años.", True), ("Soy menor de edad.", True),
+    ("Tengo 40 años.", False), ("Tengo dieciocho años.", False),
+])
+def test_a_minor_in_spanish(text: str, minor: bool) -> None:
+    assert sit.is_minor(text) is minor
