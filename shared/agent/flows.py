@@ -458,7 +458,7 @@ class Flows:
             async for ev in e.run_tool("end_call", {"reason": "wrong_party"}):
                 yield ev
             return
-        if Intent.THIRD_PARTY in found and not verified:
+        if Intent.THIRD_PARTY in found and not verified and not e.state.third_party:   # once: then the reach time
             self._stop_collecting()
             e.state.third_party = True
             await e.apply_intent(Intent.THIRD_PARTY, found[Intent.THIRD_PARTY].evidence)
@@ -587,7 +587,7 @@ class Flows:
                 yield ev
             return
         pref = sit.inconvenient_time(text)
-        if pref is not None and e.customer is not None:
+        if pref is not None and e.customer is not None and not e.state.third_party:   # only the customer's own word
             question = self._open_question()
             await self._record_inconvenient(pref)
             for ev in self._line("inconvenient_noted", what=pref.spoken):
