@@ -806,14 +806,28 @@ class Flows:
             for ev in self._line("private_later"):
                 yield ev
             e.finish("completed_no_arrangement", "others_listening")
-        elif awaiting == "handoff":
-            if sit.other_speaker(text) or Intent.THIRD_PARTY in found or not (
-                    self._confirms_identity(text) or re.search(r"\b(im back|its me|me again|go on|go ahead)\b",
-                                                               normalize(text))):
+        elif awaiting in ("handoff", "handoff_check"):
+            # Whoever speaks now: another person is let go; a bare greeting is asked who it is; the customer's own
+            # words ("no, I'll do it, pay in full") are answered.
+            first = e.customer.first_name if e.customer else ""
+            if sit.other_speaker(text) or Intent.THIRD_PARTY in found or (
+                    awaiting == "handoff_check" and not self._confirms_identity(text)):
                 async for ev in self._end_with_other_speaker():
                     yield ev
                 return
-            for ev in e.say(f"Thank you, {e.customer.first_name if e.customer else ''}. {e.reprompt()}"):
+            if re.fullmatch(r"((hi|hello|hey|hiya|yes|yeah|um|uh)\s*)+(there|this is \w+)?", normalize(text)) and \
+                    not self._confirms_identity(text.replace("yes", "").replace("yeah", "")):
+                self.awaiting = "handoff_check"
+                for ev in e.say(f"Hello. Am I still speaking with {first}?"):
+                    yield ev
+                return
+            if re.search(r"\b(im back|its me|me again|go on|go ahead)\b", normalize(text)) or (
+                    self._confirms_identity(text) and not lang.offered_amount(text) and not lang.wants_full(text)
+                    and not lang.wants_plan(text) and lang.payment_method(text) is None):
+                for ev in e.say(f"Thank you, {first}. {e.reprompt()}"):
+                    yield ev
+                return
+            async for ev in e.brain_turn(text):
                 yield ev
         elif awaiting == "third_party_when":
             e.record_event("action", "third_party_reach_time", {"said": mask_text(normalize_numbers(text))[:80]})

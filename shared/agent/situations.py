@@ -21,17 +21,25 @@ _AGE = r"(\d{1,2}|" + "|".join(_AGES) + r")"
 
 def reports_death(text: str, first_name: str | None) -> bool:
     """'He passed away last year', 'my mother Maria died', 'Maria is deceased': someone says the person asked for
-    (a third person: he, she, the name, a relative of the speaker) has died."""
+    has died. A relative of the speaker ('my dad died') counts only when it is plainly the person asked for: named,
+    or the speaker says they are that person's relative, or (an inbound caller, nobody asked for yet) the account is
+    theirs — the customer may be speaking of their own loss."""
     low = normalize(text)
     name = re.escape(first_name.lower()) if first_name else r"(?!x)x"
-    subject = rf"(\b(he|she|{name})|\bmy (late )?{_KIN}( {name})?)"
-    return bool(re.search(rf"{subject}\b( \w+){{0,2}} {_DIED}\b", low) or
+    relative_speaks = first_name is None or bool(re.search(
+        rf"\b(this is|im|i am|soy) (his|her|their|su) {_KIN}\b|\bsoy su (hija|hijo|esposa|esposo|madre|padre|hermana|"
+        rf"hermano|nieta|nieto)\b|\bmy {_KIN} {name}\b|\bmy (late )?{_KIN}s? (account|card|loan)\b|\bmy (late )?{_KIN} "
+        rf"(had|opened|owned) (that|this|the) (account|card|loan)\b", low))
+    kin = rf"\bmy (late )?{_KIN}( {name})?" if relative_speaks else r"(?!x)x"
+    return bool(re.search(rf"(\b(he|she|{name})|{kin})\b( \w+){{0,2}} {_DIED}\b", low) or
                 re.search(rf"\b(hes|shes|he is|she is|{name}s|{name} is) (dead|deceased|no longer (with us|living))\b",
                           low) or
-                re.search(rf"\b(late|deceased) (husband|wife|mother|father|mom|dad|{name})s?\b", low) or
+                re.search(rf"\b(late|deceased) {name}\b", low) or
+                (relative_speaks and bool(re.search(rf"\b(late|deceased) {_KIN}s?\b", low))) or
                 re.search(rf"\b(his|her|{name}s) (funeral|estate)\b", low) or
-                re.search(r"\b(fallecio|murio|ha fallecido|se murio|esta muert[oa]|ya no esta con nosotros|"
-                          r"su (funeral|sucesion|herencia))\b", low) or
+                re.search(rf"\b(el|ella|{name})( \w+){{0,2}} (fallecio|murio|ha fallecido|se murio|esta muert[oa]|ya no "
+                          r"esta con nosotros)\b", low) or
+                (relative_speaks and bool(re.search(r"\b(fallecio|murio|ha fallecido|se murio)\b", low))) or
                 re.search(r"\b(executor|executrix|administrator|personal representative) of (his|her|the|my \w+s) "
                           r"estate\b|\bestate of (my|the) late\b", low))
 
@@ -69,7 +77,7 @@ def hands_phone_over(text: str) -> bool:
         rf"\bmy {_KIN} (wants|would like|wanna|needs|is going|is gonna) (to )?(talk|speak|have a word)\b|"
         rf"\b(let me|ill|i will|im going to|im gonna) (put|get|hand|pass|give) (you (to|over to) )?(the phone to )?"
         rf"my {_KIN}\b|\bheres my {_KIN}\b|"
-        rf"\bmy {_KIN} (will|can) (talk|speak|explain|deal|handle)\b", low))
+        rf"\bmy {_KIN} (will|can|is going to) (talk|speak) (to|with) you\b", low))
 
 
 def other_speaker(text: str) -> bool:

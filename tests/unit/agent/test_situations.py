@@ -42,7 +42,7 @@ def test_a_minor_on_the_line(text: str, minor: bool) -> None:
 
 @pytest.mark.parametrize("text,handoff", [
     ("Hold on, my wife wants to talk to you.", True), ("Let me put my son on.", True),
-    ("Here's my husband.", True), ("My wife can explain.", True),
+    ("Here's my husband.", True), ("My wife can speak with you.", True), ("My wife will handle the payment.", False),
     ("I need to talk to my husband about it first.", False), ("My wife lost her job.", False),
 ])
 def test_the_phone_handed_to_someone_else(text: str, handoff: bool) -> None:
@@ -222,3 +222,11 @@ def test_a_death_reported_in_spanish(text: str, died: bool) -> None:
 ])
 def test_a_minor_in_spanish(text: str, minor: bool) -> None:
     assert sit.is_minor(text) is minor
+
+
+@pytest.mark.parametrize("text", [
+    "Yeah, my dad died last week, what is this about?", "My late husband used to handle the bills.",
+    "Mi esposo falleció el año pasado.",
+])
+def test_the_customer_speaking_of_their_own_loss_is_not_a_death_of_the_customer(text: str) -> None:
+    assert not sit.reports_death(text, "Maria")
