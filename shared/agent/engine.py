@@ -9,7 +9,7 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -375,6 +375,16 @@ class Engine:
             yield ev
         async for ev in self.run_tool("end_call", {"reason": reason}):
             yield ev
+
+    async def write_now(self, label: str, write: Callable[[AsyncConnection], Awaitable[Any]]) -> None:
+        """A write the rest of this call depends on (a tool reads it back): done now, queued write-behind only if the
+        database is briefly unavailable."""
+        try:
+            async with self._connection() as conn:
+                await write(conn)
+        except _DB_ERRORS as exc:
+            log.warning("%s not written now (%s); queued", label, type(exc).__name__)
+            self.persist.submit(label, write)
 
     async def apply_intent(self, intent: cp.Intent, evidence: str, details: dict[str, Any] | None = None) -> None:
         """Record an intent and its action now (queued write-behind if the database is briefly unavailable)."""

@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
 from shared.agent import compliance_port as cp
+from shared.agent import situations as sit
 from shared.agent.brains import language as lang
 from shared.agent.events import ComplianceNotice, EngineEvent
 from shared.agent.numbers import normalize_numbers
@@ -103,6 +104,95 @@ LINES: dict[str, dict[str, str]] = {
               "have on file. Thank you for your time. Goodbye.",
         "es": "Por supuesto. Anoté su solicitud, y enviaremos la información por escrito a la dirección que tenemos "
               "registrada. Gracias por su tiempo. Adiós."},
+    "validation_email_verified": {
+        "en": "I'm not able to send email, but I've recorded your request, and we'll mail you a written validation "
+              "notice with the details of the account. We won't ask you for anything on it until that notice has "
+              "been sent. Thank you for your time. Goodbye.",
+        "es": "No puedo enviar correos electrónicos, pero registré su solicitud, y le enviaremos por correo postal un "
+              "aviso de validación por escrito con los detalles de la cuenta. No le pediremos nada sobre ella hasta "
+              "que se haya enviado. Gracias por su tiempo. Adiós."},
+    "validation_email_unverified": {
+        "en": "I'm not able to send email, but I've noted your request, and we'll send the information in writing "
+              "to the address we have on file. Thank you for your time. Goodbye.",
+        "es": "No puedo enviar correos electrónicos, pero anoté su solicitud, y enviaremos la información por escrito "
+              "a la dirección que tenemos registrada. Gracias por su tiempo. Adiós."},
+    "arrangement_claimed": {
+        "en": "Thank you for letting me know. I've noted that you have an arrangement with us, and I won't ask you "
+              "for anything today. Our team will check our records and call you back once it's confirmed. Is there "
+              "anything else I can help you with?",
+        "es": "Gracias por avisarme. Anoté que usted ya tiene un acuerdo con nosotros, y hoy no le pediré nada. "
+              "Nuestro equipo revisará nuestros registros y le llamará cuando esté confirmado. ¿Hay algo más en que "
+              "le pueda ayudar?"},
+    "deceased": {
+        "en": "I'm so sorry for your loss, and thank you for letting me know. I'll pass this on to our team, and we "
+              "won't call about this again while they update our records. Whoever is handling {first}'s estate can "
+              "reach {bank} at {callback}. Take care. Goodbye.",
+        "es": "Lamento mucho su pérdida, y gracias por avisarme. Se lo comunicaré a nuestro equipo, y no volveremos a "
+              "llamar por este asunto mientras actualizan nuestros registros. Quien se encargue del patrimonio de "
+              "{first} puede comunicarse con {bank} al {callback}. Cuídese. Adiós."},
+    "threat": {
+        "en": "I'm going to end this call now. Someone from our team will follow up. Goodbye.",
+        "es": "Voy a terminar esta llamada ahora. Alguien de nuestro equipo se comunicará con usted. Adiós."},
+    "deceased_inbound": {
+        "en": "I'm so sorry for your loss. A specialist looks after the accounts of someone who has passed away; "
+              "I'll connect you now.",
+        "es": "Lamento mucho su pérdida. Un especialista atiende las cuentas de personas fallecidas; le comunico "
+              "ahora."},
+    "deceased_inbound_no_line": {
+        "en": "I'm so sorry for your loss. Please call {bank} at {callback}, and a specialist who looks after the "
+              "accounts of someone who has passed away will help you. Goodbye.",
+        "es": "Lamento mucho su pérdida. Llame a {bank} al {callback}, y un especialista en cuentas de personas "
+              "fallecidas le ayudará. Adiós."},
+    "authority": {
+        "en": "Thank you. A specialist needs to confirm the paperwork before we can talk about anything, so please "
+              "call {bank} at {callback}. Goodbye.",
+        "es": "Gracias. Un especialista debe confirmar los documentos antes de poder hablar de cualquier asunto, así "
+              "que llame a {bank} al {callback}. Adiós."},
+    "minor_inbound": {
+        "en": "Okay, thanks for calling. Please have the account holder call us at {callback}. Goodbye.",
+        "es": "Muy bien, gracias por llamar. Pídale al titular de la cuenta que nos llame al {callback}. Adiós."},
+    "minor": {
+        "en": "Okay, thanks. I'll try another time. Goodbye.",
+        "es": "Muy bien, gracias. Llamaré en otro momento. Adiós."},
+    "handoff": {
+        "en": "I'm sorry, I can only discuss this with {first}. If you'd like someone to speak for you, you can call "
+              "us at {callback} to set that up. {first}, shall we go on?",
+        "es": "Lo siento, solo puedo hablar de esto con {first}. Si quiere que otra persona hable por usted, puede "
+              "llamarnos al {callback} para autorizarlo. {first}, ¿seguimos?"},
+    "handoff_close": {
+        "en": "I'm sorry, I can only speak with {first} about this. {first} can reach us at {callback} at any time. "
+              "Goodbye.",
+        "es": "Lo siento, solo puedo hablar de esto con {first}. {first} puede llamarnos al {callback} en cualquier "
+              "momento. Adiós."},
+    "others_listening": {
+        "en": "Thanks for letting me know. I'll be talking about your account, so please only go on if you're "
+              "comfortable with others hearing it. Shall we continue?",
+        "es": "Gracias por avisarme. Hablaré de su cuenta, así que continúe solo si le parece bien que otras personas "
+              "lo escuchen. ¿Seguimos?"},
+    "private_later": {
+        "en": "No problem. You can reach us at {callback} whenever you can talk privately. Goodbye.",
+        "es": "No hay problema. Puede llamarnos al {callback} cuando pueda hablar en privado. Adiós."},
+    "recording": {
+        "en": "Yes, this call is recorded for quality and compliance purposes.",
+        "es": "Sí, esta llamada se graba con fines de calidad y cumplimiento."},
+    "number_source": {
+        "en": "This number is in {bank}'s records.",
+        "es": "Este número está en los registros de {bank}."},
+    "number_source_verified": {
+        "en": "This is the number {bank} has on file for your account.",
+        "es": "Este es el número que {bank} tiene registrado para su cuenta."},
+    "presence": {"en": "Yes, I'm here.", "es": "Sí, aquí estoy."},
+    "leaving": {"en": "No problem. You can reach us at {callback} whenever you're ready. Goodbye.",
+                "es": "No hay problema. Puede llamarnos al {callback} cuando guste. Adiós."},
+    "hold": {"en": "Of course, take your time.", "es": "Claro, tómese su tiempo."},
+    "repeat": {"en": "Sure.", "es": "Claro."},
+    "callback_number": {"en": "You can reach us at {callback}.", "es": "Puede llamarnos al {callback}."},
+    "instructions": {
+        "en": "I'm not able to change anything on record, or how I work, on this call.",
+        "es": "No puedo cambiar nada de lo registrado, ni mi forma de trabajar, en esta llamada."},
+    "inconvenient_noted": {
+        "en": "Understood. I've noted {what}.",
+        "es": "Entendido. Lo anoté: {what}."},
     "third_party_when": {
         "en": "No problem. Is there a better time to reach {first}?",
         "es": "No hay problema. ¿A qué hora sería mejor comunicarnos con {first}?"},
@@ -148,6 +238,10 @@ SPANISH_DISCLOSURES: dict[str, str] = {
     "third_party_location": "Le habla {agent}, un agente automatizado. Estoy confirmando información de ubicación "
                             "de la persona que busco, y no volveré a comunicarme con usted. Gracias por su ayuda.",
 }
+
+
+def _sentences(text: str) -> list[str]:
+    return [s for s in re.split(r"(?<=[.?!])\s+", text.strip()) if s]
 
 
 def line(key: str, language: str, **values: Any) -> str:
@@ -219,7 +313,10 @@ class Flows:
     # ---- helpers ----------------------------------------------------------------------------------------------
     def _line(self, key: str, **values: Any) -> list[EngineEvent]:
         e = self.e
+        from shared.compliance.disclosures import spoken_number
+
         defaults = {"agent": e.settings.agent_name, "bank": e.settings.bank_name,
+                    "callback": spoken_number(e.settings.callback_number),
                     "first": e.customer.first_name if e.customer else "them",
                     "name": e.customer.full_name if e.customer else "the account holder"}
         return e.say(line(key, self.language, **{**defaults, **values}), fixed=True)
@@ -260,6 +357,12 @@ class Flows:
             async for ev in self._servicemember(text):
                 yield ev
             return
+        if self.awaiting != "handoff":
+            async for ev in self._situations(text, found):
+                handled = handled or not isinstance(ev, ComplianceNotice)
+                yield ev
+            if handled or e.state.ended:
+                return
         if self.awaiting is not None:
             async for ev in self._followup(text, found):
                 yield ev
@@ -329,6 +432,20 @@ class Flows:
                 yield ev
             self.awaiting = "distress_human"
             return
+        if not verified and not e.state.right_party:
+            first = e.customer.first_name if e.customer is not None else None
+            if sit.reports_death(text, first) and not self._names_self(text):
+                async for ev in self._deceased(text):
+                    yield ev
+                return
+            if sit.is_minor(text):
+                async for ev in self._minor():
+                    yield ev
+                return
+            if sit.claims_authority(text):
+                async for ev in self._authority_claimed():
+                    yield ev
+                return
         if Intent.WRONG_PARTY in found and not verified:
             self._stop_collecting()
             async for ev in e.run_tool("record_wrong_party", {}):
@@ -341,10 +458,11 @@ class Flows:
             async for ev in e.run_tool("end_call", {"reason": "wrong_party"}):
                 yield ev
             return
-        if Intent.THIRD_PARTY in found and not verified:
+        if Intent.THIRD_PARTY in found and not verified and not e.state.third_party:   # once: then the reach time
             self._stop_collecting()
             e.state.third_party = True
             await e.apply_intent(Intent.THIRD_PARTY, found[Intent.THIRD_PARTY].evidence)
+            self._note_servicemember_reported(text)
             for ev in self._line("third_party_when"):
                 yield ev
             self.awaiting = "third_party_when"
@@ -396,7 +514,8 @@ class Flows:
             async for ev in e.run_tool("record_dispute", {"details": normalize(text)[:200], "kind": "validation"}):
                 yield ev
             await self._cancel_arrangements("validation requested")
-            for ev in self._line("validation_verified" if verified else "validation_unverified"):
+            key = "validation_email" if re.search(r"\be ?mail\b", normalize(text)) else "validation"
+            for ev in self._line(f"{key}_verified" if verified else f"{key}_unverified"):
                 yield ev
             async for ev in e.run_tool("end_call", {"reason": "validation_requested"}):
                 yield ev
@@ -405,11 +524,14 @@ class Flows:
             self._stop_collecting()
             async for ev in e.run_tool("record_dispute", {"details": normalize(text)[:200], "kind": "already_paid"}):
                 yield ev
-            for ev in self._line("already_paid"):
+            claimed = re.search(r"\b(plan|arrangement|agreement)\b", found[Intent.ALREADY_PAID].evidence)
+            if claimed:
+                e.record_event("action", "arrangement_claimed", {"said": mask_text(normalize(text))[:80]})
+            for ev in self._line("arrangement_claimed" if claimed else "already_paid"):
                 yield ev
             self.awaiting = "closing"
             return
-        if Intent.DISPUTE in found and verified:
+        if (Intent.DISPUTE in found or Intent.WRONG_PARTY in found) and verified:
             self._stop_collecting()
             async for ev in e.run_tool("record_dispute", {"details": normalize(text)[:200]}):
                 yield ev
@@ -428,12 +550,197 @@ class Flows:
         """Record it, stop pressing for payment, offer a person (COMPLIANCE §2a)."""
         e = self.e
         self._stop_collecting()
-        e.record_event("action", "servicemember_active_duty", {"said": mask_text(normalize(text))[:80]})
-        for ev in e.say("Thank you for your service, and for telling me. Protections for servicemembers may apply to "
-                        "your account, so I won't ask you for a payment today. Would you like me to connect you with "
-                        "a specialist who can go over them with you?"):
+        family = sit.servicemember_family(text)
+        e.record_event("action", "servicemember_active_duty", {"said": mask_text(normalize(text))[:80],
+                                                                "family": family})
+        lead = ("Thank you for telling me. Protections may apply to military families, so I won't ask you for a "
+                "payment today." if family else
+                "Thank you for your service, and for telling me. Protections for servicemembers may apply to your "
+                "account, so I won't ask you for a payment today.")
+        for ev in e.say(f"{lead} Would you like me to connect you with a specialist who can go over them with you?"):
             yield ev
         self.awaiting = "servicemember_transfer"
+
+    # ---- off-script situations (shared.agent.situations) ------------------------------------------------------
+    async def _situations(self, text: str, found: dict[cp.Intent, cp.IntentMatch]) -> AsyncIterator[EngineEvent]:
+        """Answer what the caller asked or told about the call itself, then go back to where the call was."""
+        e = self.e
+        verified = e.state.verified
+        if sit.threatens_violence(text):
+            async for ev in self._threat(text):
+                yield ev
+            return
+        if verified and sit.hands_phone_over(text):
+            e.record_event("action", "handoff_refused", {})
+            for ev in self._line("handoff"):
+                yield ev
+            self.awaiting = "handoff"
+            return
+        if verified and sit.others_listening(text):
+            e.record_event("action", "others_listening", {})
+            for ev in self._line("others_listening"):
+                yield ev
+            self.awaiting = "speaker_consent"
+            return
+        if verified and sit.other_speaker(text) and Intent.THIRD_PARTY in found:
+            async for ev in self._end_with_other_speaker():
+                yield ev
+            return
+        pref = sit.inconvenient_time(text)
+        if pref is not None and e.customer is not None and not e.state.third_party:   # only the customer's own word
+            question = self._open_question()
+            await self._record_inconvenient(pref)
+            for ev in self._line("inconvenient_noted", what=pref.spoken):
+                yield ev
+            if e.state.phase == "identify":
+                async for ev in self.identify(text):
+                    yield ev
+                return
+            for ev in e.say(question):
+                yield ev
+            return
+        key = None
+        if sit.asks_about_recording(text):
+            key = "recording"
+            e.record_event("action", "recording_question", {})
+        elif sit.asks_number_source(text):
+            key = "number_source_verified" if verified else "number_source"
+            e.record_event("action", "number_source_question", {})
+        elif sit.checks_presence(text):
+            key = "presence"
+        elif sit.asks_callback_number(text):
+            key = "callback_number"
+        elif sit.asks_to_hold(text):
+            for ev in self._line("hold"):           # nothing asked: the caller is busy for a moment
+                yield ev
+            return
+        elif sit.asks_to_repeat(text):
+            again = self._last_turn_again()
+            for ev in self._line("repeat"):
+                yield ev
+            for ev in e.say(again):
+                yield ev
+            return
+        elif sit.speaks_instructions(text):
+            key = "instructions"
+            e.record_event("action", "instruction_injection", {"said": mask_text(normalize(text))[:80]})
+        if key is None:
+            return
+        question = self._open_question()
+        for ev in self._line(key):
+            yield ev
+        for ev in e.say(question):
+            yield ev
+
+    def _open_question(self) -> str:
+        """The question the agent last asked (said again after an aside), else the phase's own question."""
+        lines = [line for line in self.e.state.last_lines if line != "Are you still there?"]
+        if lines and lines[-1].endswith("?"):
+            return lines[-1]
+        return self.e.reprompt()
+
+    def _last_turn_again(self) -> str:
+        """The agent's last turn, for a caller who did not catch it (the fixed disclosures in it are not replayed)."""
+        e = self.e
+        last = next((text for speaker, text, _ in reversed(e.transcript) if speaker == "agent"), "")
+        fixed: set[str] = set()
+        for value in e.state.disclosures:
+            kind = cp.Disclosure(value)
+            text = self.disclosure_text(kind) or cp.disclosure_text(
+                kind, bank_name=e.settings.bank_name, agent_name=e.settings.agent_name,
+                callback_number=e.settings.callback_number)
+            fixed.update(_sentences(text))
+        kept = [sentence for sentence in _sentences(last) if sentence not in fixed]
+        return " ".join(kept) or self._open_question()
+
+    def _names_self(self, text: str) -> bool:
+        """'Yes, this is Maria; my husband died': the speaker says they are the customer."""
+        e = self.e
+        first = re.escape(e.customer.first_name.lower()) if e.customer else r"(?!x)x"
+        return bool(re.search(rf"\b(this is {first}|(im|i am) {first}|speaking|(its|it is|thats) me)\b",
+                              normalize(text)))
+
+    async def _deceased(self, text: str) -> AsyncIterator[EngineEvent]:
+        """The person asked for has died: condolences, how the estate reaches the bank, nothing about the account,
+        no questions; the account is held for a person to review (no further collection calls)."""
+        e = self.e
+        self._stop_collecting()
+        e.state.third_party = True
+        e.record_event("action", "deceased_reported", {"said": mask_text(normalize(text))[:80]})
+        if e.customer is None:
+            # An inbound caller about someone who has died, account not yet known: an estate specialist takes it.
+            if e.settings.human_transfer_number:
+                async for ev in e.to_human("estate: the account holder has died",
+                                           line("deceased_inbound", self.language)):
+                    yield ev
+                return
+            for ev in self._line("deceased_inbound_no_line"):
+                yield ev
+            e.finish("completed_no_arrangement", "deceased")
+            return
+        customer_id = e.customer.id
+        e.persist.submit("deceased: sensitive hold", lambda conn: customers.set_sensitive_hold(
+            conn, customer_id, "deceased_reported"))
+        for ev in self._line("deceased"):
+            yield ev
+        e.finish("completed_no_arrangement", "deceased")
+
+    async def _threat(self, text: str) -> AsyncIterator[EngineEvent]:
+        """A threat of violence: no argument and no collection; the call ends and the account goes to a person."""
+        e = self.e
+        self._stop_collecting()
+        e.record_event("action", "caller_threat", {"said": mask_text(normalize(text))[:80]})
+        if e.customer is not None:
+            customer_id = e.customer.id
+            e.persist.submit("threat: sensitive hold", lambda conn: customers.set_sensitive_hold(
+                conn, customer_id, "caller_threat"))
+        for ev in self._line("threat"):
+            yield ev
+        e.finish("completed_no_arrangement", "caller_threat")
+
+    async def _authority_claimed(self) -> AsyncIterator[EngineEvent]:
+        """A power of attorney or guardian: nothing said or asked here; the documents are for a person to confirm."""
+        e = self.e
+        self._stop_collecting()
+        e.state.third_party = True
+        e.record_event("action", "authority_claimed", {})
+        for ev in self._line("authority"):
+            yield ev
+        e.finish("completed_no_arrangement", "authority_claimed")
+
+    async def _minor(self) -> AsyncIterator[EngineEvent]:
+        """A child on the line: nothing asked of them (not even when to call), nothing said, a short goodbye."""
+        e = self.e
+        self._stop_collecting()
+        e.state.third_party = True
+        e.record_event("action", "minor_answered", {})
+        for ev in self._line("minor" if e.customer is not None else "minor_inbound"):
+            yield ev
+        e.finish("completed_no_arrangement", "minor")
+
+    async def _end_with_other_speaker(self) -> AsyncIterator[EngineEvent]:
+        """Someone other than the verified customer now speaks: nothing more is said about the account."""
+        e = self.e
+        self._stop_collecting()
+        e.record_event("action", "other_speaker_closed", {})
+        for ev in self._line("handoff_close"):
+            yield ev
+        e.finish("completed_no_arrangement", "other_speaker")
+
+    def _note_servicemember_reported(self, text: str) -> None:
+        """A third party says the customer is deployed: noted for the team (SCRA), nothing said back about it."""
+        if is_servicemember(text):
+            self.e.record_event("action", "servicemember_reported", {})
+
+    async def _record_inconvenient(self, pref: sit.Inconvenient) -> None:
+        e = self.e
+        assert e.customer is not None
+        customer_id, windows = e.customer.id, list(pref.windows)
+        e.record_event("action", "inconvenient_time_recorded", {"windows": windows, "place": pref.place})
+        # Written now, not behind: a callback booked later in this call is checked against them (the gate reads the
+        # customer's record).
+        await e.write_now("inconvenient times", lambda conn: customers.add_inconvenient_times(
+            conn, customer_id, windows))
 
     async def _cancel_arrangements(self, why: str) -> None:
         """No payment is taken in a call where fraud, distress or a validation request came up: an arrangement
@@ -490,6 +797,38 @@ class Flows:
                 yield ev
             async for ev in e.run_tool("end_call", {"reason": "disputed"}):
                 yield ev
+        elif awaiting == "speaker_consent":
+            if is_yes(text, self.language) and not lang.is_no(text):
+                e.record_event("action", "others_listening_consented", {})
+                for ev in e.say(f"Thank you. {e.reprompt()}"):
+                    yield ev
+                return
+            for ev in self._line("private_later"):
+                yield ev
+            e.finish("completed_no_arrangement", "others_listening")
+        elif awaiting in ("handoff", "handoff_check"):
+            # Whoever speaks now: another person is let go; a bare greeting is asked who it is; the customer's own
+            # words ("no, I'll do it, pay in full") are answered.
+            first = e.customer.first_name if e.customer else ""
+            if sit.other_speaker(text) or Intent.THIRD_PARTY in found or (
+                    awaiting == "handoff_check" and not self._confirms_identity(text)):
+                async for ev in self._end_with_other_speaker():
+                    yield ev
+                return
+            if re.fullmatch(r"((hi|hello|hey|hiya|yes|yeah|um|uh)\s*)+(there|this is \w+)?", normalize(text)) and \
+                    not self._confirms_identity(text.replace("yes", "").replace("yeah", "")):
+                self.awaiting = "handoff_check"
+                for ev in e.say(f"Hello. Am I still speaking with {first}?"):
+                    yield ev
+                return
+            if re.search(r"\b(im back|its me|me again|go on|go ahead)\b", normalize(text)) or (
+                    self._confirms_identity(text) and not lang.offered_amount(text) and not lang.wants_full(text)
+                    and not lang.wants_plan(text) and lang.payment_method(text) is None):
+                for ev in e.say(f"Thank you, {first}. {e.reprompt()}"):
+                    yield ev
+                return
+            async for ev in e.brain_turn(text):
+                yield ev
         elif awaiting == "third_party_when":
             e.record_event("action", "third_party_reach_time", {"said": mask_text(normalize_numbers(text))[:80]})
             for ev in e.disclose(cp.Disclosure.THIRD_PARTY_LOCATION):
@@ -502,6 +841,14 @@ class Flows:
                 for ev in self._line("abuse_end"):
                     yield ev
                 async for ev in e.run_tool("end_call", {"reason": "caller_ended"}):
+                    yield ev
+                return
+            if e.state.phase == "identify" and (self._confirms_identity(text) or lang.is_third_party(text)):
+                async for ev in self.identify(text):
+                    yield ev
+                return
+            if not e.state.verified and any(ch.isdigit() for ch in normalize_numbers(text)):
+                async for ev in e.brain_turn(text):
                     yield ev
                 return
             for ev in e.say(e.reprompt()):
@@ -587,6 +934,7 @@ class Flows:
         """Book the time they name (inside the permitted window) without discussing anything; offer the earliest
         allowed time when theirs is outside it, and book that only when they agree."""
         e = self.e
+        text = re.sub(r"\b(right now|just now|now|at the moment|currently)\b", " ", text, flags=re.IGNORECASE)
         try:
             parse_when(text, e.clock())
         except UnparsableTime:
@@ -632,10 +980,16 @@ class Flows:
     async def identify(self, text: str) -> AsyncIterator[EngineEvent]:
         e = self.e
         low = normalize(text)
+        if re.search(r"\b(bye|goodbye|good bye|hanging up)\b", low) and not any(ch.isdigit() for ch in low):
+            for ev in self._line("leaving"):            # a caller who wants to go is let go, before anything is said
+                yield ev
+            e.finish("completed_no_arrangement", "caller_left")
+            return
         if lang.is_third_party(text) or (lang.is_no(text) and not lang.is_yes(text) and self.language == "en"):
             self._stop_collecting()
             e.state.third_party = True
             await e.apply_intent(cp.Intent.THIRD_PARTY, low[:80])
+            self._note_servicemember_reported(text)
             for ev in self._line("third_party_when"):
                 yield ev
             self.awaiting = "third_party_when"

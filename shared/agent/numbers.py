@@ -75,26 +75,53 @@ def _flush(run: list[str], out: list[str]) -> None:
 
 
 def normalize_numbers(text: str) -> str:
-    """Replace number words by numerals, keeping everything else: 'eight hundred and five dollars' → '805 dollars'."""
+    """Replace number words by numerals, keeping everything else: 'eight hundred and five dollars' → '805 dollars',
+    'a hundred and a half' → '150', 'one and a half thousand' → '1500', 'a grand' → '1 grand'."""
     out: list[str] = []
     run: list[str] = []
     tokens = _TOKEN_RE.findall(text.replace("-", " "))
-    for i, tok in enumerate(tokens):
-        low = tok.lower()
-        nxt = tokens[i + 1].lower() if i + 1 < len(tokens) else ""
+    lows = [t.lower() for t in tokens]
+    i = 0
+    while i < len(tokens):
+        tok, low = tokens[i], lows[i]
+        nxt = lows[i + 1] if i + 1 < len(tokens) else ""
         if low in _NUMBER_WORDS or (low == "o" and run):
             run.append(low)
+            i += 1
             continue
-        if low == "a" and not run and nxt in _SCALES:
-            run.append("one")                           # 'a hundred', 'a thousand'
+        if low == "a" and not run and (nxt in _SCALES or nxt == "grand"):
+            run.append("one")                           # 'a hundred', 'a thousand', 'a grand'
+            i += 1
             continue
+        if low == "and" and run and lows[i + 1:i + 3] == ["a", "half"] and not _is_digit_sequence(run):
+            half = _and_a_half(run, lows[i + 3] if i + 3 < len(tokens) else "")
+            if half is not None:                        # 'a hundred and a half', 'one and a half thousand'
+                value, used = half
+                out.append(str(value))
+                run.clear()
+                i += 3 + used
+                continue
         if low == "and" and run and nxt in _NUMBER_WORDS and not _is_digit_sequence(run) and \
                 any(w in _SCALES for w in run):
+            i += 1
             continue                                    # "eight hundred and five"
         _flush(run, out)
         out.append(tok)
+        i += 1
     _flush(run, out)
     return _join(out)
+
+
+def _and_a_half(run: list[str], after: str) -> tuple[int, int] | None:
+    """The value of a run followed by 'and a half', and how many words after 'half' it took: a scale ends the run
+    ('a hundred and a half' = 150) or follows it ('one and a half thousand' = 1500); else not money ('two and a half
+    months' stays as it is)."""
+    if run[-1] in _SCALES:
+        return _run_value(run) * 3 // 2, 0
+    scale = _SCALES.get(after) or (1000 if after == "grand" else None)
+    if scale is not None and not any(w in _SCALES for w in run):
+        return _run_value(run) * scale + scale // 2, 1
+    return None
 
 
 def _join(tokens: list[str]) -> str:
@@ -245,6 +272,9 @@ def find_postal_code(text: str) -> str | None:
 def find_last4(text: str) -> str | None:
     """Four account digits said anywhere in the utterance (a 4-digit group, or the last 4 of a longer run)."""
     norm = normalize_numbers(text)
+    grouped = re.search(r"(?<!\d)\d{4}(?:[ -]\d{4}){1,3}(?!\d)", norm)
+    if grouped:                          # '5555 4444 3333 4821': a whole card number read in groups
+        return grouped.group(0)[-4:]
     m = _LAST4_RE.search(norm)
     if m:
         return m.group(1)

@@ -89,7 +89,11 @@ SITUATIONS: tuple[str, ...] = (
     "A third party on the line: never ask them for verification details or say anything about the account; ask when "
     "the customer can be reached and end politely.",
     "Hardship (job loss, illness, reduced income): acknowledge it first, then offer the most affordable options "
-    "(get_customer_options shows a payment pause when eligible).",
+    "(get_customer_options shows a payment pause when eligible). A pause is set up by a specialist: if the caller "
+    "wants it, offer transfer_to_agent; never say the payments are already paused.",
+    "One arrangement per call: once process_payment has recorded one, a change of terms goes to a specialist "
+    "(offer transfer_to_agent); never record a second.",
+    "Email: the bank sends nothing by email; written information and the validation notice go by mail.",
     "Anger or swearing: stay calm and courteous, acknowledge the frustration, and offer a call back or a person.",
     "A caller who wants to go: let them go. Offer a call back once, give the callback number, and say goodbye.",
 )

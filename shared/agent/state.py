@@ -87,6 +87,7 @@ class CallState:
     wants_full: bool = False                  # the caller asked to pay the whole balance
     caller_method: str | None = None          # 'sms_link' | 'bank_transfer', as the caller said it
     refusals: int = 0                         # the caller declined what was on the table
+    refusals_of_time: int = 0                 # the caller declined a proposed callback time
     alt_plan: dict[str, Any] | None = None    # the nearest valid plan offered after a refused one
     alt_time: str | None = None               # the nearest allowed callback time offered
     last_lines: list[str] = field(default_factory=list)  # the agent's recent sentences (no verbatim repeats)

@@ -209,6 +209,9 @@ _PATTERNS: dict[Intent, re.Pattern[str]] = {
         r"\b(dont|do not) recognize (this|these|that|the)\b|\b(debt|this) (isnt|is not) valid\b",
         r"\bnever (owed|had a card|had an account|had a loan)\b|\b(thats|that is) not what i owe\b",
         r"\b(you have|youve got) the wrong amount\b|\bnot right at all\b",
+        # the debt is too old to collect on (time-barred): the consumer contests it; nothing is said of its status
+        r"\bstatute of limitations?\b|\btime ?barred\b|\b(past|beyond|outside|passed) the (statute|limitation)",
+        r"\b(debt|this|it|that|account|loan|bill)( is| s|s| was)? (way |much |far |just )?too old\b",
     ),
     Intent.FRAUD: _rx(
         rf"\b(identity|id) (theft|fraud)\b|\b(stole|stolen|steal|stealing|using|used|took|got|misused) my {_ID}\b",
@@ -240,6 +243,12 @@ _PATTERNS: dict[Intent, re.Pattern[str]] = {
         r"\b(paid|settled) (the whole thing|everything|all of it|it all)( off)? already\b",
         r"\btook care of (that|this|the) (payment|bill|balance|debt)( \w+)? ago\b",
         r"\bpaid (it|this|that) (before|last)\b",
+        # an arrangement the caller says is already in place: the same duty (record, stop asking, check)
+        r"\b(already|currently) (have|got|set up|on|in|made|agreed to|signed up for) (a |an |the )?(payment |"
+        r"repayment |monthly )?(plan|arrangement|agreement)\b",
+        r"\b(im|i am|were|we are) (already )?(on|in) (a |an )?(payment |repayment |monthly )?(plan|arrangement)( "
+        r"with you)?\b(?! (if|when))",
+        r"\bi (have|set up|made) (a |an )?(payment )?(plan|arrangement) (with you|already)\b",
     ),
     Intent.VALIDATION_REQUEST: _rx(
         r"\b(in|on) (writing|paper)\b|\bwritten (proof|verification|confirmation|notice|statement)\b",
@@ -258,6 +267,9 @@ _PATTERNS: dict[Intent, re.Pattern[str]] = {
         r"\b(want|need|send|get me|like|mail|request\w*|see|give me|write|put (it|that|this) in)\b.{0,20}"
         r"\b(a|the) letter\b(?! from (my|the) (lawyer|attorney))",
         r"\bverify (the|this) debt\b",
+        r"\be ?mail (me|it|that|them|this|everything|all|something|the (details|information|info|paperwork|letter|"
+        r"statement|documents?|bill))\b|\b(send|shoot) me an e ?mail\b|\b(in|by|via|through|to|over) (an |my |the )?"
+        r"e ?mail\b",
     ),
     Intent.WRONG_PARTY: _rx(
         r"\bwrong (number|person|guy|lady|man|woman|house|household|people)\b",
@@ -350,6 +362,9 @@ _PATTERNS: dict[Intent, re.Pattern[str]] = {
         r"\b(cant|can not|cannot) go on (living|like this)\b",
         r"\b(thinking|thought|think) (about|of) (ending|suicide|killing|hurting|taking my)\b",
         r"\b(end|ending) it\b(?! (now|here|today))",
+        r"\b(want|wanna|wish i could)( just)? (to )?disappear\b|\b(cant|can not|cannot) (go on|do this|take this|take it|"
+        r"keep going) any ?more\b.{0,40}\b(disappear|die|dead|end|over|gone)\b|\b(disappear|die|dead|gone)\b.{0,40}\b(cant|"
+        r"can not|cannot) (go on|do this|take this|take it|keep going) any ?more\b",
         r"\bdisappear forever\b|\bwant it (all )?to (be over|end)\b|\bnot (going to|gonna) be around much longer\b",
         r"\bno (reason|point) (to|in) (keep going|living|go on)\b|\bdont see (any|a) (reason|point) to (keep going|live)\b",
         r"\bno quiero vivir\b|\bquiero morir\b|\bmatarme\b",
@@ -393,6 +408,12 @@ _NEGATIONS: dict[Intent, re.Pattern[str]] = {
         r"\bnot (going to|gonna) stop (paying|calling)\b",
         r"\b(no need to|dont need to|you dont have to) call (me )?back\b",
         r"\b(dont|do not) call (it|that|this|him|her|me) (a|an|the)\b",
+        # "don't call me at work / before 10 / in the mornings": an inconvenient time (1006.6(b)), not a revocation
+        rf"\b(dont|do not|never|please dont|no) (ever )?{_CALL}( me| us| this number)? (at (work|my work|my job|the "
+        rf"office)|while im at work|during (the )?(day|daytime|work hours|business hours|the week)|in the (day|daytime|"
+        rf"morning|mornings|afternoon|afternoons)|before \d+|until \d+|after \d+|on (the )?weekends?|on weekdays|so "
+        rf"early|so late|this early|this late)\b(?!.{{0,25}}\b(or (at )?(home|anywhere|any ?where else|on my (cell|phone)|"
+        rf"any ?time)|at all|ever again)\b)",
     ),
     Intent.ATTORNEY: _rx(
         rf"\b(dont|do not|didnt|never|no|not) (have |need |got |want |hire |hired |getting )?(a |an |any )?(\w+ )?"
@@ -414,11 +435,15 @@ _NEGATIONS: dict[Intent, re.Pattern[str]] = {
     Intent.VALIDATION_REQUEST: _rx(
         r"\b(dont|do not|no) need (anything |it |for )?(in writing|a letter|to send a letter|paperwork)\b",
         r"\bno need to send a letter\b|\bvalidation of my parking\b",
+        # the payment link or a receipt by email is about paying, not a request for the debt in writing
+        r"\b(link|receipt|confirmation)\b.{0,30}\be ?mail\b|\be ?mail\b.{0,30}\b(link|receipt|confirmation)\b",
     ),
     Intent.WRONG_PARTY: _rx(r"\b(right|correct) (number|person)\b"),
     Intent.ROBOT_QUESTION: _rx(
         rf"\b(im|i am) (not )?a ({_BOT}|real person|person)\b",
         rf"\bi know (youre|you are) (a |an )?{_BOT}\b",
+        r"\b(are|is) (you|this|this call|the call|this conversation) (being )?(recording|recorded|taping|taped)\b",
+        r"\b(recording|taping) (this|me|the call|our)\b",
     ),
     Intent.HUMAN_REQUEST: _rx(
         rf"\b(dont|do not) need (a |an |to talk to a )?{_PERSON}\b|\bno need to transfer\b",

@@ -172,6 +172,15 @@ async def set_sensitive_hold(conn: AsyncConnection, customer_id: uuid.UUID, reas
                        (reason, customer_id))
 
 
+async def add_inconvenient_times(conn: AsyncConnection, customer_id: uuid.UUID, windows: list[dict[str, str]]) -> None:
+    """Times the consumer said are inconvenient ([{"days", "start", "end"}], local), added to those on record (the
+    pre-dial gate honours them); a window already on record is not added twice."""
+    await conn.execute(
+        "UPDATE customers SET inconvenient_times = inconvenient_times || (SELECT COALESCE(jsonb_agg(w), '[]'::jsonb) "
+        "FROM jsonb_array_elements(%s::jsonb) w WHERE NOT inconvenient_times @> jsonb_build_array(w)) WHERE id = %s",
+        (Jsonb(windows), customer_id))
+
+
 async def set_preferred_language(conn: AsyncConnection, customer_id: uuid.UUID, language: str) -> None:
     """The language later calls start in (ISO 639-1, e.g. 'es'); 'en' stores NULL (the default)."""
     await conn.execute("UPDATE customers SET preferred_language = %s WHERE id = %s",

@@ -75,7 +75,7 @@ async def reseed(pool: AsyncConnectionPool) -> None:
                 for table in _CALL_DATA:
                     await conn.execute(f"DELETE FROM {table}")
                 await conn.execute(f"UPDATE customers SET {', '.join(f'{f} = NULL' for f in _FLAGS)}, "
-                                   "attorney_details = NULL")
+                                   "attorney_details = NULL, inconvenient_times = '[]'::jsonb")
         await seed(conn)
 
 

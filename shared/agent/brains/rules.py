@@ -29,6 +29,7 @@ _LEAVING = re.compile(
     r"talk (to you )?later|can'?t talk|in a meeting|at work right now|driving|hang(ing)? up)\b", re.I)
 _BYE = re.compile(r"\b(bye|goodbye|good bye|hang(ing)? up)\b", re.I)
 _Q_BALANCE = re.compile(r"\b(how much (do i|is it|is that|is the|do you)|what do i owe|what'?s (the|my) balance|"
+                        r"what (was|is|'?s) (the|that|my) (amount|balance|total)( again)?|"
                         r"what is (the|my) balance)\b", re.I)
 _Q_WHY = re.compile(r"\b(why (are|were) you calling|what is this (about|regarding)|what'?s this (about|regarding)|"
                     r"what (is it|'?s it) about)\b", re.I)
@@ -40,6 +41,15 @@ _Q_CONSEQUENCE = re.compile(r"\bwhat (happens|will happen|would happen|if) (if )
                             r"won'?t) pay\b", re.I)
 _Q_WAIVE = re.compile(r"\b(waive|forgive|write (it |this |that )?off|wipe (it|this|that) (out|off|away)|cancel (the|my|"
                       r"this) (debt|balance))\b", re.I)
+_Q_CREDIT = re.compile(r"\b(credit (score|report|rating|history|bureaus?)|report(ing)? (me|this|it) to|equifax|experian|"
+                       r"transunion)\b", re.I)
+_Q_CREDITOR = re.compile(r"\b(original creditor|who (is|was) the creditor|who did i (borrow|owe)|what (is|was) this "
+                         r"(debt|account|loan) (for|from))\b", re.I)
+_Q_LOWEST = re.compile(r"\b(what'?s|what is) the (lowest|least|minimum|best)\b.{0,30}\b(take|accept|settle|do|offer)\b|"
+                       r"\b(lowest|least) (you|you'?ll|you will|you can|you'?d) (take|accept|settle for)\b", re.I)
+_UNSUPPORTED_METHOD = re.compile(r"\b((by|with|mail( you)?|send( you)?|write( you)?|pay( you)?( with)?) (a |my )?"
+                                 r"(check|cheque|money order)|venmo|zelle|cash ?app|paypal|apple pay|google pay|"
+                                 r"bitcoin|crypto|western union|in cash|with cash)\b", re.I)
 _MONTHLY = re.compile(r"\b(a|per|each|every) month\b|\bmonthly\b", re.I)
 _Q_FEES = re.compile(r"\b(fees?|interest|charges?)\b.*\?|\bwhy is it so (high|much)\b", re.I)
 
@@ -87,6 +97,7 @@ class RulesBrain:
 
     def __init__(self) -> None:
         self._seq = 0
+        self._tried: tuple[str, str] | None = None     # the factors of the last verification attempt (never logged)
 
     async def aclose(self) -> None:
         return None
@@ -141,6 +152,11 @@ class RulesBrain:
                     kept.append(sentence)
             if kept:
                 varied.append(TextDelta(" ".join(kept)))
+        if out and not varied:
+            # Everything was just said: still answer (dead air is worse than a reworded repeat).
+            first = next(item.text for item in out if isinstance(item, TextDelta))
+            varied.append(TextDelta(_sentences(first)[-1] if first.startswith("Just to check") else
+                                    "Just to check: " + _sentences(first)[-1][0].lower() + _sentences(first)[-1][1:]))
         return varied
 
     # ---- verification ---------------------------------------------------------------------------------------
@@ -153,13 +169,29 @@ class RulesBrain:
         last4 = find_last4(rest) if not (postal and not postal.isdigit() and not re.search(r"\d{4}", rest)) else None
         state.pending_postal = postal or state.pending_postal
         state.pending_last4 = last4 or state.pending_last4
+        if state.verification_attempts and self._tried and bool(state.pending_last4) != bool(state.pending_postal):
+            # "Sorry, it's 4821": the caller corrects one factor of the attempt that failed; the other stands.
+            state.pending_last4 = state.pending_last4 or self._tried[0]
+            state.pending_postal = state.pending_postal or self._tried[1]
         if state.pending_last4 and state.pending_postal:
+            self._tried = (state.pending_last4, state.pending_postal)
             return [self._call("verify_account", account_last_4=state.pending_last4,
                                postal_code=state.pending_postal)]
         if state.pending_last4:
             return self._say("Thank you. And what is your ZIP or postal code?")
         if state.pending_postal:
             return self._say("Thank you. And what are the last four digits of your account number?")
+        if _Q_SCAM.search(text):
+            return self._say(f"I understand the caution. You can check this call by phoning {turn.bank_name} at the "
+                             "number on your card or statement.", self._pick(turn, _ASK_VERIFY))
+        asks = sum(line in _ASK_VERIFY for line in state.last_lines[-8:])
+        if asks >= 3:
+            return [TextDelta("It sounds like now may not be a good time. You can reach us at "
+                              f"{spoken_number(turn.callback_number)} whenever you're ready. Goodbye."),
+                    self._call("end_call", reason="verification_not_given")]
+        if _BYE.search(text) or _LEAVING.search(text):       # a caller who wants to go is let go, unverified too
+            return [TextDelta(f"No problem. You can reach us at {spoken_number(turn.callback_number)} whenever "
+                              "you're ready. Goodbye."), self._call("end_call", reason="caller_request")]
         if _Q_WHO.search(text) or _Q_WHY.search(text):
             return self._say(f"I'm {turn.agent_name}, an automated assistant calling from {turn.bank_name} about a "
                              "personal business matter.", self._pick(turn, _ASK_VERIFY))
@@ -197,6 +229,10 @@ class RulesBrain:
             pause = (f"We can pause your payments for {deferral['days']} days, or " if deferral else "We can ")
             plan = f"set up a plan as low as {lowest} a month over {plans[-1]['months']} months" if plans else \
                 "look at a plan"
+            turn.state.awaiting = "hardship_choice"
+            if plans:
+                turn.state.alt_plan = {"months": plans[-1]["months"], "down_payment": "0.00",
+                                       "instalment": plans[-1]["instalment"]}
             return self._say(f"I'm sorry to hear that, and thank you for telling me. {pause}{plan}. "
                              "Would that help?")
         if st.hardship_first:
@@ -291,7 +327,7 @@ class RulesBrain:
         if r.get("nearest_allowed_spoken"):
             turn.state.alt_time = r["nearest_allowed_spoken"]
             turn.state.awaiting = "callback_alt"
-            return self._say("I'm not able to call you then under the calling rules for your area. The closest time "
+            return self._say("I'm not able to call you at that time. The closest time "
                              f"I can offer is {turn.state.alt_time}. Would that work?")
         turn.state.awaiting = "callback_time"
         return self._say("What day and time would work best for a call back?")
@@ -332,6 +368,19 @@ class RulesBrain:
             return self._close(turn, "completed")
         if lang.is_done(text) and (state.arrangement is not None or state.callback is not None):
             return self._close(turn, "completed")           # resolved already: 'that's it' ends, it is no refusal
+        if state.arrangement is not None and awaiting == "change_transfer":
+            if lang.is_yes(text):
+                return [self._call("transfer_to_agent", reason="caller wants to change the arrangement made on "
+                                                                "this call")]
+            return self._close(turn, "completed")
+        if state.arrangement is not None and (lang.wants_plan(text) or lang.wants_full(text) or
+                                              lang.offered_amount(text) is not None):
+            # One arrangement per call (process_payment refuses a second): a change goes to a person.
+            state.awaiting = "change_transfer"
+            kind = {"full": "payment in full", "settlement": "settlement", "plan": "payment plan"}.get(
+                str(state.arrangement.get("kind")), "arrangement")
+            return self._say(f"Your {kind} is already recorded on this call, so I can't change it myself. A "
+                             "specialist can help you change it. Would you like me to transfer you?")
         if awaiting == "callback_offer":
             if lang.is_yes(text) and not _has_time(text):
                 state.awaiting = "callback_time"
@@ -342,10 +391,12 @@ class RulesBrain:
             if method:
                 return [self._call("process_payment", amount=str(state.pending_amount), payment_method=method)]
             if not (lang.is_no(text) or lang.offered_amount(text) is not None):
-                return self._say(self._pick(turn, _ASK_METHOD))
+                return self._say(_unsupported_note(text), self._pick(turn, _ASK_METHOD))
         if awaiting in ("plan_confirm", "settlement_confirm", "payment_confirm") and state.pending_amount is not None:
             offer = lang.offered_amount(text)
             if awaiting == "settlement_confirm" and offer is not None and offer != state.pending_amount:
+                if offer in state.caller_offers[:-1] and state.counters_made >= 1:
+                    return self._same_offer_again(turn, offer)
                 return [self._call("negotiation_guidance", customer_offer=str(offer))]
             if method and not lang.is_yes(text) and not lang.is_no(text) and awaiting == "settlement_confirm":
                 # A payment method named in answer to the engine's own counter-offer is not yet a yes to the amount:
@@ -361,11 +412,27 @@ class RulesBrain:
                                        payment_method=state.caller_method)]
                 state.awaiting = "payment_method"
                 return self._say("Great.", self._pick(turn, _ASK_METHOD))
+        if awaiting == "hardship_choice":
+            chosen = self._hardship_choice(turn, text)
+            if chosen is not None:
+                return chosen
+        if awaiting == "pause_transfer":
+            if lang.is_yes(text):
+                return [self._call("transfer_to_agent", reason="hardship: the caller asked for a payment pause")]
+            if lang.is_no(text) or lang.is_done(text):
+                return self._close(turn, "caller_request")
         if awaiting == "plan_alt" and state.alt_plan and lang.is_yes(text):
             return [self._call("calculate_payment_plan", months=state.alt_plan["months"],
                                down_payment=state.alt_plan["down_payment"])]
         if awaiting == "callback_alt" and state.alt_time and lang.is_yes(text):
             return [self._call("schedule_callback", when=state.alt_time, reason="customer requested a call back")]
+        if awaiting == "callback_alt" and (lang.is_no(text) or lang.is_done(text)) and not _has_time(text):
+            # No to the proposed time is no to that time, not to paying: one more time asked, then let go.
+            if state.refusals_of_time >= 1 or lang.is_done(text):
+                return self._close(turn, "caller_request")
+            state.refusals_of_time += 1
+            state.awaiting = "callback_time"
+            return self._say("No problem. What other day and time would suit you?")
         if awaiting in ("callback_time", "callback_alt") and _has_time(text):
             return [self._call("schedule_callback", when=text, reason="customer requested a call back")]
         answered = self._answer_question(turn, text)
@@ -386,8 +453,8 @@ class RulesBrain:
             if method:
                 return [self._call("process_payment", amount=str(balance), payment_method=method)]
             state.awaiting = "payment_method"
-            return self._say(f"Thank you. To pay the full {format_money(balance)}, would you like a secure payment "
-                             "link by text message, or to pay by bank transfer?")
+            return self._say(_unsupported_note(text), f"Thank you. To pay the full {format_money(balance)}, would you "
+                             "like a secure payment link by text message, or to pay by bank transfer?")
         months = lang.months_in(text)
         plans = (state.options or {}).get("plans") or []
         if months is None and plans and (_MONTHLY.search(text) or
@@ -407,6 +474,8 @@ class RulesBrain:
                 state.awaiting = "payment_method"
                 return self._say(f"Thank you. To pay the full {format_money(balance)}, would you like a secure "
                                  "payment link by text message, or to pay by bank transfer?")
+            if offer in state.caller_offers[:-1] and state.counters_made >= 1:
+                return self._same_offer_again(turn, offer)
             return [self._call("negotiation_guidance", customer_offer=str(offer))]
         if state.awaiting == "anything_else" and lang.is_yes(text):
             state.awaiting = None
@@ -427,6 +496,40 @@ class RulesBrain:
         lead = (f"A plan of {figure} would fit that." if fitting else
                 f"The lowest monthly payment I can offer is {figure}.")
         return self._say(lead, self._pick(turn, _WORK_FOR_YOU))
+
+    def _hardship_choice(self, turn: TurnInput, text: str) -> list[StepOutput] | None:
+        """After the pause-or-plan offer: a pause is set up by a person (no tool records one), the plan is
+        calculated, and a bare 'yes' to an either-or question is asked which."""
+        state = turn.state
+        deferral = (state.options or {}).get("hardship_deferral")
+        low = text.lower()
+        if deferral and re.search(r"\b(pause|paus|defer\w*|break|hold off|skip|wait|(30|thirty) days?)\b", low):
+            state.awaiting = "pause_transfer"
+            return self._say(f"A specialist sets up the {deferral['days']}-day pause, so I'll need to connect you. "
+                             "Would you like me to transfer you now?")
+        if state.alt_plan and re.search(r"\b(the plan|a plan|plan|monthly)\b", low) and lang.months_in(text) is None \
+                and lang.offered_amount(text) is None and not lang.is_no(text):
+            return [self._call("calculate_payment_plan", months=state.alt_plan["months"],
+                               down_payment=state.alt_plan["down_payment"])]
+        if lang.is_yes(text) and deferral and state.alt_plan:
+            return self._say(f"Which would help more: the {deferral['days']}-day pause, or the plan of "
+                             f"{_money(state.alt_plan['instalment'])} a month?")
+        return None
+
+    def _same_offer_again(self, turn: TurnInput, offer: Decimal) -> list[StepOutput]:
+        """The caller repeats an offer already countered: the floor does not move, so the counter is not said
+        again; a monthly plan is put instead, or the caller is let go."""
+        state = turn.state
+        plans = (state.options or {}).get("plans") or []
+        state.proposal = None
+        if not plans or state.alt_plan is not None:
+            return self._close(turn, "refused")
+        plan = plans[-1]
+        state.alt_plan = {"months": plan["months"], "down_payment": "0.00", "instalment": plan["instalment"]}
+        state.awaiting = "plan_alt"
+        return self._say(f"I hear you, but {_money(offer)} is below what I can accept. If a one-time amount is "
+                         f"hard right now, a plan could spread it out: {_money(plan['instalment'])} a month over "
+                         f"{plan['months']} months.", self._pick(turn, _WORK_FOR_YOU))
 
     def _refused(self, turn: TurnInput) -> list[StepOutput]:
         """Persistence decides how many alternatives follow a refusal before the caller is let go."""
@@ -456,7 +559,8 @@ class RulesBrain:
     def _leaving(self, turn: TurnInput, text: str) -> list[StepOutput] | None:
         """A caller who wants to go is let go: a callback offered once, or a polite goodbye."""
         state = turn.state
-        if not _LEAVING.search(text) or (lang.wants_callback(text) and _has_time(text)):
+        says_bye = bool(_BYE.search(text)) and state.arrangement is None and state.callback is None
+        if not (_LEAVING.search(text) or says_bye) or (lang.wants_callback(text) and _has_time(text)):
             return None
         if _BYE.search(text) or state.callback is not None or state.awaiting == "callback_offer":
             number = spoken_number(turn.callback_number)
@@ -491,6 +595,14 @@ class RulesBrain:
         if _Q_WAIVE.search(text):
             return self._say("I'm not able to waive or reduce the balance, but I can offer a one-time settlement or a "
                              "monthly plan.", "Which would you prefer?")
+        if _Q_CREDIT.search(text):
+            return self._say("I can't tell you how your credit report may be affected; a specialist can go over "
+                             "that with you.", steer)
+        if _Q_CREDITOR.search(text):
+            return self._say(f"This account is with {turn.bank_name}. If you'd like the details of the debt in "
+                             "writing, just say so and we'll mail you a validation notice.", steer)
+        if _Q_LOWEST.search(text):
+            return self._say("If you tell me an amount you could pay, I'll check what we can accept.")
         if _Q_FEES.search(text):
             return self._say("I don't have the details of fees or interest in front of me; a specialist can go over "
                              "them with you.", steer)
@@ -531,6 +643,11 @@ def _rephrase(sentence: str) -> str:
     if sentence.endswith("?"):
         return "Just to check: " + lead
     return "As I said, " + lead
+
+
+def _unsupported_note(text: str) -> str:
+    """'Can I mail you a check?': a way of paying this call cannot take is said so (never silently ignored)."""
+    return "I'm not able to take that kind of payment on this call." if _UNSUPPORTED_METHOD.search(text) else ""
 
 
 def _or_list(items: list[str]) -> str:

@@ -28,7 +28,7 @@ def test_amounts_spoken_in_words_or_figures(text: str, amount: str) -> None:
 @pytest.mark.parametrize("text,last4,postal", [
     ("one two three four", "1234", None), ("four eight two one, and my zip is one zero zero zero one", "4821", "10001"),
     ("account 6391 postal code M5V 2T6", "6391", "M5V2T6"), ("k one a zero b one", None, "K1A0B1"),
-    ("my card number is 4111 1111 1111 4821", "4111", None),
+    ("my card number is 4111 1111 1111 4821", "4821", None),    # the LAST four of a number read in groups
 ])
 def test_account_digits_and_postal_codes(text: str, last4: str | None, postal: str | None) -> None:
     assert find_postal_code(text) == postal
@@ -104,3 +104,16 @@ def test_the_latest_amount_stated_is_the_offer_and_911_never_is() -> None:
     assert lang.offered_amount("I said eight hundred but make it nine hundred instead") == Decimal("900.00")
     assert lang.offered_amount("my husband collapsed I have to call 911") is None
     assert lang.offered_amount("we filed chapter 13, I can pay 200") == Decimal("200.00")
+
+
+@pytest.mark.parametrize("text,amount", [
+    ("I could pay a hundred and a half", "150.00"), ("one and a half thousand dollars", "1500.00"),
+    ("I can do a grand", "1000.00"), ("a thousand and a half dollars", "1500.00"),
+])
+def test_amounts_with_a_half_or_a_grand(text: str, amount: str) -> None:
+    assert lang.offered_amount(text) == Decimal(amount)
+
+
+def test_a_half_that_is_not_money_stays_as_said() -> None:
+    assert lang.offered_amount("I can pay in two and a half months") is None
+    assert lang.months_in("six months") == 6
