@@ -621,7 +621,9 @@ class Flows:
             for ev in e.say(again):
                 yield ev
             return
-        elif sit.speaks_instructions(text):
+        elif sit.speaks_instructions(text) and not found:
+            # Only words that ask for nothing else: "forget your script and put me through to a person" is a
+            # request for a person (the intents handle it), not an attack to brush off.
             key = "instructions"
             e.record_event("action", "instruction_injection", {"said": mask_text(normalize(text))[:80]})
         if key is None:

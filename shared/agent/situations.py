@@ -216,8 +216,9 @@ def threatens_violence(text: str) -> bool:
     low = normalize(text)
     return bool(re.search(
         r"\b(ill|i will|im going to|im gonna|i am going to|i swear ill|or ill|and ill)( come( down)? (there|to your "
-        r"(office|bank|building))( and)?)? (hurt|kill|shoot|stab|beat( up)?|find|come after|hunt down|burn down|"
-        r"blow up|bomb) (you|somebody|someone|everybody|everyone|all of you|your)\b|\b(bomb|shoot up) (your|the) "
+        r"(office|bank|building|branch))( and)?)? (hurt|kill|shoot|stab|beat( up)?|find|come after|hunt down|burn down|"
+        r"blow up|bomb) (you|somebody|someone|everybody|everyone|all of you|your (family|kids|children|staff|people|"
+        r"employees|workers|agents?|manager|boss|office|bank|building|branch|house|home))\b|\b(bomb|shoot up) (your|the) "
         r"(bank|office|building|branch)\b|\byoure (dead|going to die)\b", low))
 
 

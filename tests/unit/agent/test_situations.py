@@ -158,7 +158,9 @@ def test_a_caller_who_asks_for_the_banks_number(text: str, asks: bool) -> None:
 @pytest.mark.parametrize("text,threat", [
     ("If you call me again I'll come down there and hurt somebody.", True), ("I'll kill you.", True),
     ("I'm going to find you.", True), ("This is killing me.", False), ("I'll hurt myself.", False),
-    ("I'll find the money somehow.", False),
+    ("I'll find the money somehow.", False), ("I'll find your letter and call you back.", False),
+    ("I will beat your deadline, don't worry.", False), ("I'll come to your branch and burn down your office.", True),
+    ("I'm gonna hurt your family.", True),
 ])
 def test_a_threat_of_violence(text: str, threat: bool) -> None:
     assert sit.threatens_violence(text) is threat
