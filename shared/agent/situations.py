@@ -12,8 +12,11 @@ from shared.compliance.intents import normalize
 
 _KIN = (r"(husband|wife|spouse|partner|son|daughter|mom|mother|dad|father|brother|sister|grandma|grandpa|grandmother|"
         r"grandfather|aunt|uncle|boyfriend|girlfriend|fiance|fiancee|roommate|friend|kid|child)")
-_DIED = (r"(passed away|passed on|died|is dead|s dead|was killed|is deceased|s deceased|is no longer with us|"
-         r"s no longer with us|is gone|s gone now)")
+# Figures of speech are not deaths ("dead tired", "died inside"); "he's gone" is left out: it is as often "he left".
+_NOT_LITERAL = r"(?! (tired|set|serious|broke|asleep|wrong|inside|laughing|of (laughter|embarrassment|shame))\b)"
+_DIED = (r"(passed away|passed on|passed (in|last|recently|earlier this|a (few|couple of) \w+ ago)|"
+         rf"died{_NOT_LITERAL}|is dead{_NOT_LITERAL}|s dead{_NOT_LITERAL}|was killed|"
+         r"is deceased|s deceased|is no longer with us|s no longer with us)")
 _AGES = {w: n for n, w in enumerate("zero one two three four five six seven eight nine ten eleven twelve thirteen "
                                     "fourteen fifteen sixteen seventeen".split())}
 _AGE = r"(\d{1,2}|" + "|".join(_AGES) + r")"
@@ -32,8 +35,8 @@ def reports_death(text: str, first_name: str | None) -> bool:
         rf"(had|opened|owned) (that|this|the) (account|card|loan)\b", low))
     kin = rf"\bmy (late )?{_KIN}( {name})?" if relative_speaks else r"(?!x)x"
     return bool(re.search(rf"(\b(he|she|{name})|{kin})\b( \w+){{0,2}} {_DIED}\b", low) or
-                re.search(rf"\b(hes|shes|he is|she is|{name}s|{name} is) (dead|deceased|no longer (with us|living))\b",
-                          low) or
+                re.search(rf"\b(hes|shes|he is|she is|{name}s|{name} is) (dead{_NOT_LITERAL}|deceased|no longer "
+                          r"(with us|living))\b", low) or
                 re.search(rf"\b(late|deceased) {name}\b", low) or
                 (relative_speaks and bool(re.search(rf"\b(late|deceased) {_KIN}s?\b", low))) or
                 re.search(rf"\b(his|her|{name}s) (funeral|estate)\b", low) or

@@ -232,3 +232,13 @@ def test_a_minor_in_spanish(text: str, minor: bool) -> None:
 ])
 def test_the_customer_speaking_of_their_own_loss_is_not_a_death_of_the_customer(text: str) -> None:
     assert not sit.reports_death(text, "Maria")
+
+
+@pytest.mark.parametrize("text,death", [
+    ("He is gone. He passed in March.", True), ("She passed a few weeks ago.", True), ("Maria died in June.", True),
+    ("She is gone until Friday.", False), ("He is gone for the week, he works offshore.", False),
+    ("She is gone, she moved to Texas.", False), ("Maria is dead tired, call later.", False),
+    ("He just died inside when he saw the bill.", False), ("She passed her exam.", False),
+])
+def test_a_death_is_told_apart_from_figures_of_speech_and_absences(text: str, death: bool) -> None:
+    assert sit.reports_death(text, "Maria") is death
